@@ -1,0 +1,23 @@
+package io.incidentcorrelator.topology;
+
+/** Every state store of the topology; their changelog topics are named after them. */
+public final class StoreNames {
+
+    /** GlobalKTable of the inventory: cluster/node → NodePlacement. */
+    public static final String INVENTORY = "inventory-store";
+    /** GlobalKTable of storage locations: storage id → StorageLocation. */
+    public static final String STORAGE_LOCATIONS = "storage-locations-store";
+    /** Backup phases, windowed, keyed by the host they touch (source and target). */
+    public static final String BACKUP_EVENTS = "backup-events-by-host";
+    /** Host and guest resource samples, windowed, keyed by host or host/vmid. */
+    public static final String HOST_SAMPLES = "host-samples";
+    /** etcd latency samples, windowed, keyed by cluster. */
+    public static final String ETCD_SAMPLES = "etcd-samples";
+    /** Restarts with their classification, keyed cluster|time|pod. */
+    public static final String RESTARTS = "classified-restarts";
+    /** The last revision emitted per incident, keyed cluster|id. */
+    public static final String INCIDENTS = "incident-revisions";
+
+    private StoreNames() {
+    }
+}

@@ -1,0 +1,52 @@
+package io.incidentcorrelator.topology.internal;
+
+import io.incidentcorrelator.avro.BackupEvent;
+import io.incidentcorrelator.avro.EtcdLatencySample;
+import io.incidentcorrelator.avro.MemorySample;
+import io.incidentcorrelator.avro.PodRestart;
+import io.incidentcorrelator.avro.internal.ClockTick;
+import io.incidentcorrelator.avro.internal.CorrelationEvent;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.streams.processor.TimestampExtractor;
+
+import java.time.Instant;
+
+/**
+ * Event time from the payload, never the time a collector happened to send it: a restart's
+ * {@code finishedAt}, a sample's or phase's {@code time}. Records whose payload has no time
+ * (a value that failed to deserialize is null here) keep the record timestamp, or partition
+ * time if that is invalid too, so they reach the dead-letter path instead of being dropped.
+ */
+public final class EventTimeExtractor implements TimestampExtractor {
+
+    @Override
+    public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
+        final Instant t = eventTime(record.value());
+        if (t != null) {
+            return t.toEpochMilli();
+        }
+        return record.timestamp() >= 0 ? record.timestamp() : Math.max(partitionTime, 0);
+    }
+
+    public static Instant eventTime(Object value) {
+        if (value instanceof CorrelationEvent e) {
+            return eventTime(e.getPayload());
+        }
+        if (value instanceof PodRestart r) {
+            return r.getFinishedAt();
+        }
+        if (value instanceof BackupEvent b) {
+            return b.getTime();
+        }
+        if (value instanceof EtcdLatencySample s) {
+            return s.getTime();
+        }
+        if (value instanceof MemorySample m) {
+            return m.getTime();
+        }
+        if (value instanceof ClockTick c) {
+            return c.getTime();
+        }
+        return null;
+    }
+}

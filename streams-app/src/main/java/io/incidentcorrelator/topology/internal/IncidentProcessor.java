@@ -1,0 +1,410 @@
+package io.incidentcorrelator.topology.internal;
+
+import io.incidentcorrelator.avro.BackupEvent;
+import io.incidentcorrelator.avro.EtcdLatencySample;
+import io.incidentcorrelator.avro.Incident;
+import io.incidentcorrelator.avro.IncidentStatus;
+import io.incidentcorrelator.avro.MemorySample;
+import io.incidentcorrelator.avro.NodePlacement;
+import io.incidentcorrelator.avro.PodRestart;
+import io.incidentcorrelator.avro.internal.ClassifiedRestart;
+import io.incidentcorrelator.avro.internal.CorrelationEvent;
+import io.incidentcorrelator.classify.BackupWindows;
+import io.incidentcorrelator.classify.Classification;
+import io.incidentcorrelator.classify.Classifier;
+import io.incidentcorrelator.classify.EtcdPressure;
+import io.incidentcorrelator.classify.HostPressure;
+import io.incidentcorrelator.classify.Placement;
+import io.incidentcorrelator.classify.RestartContext;
+import io.incidentcorrelator.config.CorrelatorConfig;
+import io.incidentcorrelator.incident.IncidentGrouper;
+import io.incidentcorrelator.incident.IncidentLifecycle;
+import io.incidentcorrelator.topology.StoreNames;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The thin processor around the plain-Java classifier and grouper, one instance per task
+ * (a set of clusters). It keeps the evidence of the look-back window, classifies each restart
+ * once event time has passed it (so evidence stamped the same instant is in), re-classifies
+ * recent restarts when late evidence arrives within the grace, and emits incident revisions
+ * as soon as anything about an incident changes.
+ */
+public final class IncidentProcessor implements Processor<String, CorrelationEvent, String, Incident> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IncidentProcessor.class);
+    private static final String SEP = "|";
+
+    private final CorrelatorConfig config;
+    private final Classifier classifier;
+    private final IncidentGrouper grouper;
+    private final IncidentLifecycle lifecycle;
+
+    private ProcessorContext<String, Incident> context;
+    private WindowStore<String, BackupEvent> backups;
+    private WindowStore<String, MemorySample> samples;
+    private WindowStore<String, EtcdLatencySample> etcd;
+    private KeyValueStore<String, ClassifiedRestart> restarts;
+    private KeyValueStore<String, Incident> incidents;
+    private KeyValueStore<String, ValueAndTimestamp<NodePlacement>> inventory;
+
+    /** Restarts waiting for event time to pass them: store key → wall-clock millis they arrived. */
+    private final NavigableMap<String, Long> pending = new TreeMap<>();
+    private long eventTime = Long.MIN_VALUE;
+    private long lateRecords;
+
+    public IncidentProcessor(CorrelatorConfig config) {
+        this.config = config;
+        this.classifier = new Classifier(config.classifier());
+        this.grouper = new IncidentGrouper(config.groupingGap());
+        this.lifecycle = new IncidentLifecycle(config.groupingGap());
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Incident> context) {
+        this.context = context;
+        this.backups = context.getStateStore(StoreNames.BACKUP_EVENTS);
+        this.samples = context.getStateStore(StoreNames.HOST_SAMPLES);
+        this.etcd = context.getStateStore(StoreNames.ETCD_SAMPLES);
+        this.restarts = context.getStateStore(StoreNames.RESTARTS);
+        this.incidents = context.getStateStore(StoreNames.INCIDENTS);
+        this.inventory = context.getStateStore(StoreNames.INVENTORY);
+
+        final long now = context.currentSystemTimeMs();
+        try (KeyValueIterator<String, ClassifiedRestart> it = restarts.all()) {
+            while (it.hasNext()) {
+                final KeyValue<String, ClassifiedRestart> kv = it.next();
+                if (!kv.value.getClassified()) {
+                    pending.put(kv.key, now);
+                }
+            }
+        }
+        final long streamTime = context.currentStreamTimeMs();
+        if (streamTime >= 0) {
+            eventTime = streamTime;
+        }
+        context.schedule(Duration.ofMinutes(1), PunctuationType.STREAM_TIME, ts -> onEventTimeAdvanced());
+        if (!config.pendingFlushAfter().isZero()) {
+            context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::flushStalePending);
+        }
+    }
+
+    @Override
+    public void process(Record<String, CorrelationEvent> record) {
+        final long ts = record.timestamp();
+        final long before = eventTime;
+        eventTime = Math.max(eventTime, ts);
+        final boolean late = before != Long.MIN_VALUE && ts < before;
+        final boolean beyondGrace = before != Long.MIN_VALUE && ts < before - config.grace().toMillis();
+        final Object payload = record.value().getPayload();
+        if (beyondGrace && !(payload instanceof io.incidentcorrelator.avro.internal.ClockTick)) {
+            reportLate(payload, ts, before);
+            return;
+        }
+
+        final Set<String> affected = new TreeSet<>();
+        final String cluster = record.key();
+        if (payload instanceof PodRestart r) {
+            acceptRestart(r);
+        } else if (payload instanceof BackupEvent b) {
+            backups.put(b.getHost(), b, ts);
+            if (b.getTargetHost() != null && !b.getTargetHost().equals(b.getHost())) {
+                backups.put(b.getTargetHost(), b, ts);
+            }
+            if (late) {
+                affected.addAll(reevaluate(cluster, ts, ts + backupSpan().toMillis()));
+            }
+        } else if (payload instanceof MemorySample m) {
+            samples.put(sampleKey(m.getHost(), m.getVmid()), m, ts);
+            if (late) {
+                affected.addAll(reevaluate(cluster, ts, ts + lookback().toMillis()));
+            }
+        } else if (payload instanceof EtcdLatencySample s) {
+            etcd.put(s.getCluster(), s, ts);
+            if (late) {
+                affected.addAll(reevaluate(cluster, ts, ts + lookback().toMillis()));
+            }
+        }
+        affected.addAll(classifyPendingBefore(eventTime));
+        affected.forEach(this::regroup);
+    }
+
+    // --- restarts -------------------------------------------------------------------------
+
+    private void acceptRestart(PodRestart r) {
+        final String key = restartKey(r);
+        if (restarts.get(key) != null) {
+            return; // the same restart delivered again (collector restart, replay overlap)
+        }
+        final Placement placement = placement(r);
+        restarts.put(key, ClassifiedRestart.newBuilder()
+                .setRestart(r)
+                .setHost(placement == null ? null : placement.host())
+                .build());
+        pending.put(key, context.currentSystemTimeMs());
+    }
+
+    /** Classifies every pending restart strictly before {@code time}; returns the clusters touched. */
+    private Set<String> classifyPendingBefore(long time) {
+        final Set<String> touched = new TreeSet<>();
+        final Iterator<Map.Entry<String, Long>> it = pending.entrySet().iterator();
+        while (it.hasNext()) {
+            final String key = it.next().getKey();
+            if (timeOf(key) < time) {
+                classifyAndStore(key);
+                touched.add(clusterOf(key));
+                it.remove();
+            }
+        }
+        return touched;
+    }
+
+    private void flushStalePending(long wallClock) {
+        final long cutoff = wallClock - config.pendingFlushAfter().toMillis();
+        final Set<String> touched = new TreeSet<>();
+        final Iterator<Map.Entry<String, Long>> it = pending.entrySet().iterator();
+        while (it.hasNext()) {
+            final Map.Entry<String, Long> e = it.next();
+            if (e.getValue() <= cutoff) {
+                classifyAndStore(e.getKey());
+                touched.add(clusterOf(e.getKey()));
+                it.remove();
+            }
+        }
+        touched.forEach(this::regroup);
+    }
+
+    private boolean classifyAndStore(String key) {
+        final ClassifiedRestart current = restarts.get(key);
+        if (current == null) {
+            return false;
+        }
+        final ClassifiedRestart next = classify(current);
+        if (next.equals(current)) {
+            return false;
+        }
+        restarts.put(key, next);
+        return true;
+    }
+
+    /** Re-classifies classified restarts of {@code cluster} in [from, to] after late evidence. */
+    private Set<String> reevaluate(String cluster, long from, long to) {
+        final List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, ClassifiedRestart> it =
+                     restarts.range(cluster + SEP + pad(from), cluster + SEP + pad(to) + SEP + '\uffff')) {
+            while (it.hasNext()) {
+                final KeyValue<String, ClassifiedRestart> kv = it.next();
+                if (kv.value.getClassified()) {
+                    keys.add(kv.key);
+                }
+            }
+        }
+        boolean changed = false;
+        for (String key : keys) {
+            changed |= classifyAndStore(key);
+        }
+        return changed ? Set.of(cluster) : Set.of();
+    }
+
+    private ClassifiedRestart classify(ClassifiedRestart cr) {
+        final PodRestart r = cr.getRestart();
+        final long t = r.getFinishedAt().toEpochMilli();
+        final Placement placement = placement(r);
+        final String host = placement == null ? null : placement.host();
+
+        final List<BackupEvent> backupEvents = new ArrayList<>();
+        final List<MemorySample> hostSamples = new ArrayList<>();
+        final List<MemorySample> guestSamples = new ArrayList<>();
+        if (host != null) {
+            fetch(backups, host, t - backupSpan().toMillis(), t, backupEvents);
+            fetch(samples, host, t - lookback().toMillis(), t, hostSamples);
+            if (placement.vmid() != null) {
+                fetch(samples, sampleKey(host, placement.vmid()), t - lookback().toMillis(), t, guestSamples);
+            }
+        }
+        final List<EtcdLatencySample> etcdSamples = new ArrayList<>();
+        fetch(etcd, r.getCluster(), t - lookback().toMillis(), t, etcdSamples);
+
+        final RestartContext ctx = new RestartContext(r, placement, BackupWindows.runs(backupEvents),
+                host == null ? HostPressure.NONE
+                        : HostPressure.summarize(host, hostSamples, guestSamples, config.classifier()),
+                EtcdPressure.summarize(etcdSamples));
+        final Classification c = classifier.classify(ctx);
+        return ClassifiedRestart.newBuilder(cr)
+                .setHost(host)
+                .setClassified(true)
+                .setCategory(c.category())
+                .setTransient$(c.transientIssue())
+                .setConfidence(c.confidence())
+                .setContributingFactors(c.contributingFactors())
+                .setEvidence(c.evidence())
+                .setNotes(new ArrayList<>(c.notes()))
+                .build();
+    }
+
+    // --- incidents ------------------------------------------------------------------------
+
+    private void regroup(String cluster) {
+        final List<ClassifiedRestart> clusterRestarts = new ArrayList<>();
+        try (KeyValueIterator<String, ClassifiedRestart> it = restarts.prefixScan(cluster + SEP,
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            while (it.hasNext()) {
+                clusterRestarts.add(it.next().value);
+            }
+        }
+        final Map<String, Incident> emitted = new HashMap<>();
+        try (KeyValueIterator<String, Incident> it = incidents.prefixScan(cluster + SEP,
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            while (it.hasNext()) {
+                final Incident incident = it.next().value;
+                emitted.put(incident.getId(), incident);
+            }
+        }
+        final Instant now = Instant.ofEpochMilli(eventTime);
+        for (Incident draft : grouper.group(cluster, clusterRestarts)) {
+            final Incident previous = emitted.remove(draft.getId());
+            for (Incident revision : lifecycle.next(previous, draft, now)) {
+                emit(cluster, revision);
+            }
+        }
+        // What is left was emitted before but no longer exists: its restarts were re-classified
+        // into other incidents after late evidence. A tombstone removes it from the compacted topic.
+        for (Incident gone : emitted.values()) {
+            incidents.delete(cluster + SEP + gone.getId());
+            context.forward(new Record<>(gone.getId(), null, outputTime()));
+        }
+    }
+
+    private void onEventTimeAdvanced() {
+        final Set<String> touched = classifyPendingBefore(eventTime);
+        touched.forEach(this::regroup);
+        final Instant now = Instant.ofEpochMilli(eventTime);
+        final long purgeBefore = eventTime - config.incidentRetention().toMillis();
+        final List<KeyValue<String, Incident>> all = new ArrayList<>();
+        try (KeyValueIterator<String, Incident> it = incidents.all()) {
+            while (it.hasNext()) {
+                all.add(it.next());
+            }
+        }
+        for (KeyValue<String, Incident> kv : all) {
+            final Incident incident = kv.value;
+            final Incident resolved = lifecycle.resolveIfQuiet(incident, now);
+            if (resolved != null) {
+                emit(incident.getCluster(), resolved);
+            } else if (incident.getStatus() == IncidentStatus.RESOLVED
+                    && incident.getWindowEnd().toEpochMilli() < purgeBefore) {
+                purge(incident);
+            }
+        }
+    }
+
+    /** Forgets a resolved incident that no late record can change any more, and its restarts. */
+    private void purge(Incident incident) {
+        final String cluster = incident.getCluster();
+        final List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, ClassifiedRestart> it = restarts.range(
+                cluster + SEP + pad(incident.getWindowStart().toEpochMilli()),
+                cluster + SEP + pad(incident.getWindowEnd().toEpochMilli()) + SEP + '\uffff')) {
+            while (it.hasNext()) {
+                final KeyValue<String, ClassifiedRestart> kv = it.next();
+                if (kv.value.getClassified() && kv.value.getCategory() == incident.getCategory()) {
+                    keys.add(kv.key);
+                }
+            }
+        }
+        keys.forEach(restarts::delete);
+        incidents.delete(cluster + SEP + incident.getId());
+    }
+
+    private void emit(String cluster, Incident revision) {
+        incidents.put(cluster + SEP + revision.getId(), revision);
+        context.forward(new Record<>(revision.getId(), revision, outputTime()));
+    }
+
+    private long outputTime() {
+        return Math.max(eventTime, 0);
+    }
+
+    private void reportLate(Object payload, long ts, long streamTime) {
+        lateRecords++;
+        if (lateRecords == 1 || lateRecords % 1000 == 0) {
+            LOG.warn("Dropped a {} stamped {}: more than the grace {} behind event time {} ({} late records so far)",
+                    payload.getClass().getSimpleName(), Instant.ofEpochMilli(ts), config.grace(),
+                    Instant.ofEpochMilli(streamTime), lateRecords);
+        }
+    }
+
+    // --- helpers --------------------------------------------------------------------------
+
+    private Placement placement(PodRestart r) {
+        if (r.getNode() == null) {
+            return null;
+        }
+        final ValueAndTimestamp<NodePlacement> vt = inventory.get(r.getCluster() + "/" + r.getNode());
+        if (vt == null || vt.value() == null) {
+            return null;
+        }
+        final NodePlacement p = vt.value();
+        return new Placement(p.getCluster(), p.getNode(), p.getHost(), p.getVmid(), p.getRole());
+    }
+
+    private Duration lookback() {
+        return config.classifier().evidenceLookback();
+    }
+
+    private Duration backupSpan() {
+        return config.classifier().maxBackupDuration().plus(config.classifier().backupCoolDown());
+    }
+
+    private static <V> void fetch(WindowStore<String, V> store, String key, long from, long to, List<V> into) {
+        try (WindowStoreIterator<V> it = store.fetch(key, Math.max(0, from), to)) {
+            while (it.hasNext()) {
+                into.add(it.next().value);
+            }
+        }
+    }
+
+    static String sampleKey(String host, Integer vmid) {
+        return vmid == null ? host : host + "/" + vmid;
+    }
+
+    static String restartKey(PodRestart r) {
+        return r.getCluster() + SEP + pad(r.getFinishedAt().toEpochMilli()) + SEP + r.getNamespace() + "/"
+                + r.getPod() + "/" + r.getContainer() + SEP + String.format("%010d", r.getRestartCount());
+    }
+
+    private static String pad(long millis) {
+        return String.format("%015d", Math.max(0, millis));
+    }
+
+    private static long timeOf(String restartKey) {
+        final int a = restartKey.indexOf(SEP);
+        return Long.parseLong(restartKey.substring(a + 1, restartKey.indexOf(SEP, a + 1)));
+    }
+
+    private static String clusterOf(String restartKey) {
+        return restartKey.substring(0, restartKey.indexOf(SEP));
+    }
+}
