@@ -1,0 +1,504 @@
+package io.incidentcorrelator.embedded;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real Kafka broker running inside this JVM: KRaft, one node that is both broker and
+ * controller, listening on loopback only. Meant for the one-command embedded mode, where a
+ * separate Kafka installation would be a hurdle.
+ *
+ * <p>The defaults fit a single node running an exactly-once Kafka Streams application:
+ * every internal topic has replication factor 1, transactions work, the log cleaner is on
+ * (compacted topics), and the classic, consumer and streams group protocols are enabled.
+ *
+ * <pre>{@code
+ * try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults())) {
+ *     String bootstrap = broker.bootstrapServers();
+ * }
+ * }</pre>
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+
+    private static final int NODE_ID = 1;
+    private static final String BROKER_LISTENER = "PLAINTEXT";
+    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+    /** Picking a free port and binding it later is racy; a few retries make that harmless. */
+    private static final int PORT_ATTEMPTS = 3;
+
+    private final KafkaRaftServer server;
+    private final String bootstrapServers;
+    private final Path dataDir;
+    private final boolean deleteDataDirOnClose;
+    private final Thread shutdownHook;
+    private boolean closed;
+
+    private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrapServers, Path dataDir,
+                                boolean deleteDataDirOnClose) {
+        this.server = server;
+        this.bootstrapServers = bootstrapServers;
+        this.dataDir = dataDir;
+        this.deleteDataDirOnClose = deleteDataDirOnClose;
+        // Ctrl-C ends the JVM without anyone calling close(); the hook still stops the broker
+        // cleanly and removes the temporary data directory.
+        this.shutdownHook = new Thread(this::close, "embedded-kafka-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /**
+     * Formats the storage (unless the data directory already holds a formatted node), starts the
+     * broker and returns once it accepts client requests.
+     *
+     * @throws EmbeddedKafkaException if the broker cannot start (port in use, data directory not
+     *                                writable, not ready in time)
+     */
+    public static EmbeddedKafkaBroker start(final Options options) {
+        Objects.requireNonNull(options, "options");
+        final long startNanos = System.nanoTime();
+        final boolean tempDir = options.dataDir == null;
+        final Path dataDir = tempDir ? createTempDir() : prepareDataDir(options.dataDir);
+        try {
+            final EmbeddedKafkaBroker broker = startWithRetries(options, dataDir, tempDir);
+            log.info("Embedded Kafka broker ready at {} in {} ms (data in {})", broker.bootstrapServers,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), dataDir);
+            return broker;
+        } catch (RuntimeException | Error e) {
+            if (tempDir) {
+                deleteQuietly(dataDir);
+            }
+            throw e;
+        }
+    }
+
+    /** {@code host:port} of the broker's client listener. */
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** The directory holding the log segments and KRaft metadata. */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /**
+     * Shuts the broker down (bounded wait) and deletes the data directory if it was a temporary
+     * one. Safe to call more than once.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        removeShutdownHook();
+        // shutdown() blocks until done; run it aside so a stuck broker cannot hang the caller.
+        final Thread stopper = new Thread(() -> {
+            try {
+                server.shutdown();
+                server.awaitShutdown();
+            } catch (RuntimeException e) {
+                log.warn("Error while shutting down the embedded Kafka broker", e);
+            }
+        }, "embedded-kafka-stopper");
+        stopper.setDaemon(true);
+        stopper.start();
+        try {
+            stopper.join(SHUTDOWN_TIMEOUT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (stopper.isAlive()) {
+            log.warn("Embedded Kafka broker did not stop within {} s; giving up on it", SHUTDOWN_TIMEOUT.toSeconds());
+        }
+        if (deleteDataDirOnClose) {
+            deleteQuietly(dataDir);
+        }
+    }
+
+    private static EmbeddedKafkaBroker startWithRetries(Options options, Path dataDir, boolean tempDir) {
+        final InetAddress host = resolve(options.host);
+        if (options.port != 0) {
+            ensurePortFree(host, options.port);
+        }
+        for (int attempt = 1; ; attempt++) {
+            final int brokerPort = options.port != 0 ? options.port : freePort(host);
+            int controllerPort = freePort(host);
+            while (controllerPort == brokerPort) {
+                controllerPort = freePort(host);
+            }
+            try {
+                return startOnce(options, dataDir, tempDir, brokerPort, controllerPort);
+            } catch (EmbeddedKafkaException e) {
+                // Only a lost race for a port we picked ourselves is worth another try.
+                if (attempt >= PORT_ATTEMPTS || !isBindFailure(e)) {
+                    throw e;
+                }
+                log.debug("Port {} or {} was taken meanwhile, retrying", brokerPort, controllerPort);
+            }
+        }
+    }
+
+    private static EmbeddedKafkaBroker startOnce(Options options, Path dataDir, boolean tempDir,
+                                                 int brokerPort, int controllerPort) {
+        final Map<String, String> props = brokerProperties(options, dataDir, brokerPort, controllerPort);
+        final KafkaConfig config;
+        try {
+            config = new KafkaConfig(props, false);
+        } catch (RuntimeException e) {
+            throw new EmbeddedKafkaException("Invalid embedded broker configuration: " + e.getMessage(), e);
+        }
+        format(config, dataDir);
+
+        final KafkaRaftServer server;
+        try {
+            server = new KafkaRaftServer(config, Time.SYSTEM);
+        } catch (RuntimeException e) {
+            throw new EmbeddedKafkaException("Could not open the Kafka storage in " + dataDir + ": "
+                    + rootMessage(e), e);
+        }
+        try {
+            server.startup();
+        } catch (RuntimeException e) {
+            // The controller half may be up although the broker half failed; stop it before a retry.
+            stopQuietly(server);
+            throw new EmbeddedKafkaException("Embedded Kafka broker failed to start on "
+                    + options.host + ":" + brokerPort + ": " + rootMessage(e), e);
+        }
+        final String bootstrap = options.host + ":" + brokerPort;
+        try {
+            awaitReady(bootstrap);
+        } catch (RuntimeException e) {
+            stopQuietly(server);
+            throw e;
+        }
+        return new EmbeddedKafkaBroker(server, bootstrap, dataDir, tempDir);
+    }
+
+    private static Map<String, String> brokerProperties(Options options, Path dataDir, int brokerPort,
+                                                        int controllerPort) {
+        final String host = options.host;
+        final Map<String, String> p = new LinkedHashMap<>();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", String.valueOf(NODE_ID));
+        // A static voter set: the controller address may change between runs on a kept data dir.
+        p.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
+        p.put("listeners", BROKER_LISTENER + "://" + host + ":" + brokerPort + ","
+                + CONTROLLER_LISTENER + "://" + host + ":" + controllerPort);
+        p.put("advertised.listeners", BROKER_LISTENER + "://" + host + ":" + brokerPort);
+        p.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        p.put("controller.listener.names", CONTROLLER_LISTENER);
+        p.put("inter.broker.listener.name", BROKER_LISTENER);
+        p.put("log.dirs", dataDir.resolve("logs").toString());
+
+        // One node: nothing can be replicated, so every internal topic must make do with one copy.
+        p.put("default.replication.factor", "1");
+        p.put("min.insync.replicas", "1");
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        // Fewer internal partitions: the coordinators load them at first use, 50 of them cost seconds.
+        p.put("offsets.topic.num.partitions", "1");
+        p.put("transaction.state.log.num.partitions", "1");
+        p.put("share.coordinator.state.topic.num.partitions", "1");
+        p.put("num.partitions", "1");
+        p.put("auto.create.topics.enable", "false");
+        // A lone Streams instance should not wait for group members that will never come.
+        p.put("group.initial.rebalance.delay.ms", "0");
+
+        // The incidents topic is compacted. Smaller segments let compaction actually happen during a
+        // demo; the default 128 MiB dedupe buffer is far more than a laptop demo needs.
+        p.put("log.cleaner.enable", "true");
+        p.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
+        p.put("log.segment.bytes", String.valueOf(16 * 1024 * 1024));
+        p.put("log.retention.hours", "24");
+
+        // Two cores: the production thread counts only add contention.
+        p.put("num.network.threads", "2");
+        p.put("num.io.threads", "2");
+        p.put("background.threads", "2");
+        p.put("num.recovery.threads.per.data.dir", "1");
+        p.put("num.replica.fetchers", "1");
+        // Unfencing waits for a broker heartbeat; the 2 s default would dominate the start-up time.
+        p.put("broker.heartbeat.interval.ms", "200");
+
+        p.putAll(options.brokerProperties);
+        return p;
+    }
+
+    private static void format(KafkaConfig config, Path dataDir) {
+        // A kept data directory is reused as it is, with its cluster id and topics.
+        if (Files.exists(Path.of(config.metadataLogDir(), "meta.properties"))) {
+            return;
+        }
+        final Formatter formatter = new Formatter()
+                .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                .setNodeId(NODE_ID)
+                .setClusterId(Uuid.randomUuid().toString())
+                .setDirectories(config.logDirs())
+                .setMetadataLogDirectory(config.metadataLogDir())
+                .setControllerListenerName(CONTROLLER_LISTENER)
+                .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION);
+        try {
+            formatter.run();
+        } catch (Exception e) {
+            throw new EmbeddedKafkaException("Could not format the Kafka storage in " + dataDir + ": "
+                    + rootMessage(e), e);
+        }
+    }
+
+    private static void awaitReady(String bootstrap) {
+        final long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        final Properties adminProps = new Properties();
+        adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        adminProps.put(AdminClientConfig.CLIENT_ID_CONFIG, "embedded-kafka-readiness");
+        adminProps.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        adminProps.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, "50");
+        adminProps.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "50");
+        adminProps.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "500");
+        Exception last = null;
+        try (Admin admin = Admin.create(adminProps)) {
+            while (System.nanoTime() < deadline) {
+                try {
+                    final int brokers = admin.describeCluster(new DescribeClusterOptions().timeoutMs(5000))
+                            .nodes().get(5, TimeUnit.SECONDS).size();
+                    if (brokers > 0) {
+                        return;
+                    }
+                } catch (ExecutionException | TimeoutException e) {
+                    last = e;
+                }
+                Thread.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EmbeddedKafkaException("Interrupted while waiting for the embedded Kafka broker", e);
+        }
+        throw new EmbeddedKafkaException("Embedded Kafka broker at " + bootstrap + " was not ready within "
+                + READY_TIMEOUT.toSeconds() + " s", last);
+    }
+
+    private static Path createTempDir() {
+        try {
+            return Files.createTempDirectory("incident-correlator-kafka-");
+        } catch (IOException e) {
+            throw new EmbeddedKafkaException("Could not create a temporary directory for Kafka: " + e.getMessage(), e);
+        }
+    }
+
+    private static Path prepareDataDir(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new EmbeddedKafkaException("Kafka data directory " + dir + " cannot be created: " + e, e);
+        }
+        if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
+            throw new EmbeddedKafkaException("Kafka data directory " + dir + " is not a writable directory");
+        }
+        return dir;
+    }
+
+    private static InetAddress resolve(String host) {
+        try {
+            return InetAddress.getByName(host);
+        } catch (IOException e) {
+            throw new EmbeddedKafkaException("Cannot resolve broker host " + host, e);
+        }
+    }
+
+    private static void ensurePortFree(InetAddress host, int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new EmbeddedKafkaException("Port " + port + " on " + host.getHostAddress()
+                    + " is already in use; choose another port or 0 for a free one", e);
+        }
+    }
+
+    private static int freePort(InetAddress host) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(host, 0));
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new EmbeddedKafkaException("Cannot find a free port on " + host.getHostAddress(), e);
+        }
+    }
+
+    private static boolean isBindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException
+                    || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root + ")";
+    }
+
+    private static void stopQuietly(KafkaRaftServer server) {
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } catch (RuntimeException e) {
+            log.debug("Ignoring error while stopping a broker that failed to start", e);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            Utils.delete(dir.toFile());
+        } catch (IOException e) {
+            log.warn("Could not delete Kafka data directory {}: {}", dir, e.toString());
+        }
+    }
+
+    private void removeShutdownHook() {
+        if (Thread.currentThread() == shutdownHook) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // The JVM is already shutting down; the hook runs or has run.
+        }
+    }
+
+    /** Start-up settings. Immutable; each {@code with...} returns a copy. */
+    public static final class Options {
+        private static final Set<String> MANAGED_PROPERTIES = Set.of(
+                "process.roles", "node.id", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
+                "listeners", "advertised.listeners", "listener.security.protocol.map",
+                "controller.listener.names", "inter.broker.listener.name", "log.dirs", "log.dir",
+                "metadata.log.dir");
+
+        private final Path dataDir;
+        private final String host;
+        private final int port;
+        private final Map<String, String> brokerProperties;
+
+        private Options(Path dataDir, String host, int port, Map<String, String> brokerProperties) {
+            this.dataDir = dataDir;
+            this.host = host;
+            this.port = port;
+            this.brokerProperties = Map.copyOf(brokerProperties);
+        }
+
+        /** Temporary data directory, {@code 127.0.0.1}, a free port, no extra properties. */
+        public static Options defaults() {
+            return new Options(null, "127.0.0.1", 0, Map.of());
+        }
+
+        /**
+         * Where to keep the data; kept across runs. {@code null} means a temporary directory that is
+         * deleted on {@link #close()}.
+         */
+        public Options withDataDir(Path dataDir) {
+            return new Options(dataDir, host, port, brokerProperties);
+        }
+
+        /** Address to listen on; keep it a loopback address. */
+        public Options withHost(String host) {
+            return new Options(dataDir, Objects.requireNonNull(host, "host"), port, brokerProperties);
+        }
+
+        /** Client port; {@code 0} picks a free one. */
+        public Options withPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port out of range: " + port);
+            }
+            return new Options(dataDir, host, port, brokerProperties);
+        }
+
+        /**
+         * Broker settings applied on top of (and overriding) the embedded defaults. The node layout
+         * (roles, id, listeners, quorum, directories) is managed here and cannot be overridden; use
+         * {@link #withHost}, {@link #withPort} and {@link #withDataDir} instead.
+         */
+        public Options withBrokerProperties(Map<String, String> properties) {
+            for (String name : properties.keySet()) {
+                if (MANAGED_PROPERTIES.contains(name)) {
+                    throw new IllegalArgumentException("Broker property " + name + " is managed by EmbeddedKafkaBroker");
+                }
+            }
+            final Map<String, String> merged = new LinkedHashMap<>(brokerProperties);
+            merged.putAll(properties);
+            return new Options(dataDir, host, port, merged);
+        }
+
+        public Options withBrokerProperty(String name, String value) {
+            return withBrokerProperties(Map.of(name, value));
+        }
+
+        public Path dataDir() {
+            return dataDir;
+        }
+
+        public String host() {
+            return host;
+        }
+
+        public int port() {
+            return port;
+        }
+
+        public Map<String, String> brokerProperties() {
+            return brokerProperties;
+        }
+    }
+
+    /** The embedded broker could not be started. */
+    public static final class EmbeddedKafkaException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        EmbeddedKafkaException(String message) {
+            super(message);
+        }
+
+        EmbeddedKafkaException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}
