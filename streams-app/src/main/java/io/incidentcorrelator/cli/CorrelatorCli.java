@@ -1,0 +1,43 @@
+package io.incidentcorrelator.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code correlator}: the product's command line. */
+@Command(name = "correlator",
+        mixinStandardHelpOptions = true,
+        versionProvider = CorrelatorCli.Version.class,
+        description = {
+                "Explains why Kubernetes pods on Proxmox restarted: correlates restarts with backups, etcd latency",
+                "and host memory/CPU pressure, and writes one classified incident per group of restarts."},
+        subcommands = {DemoCommand.class, ReplayCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+public final class CorrelatorCli {
+
+    /** Usage errors and bad input: the user can fix them. */
+    public static final int EXIT_USAGE = 2;
+    /** The run failed (broker, registry, topology). */
+    public static final int EXIT_FAILURE = 1;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    public static int execute(String... args) {
+        final CommandLine cli = new CommandLine(new CorrelatorCli());
+        cli.setExitCodeExceptionMapper(t -> EXIT_FAILURE);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("correlator: " + Messages.describe(e));
+            return e instanceof io.incidentcorrelator.config.ConfigLoader.ConfigException ? EXIT_USAGE : EXIT_FAILURE;
+        });
+        return cli.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            final String v = CorrelatorCli.class.getPackage().getImplementationVersion();
+            return new String[]{"incident-correlator " + (v == null ? "development build" : v),
+                    io.incidentcorrelator.classify.ClassifierConfig.VERSION};
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.incidentcorrelator.cli;
+
+import io.incidentcorrelator.avro.Incident;
+import io.incidentcorrelator.avro.PodSummary;
+import io.incidentcorrelator.config.ConfigLoader;
+import io.incidentcorrelator.replay.ReplayRunner;
+import io.incidentcorrelator.replay.ScenarioEvent;
+import io.incidentcorrelator.replay.ScenarioReader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/** {@code correlator demo}: the bundled nights of the homelab, replayed, as a table. */
+@Command(name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+                "Replays the bundled scenarios (three nights of a Proxmox homelab: backup windows, a staggered",
+                "backup with a real crash hiding after it, OOM kills and an image pull failure) on the embedded",
+                "Kafka broker and prints the incidents it finds."})
+final class DemoCommand implements Callable<Integer> {
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Override
+    public Integer call() throws Exception {
+        final PrintWriter out = spec.commandLine().getOut();
+        final PrintWriter err = spec.commandLine().getErr();
+        final long start = System.nanoTime();
+        final ConfigLoader config = cluster.load();
+
+        final List<ScenarioEvent> events = new ArrayList<>();
+        final ScenarioReader reader = new ScenarioReader(false, w -> err.println("warning: " + w));
+        for (String name : bundledScenarios()) {
+            try (InputStream in = resource("scenarios/" + name)) {
+                final List<ScenarioEvent> read = reader.read(name, new InputStreamReader(in, StandardCharsets.UTF_8));
+                events.addAll(read);
+                err.printf("demo: %-36s %5d events%n", name, read.size());
+            }
+        }
+        err.flush();
+        ReplayRunner.Options options = ReplayRunner.Options.embedded(config.correlatorConfig(), message -> {
+            err.printf("demo: [%4.1f s] %s%n", (System.nanoTime() - start) / 1e9, message);
+            err.flush();
+        });
+        if (cluster.bootstrap(config) != null || cluster.registryUrl(config) != null) {
+            options = options.withCluster(cluster.bootstrap(config), cluster.registryUrl(config),
+                    cluster.bootstrap(config) == null ? "" : "demo-" + System.currentTimeMillis() + ".")
+                    .withClientOverrides(cluster.clientOverrides(config));
+        }
+        final List<Incident> incidents = new ReplayRunner(options).run(events);
+        out.println();
+        out.print(table(incidents));
+        out.printf("%n%d incidents, %d transient (expected to heal by themselves), %d to act on.%n",
+                incidents.size(), incidents.stream().filter(Incident::getTransient$).count(),
+                incidents.stream().filter(i -> !i.getTransient$()).count());
+        out.flush();
+        return 0;
+    }
+
+    static String table(List<Incident> incidents) {
+        final List<String[]> rows = new ArrayList<>();
+        rows.add(new String[]{"TIME (UTC)", "CLUSTER", "CATEGORY", "TRANSIENT", "PODS"});
+        for (Incident i : incidents) {
+            rows.add(new String[]{TIME.format(i.getWindowStart()), i.getCluster(), i.getCategory().name(),
+                    i.getTransient$() ? "yes" : "no",
+                    i.getPods().stream().map(PodSummary::getPod).distinct().collect(Collectors.joining(", "))});
+        }
+        final int[] widths = new int[5];
+        for (String[] row : rows) {
+            for (int c = 0; c < 4; c++) {
+                widths[c] = Math.max(widths[c], row[c].length());
+            }
+        }
+        final StringBuilder sb = new StringBuilder();
+        for (int r = 0; r < rows.size(); r++) {
+            final String[] row = rows.get(r);
+            sb.append(String.format(Locale.ROOT, "%-" + widths[0] + "s  %-" + widths[1] + "s  %-" + widths[2] + "s  %-"
+                    + widths[3] + "s  %s%n", (Object[]) row));
+            if (r > 0) {
+                sb.append("    ").append(incidents.get(r - 1).getSummary()).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static List<String> bundledScenarios() throws IOException {
+        try (BufferedReader index = new BufferedReader(new InputStreamReader(resource("scenarios/index.txt"),
+                StandardCharsets.UTF_8))) {
+            return index.lines().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        }
+    }
+
+    private static InputStream resource(String name) throws IOException {
+        final InputStream in = DemoCommand.class.getClassLoader().getResourceAsStream(name);
+        if (in == null) {
+            throw new IOException("bundled resource " + name + " is missing from the jar");
+        }
+        return in;
+    }
+}

@@ -1,0 +1,131 @@
+package io.incidentcorrelator.cli;
+
+import io.incidentcorrelator.avro.Incident;
+import io.incidentcorrelator.config.ConfigLoader;
+import io.incidentcorrelator.replay.IncidentJsonWriter;
+import io.incidentcorrelator.replay.ReplayRunner;
+import io.incidentcorrelator.replay.ScenarioEvent;
+import io.incidentcorrelator.replay.ScenarioFormatException;
+import io.incidentcorrelator.replay.ScenarioReader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+
+/** {@code correlator replay}: scenario files in, the newest revision of every incident out. */
+@Command(name = "replay",
+        mixinStandardHelpOptions = true,
+        description = {
+                "Replays scenario files (JSON Lines of contract events, any order) through the correlation topology",
+                "and writes the newest revision of every incident as JSON Lines. Runs on an embedded Kafka broker",
+                "and in-process schema registry unless --bootstrap-servers / --schema-registry-url are given.",
+                "Exit codes: 0 done, 2 bad input or usage (FILE:LINE: reason on stderr), 1 run failed."})
+final class ReplayCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Parameters(arity = "1..*", paramLabel = "SCENARIO.jsonl", description = "Scenario files.")
+    List<Path> scenarios;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Write incidents here instead of stdout.")
+    Path out;
+
+    @Option(names = "--skip-invalid", description = "Report malformed lines on stderr and skip them instead of stopping.")
+    boolean skipInvalid;
+
+    @Option(names = "--topic-prefix", paramLabel = "PREFIX",
+            description = "Prefix for the replay's topics on an existing cluster (default: a fresh replay-<time>- "
+                    + "prefix, so the live topics are never touched).")
+    String topicPrefix;
+
+    @Option(names = "--partitions", defaultValue = "1", description = "Partitions of the topics the replay creates (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws IOException {
+        final PrintWriter err = spec.commandLine().getErr();
+        final ConfigLoader config = cluster.load();
+
+        final List<ScenarioEvent> events = new ArrayList<>();
+        final ScenarioReader reader = new ScenarioReader(skipInvalid, warning -> err.println("warning: " + warning));
+        for (Path scenario : scenarios) {
+            try {
+                events.addAll(reader.read(scenario));
+            } catch (ScenarioFormatException e) {
+                err.println(e.getMessage());
+                err.flush();
+                return CorrelatorCli.EXIT_USAGE;
+            } catch (NoSuchFileException e) {
+                err.println(scenario + ": no such file");
+                err.flush();
+                return CorrelatorCli.EXIT_USAGE;
+            } catch (IOException e) {
+                err.println(scenario + ": cannot read: " + e.getMessage());
+                err.flush();
+                return CorrelatorCli.EXIT_USAGE;
+            }
+        }
+
+        ReplayRunner.Options options = ReplayRunner.Options.embedded(config.correlatorConfig(),
+                quiet ? null : message -> {
+                    err.println("replay: " + message);
+                    err.flush();
+                });
+        final String bootstrap = cluster.bootstrap(config);
+        final String registry = cluster.registryUrl(config);
+        if (bootstrap != null || registry != null) {
+            final String prefix = topicPrefix != null ? topicPrefix
+                    : bootstrap == null ? "" : "replay-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMddHHmmss"))
+                    + "-" + UUID.randomUUID().toString().substring(0, 4) + ".";
+            options = options.withCluster(bootstrap, registry, prefix);
+        }
+        options = new ReplayRunner.Options(options.config(), options.bootstrapServers(), options.schemaRegistryUrl(),
+                options.topicPrefix(), partitions, cluster.clientOverrides(config), options.timeout(), options.progress());
+        final List<Incident> incidents = new ReplayRunner(options).run(events);
+        write(incidents);
+        return 0;
+    }
+
+    /** To a temporary file moved into place at the end: a failed run leaves no half-written output. */
+    private void write(List<Incident> incidents) throws IOException {
+        if (out == null) {
+            final Writer stdout = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
+            final IncidentJsonWriter writer = new IncidentJsonWriter(stdout);
+            writer.writeAll(incidents);
+            writer.flush();
+            return;
+        }
+        final Path dir = out.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        final Path tmp = Files.createTempFile(dir, ".incidents-", ".jsonl.tmp");
+        try (IncidentJsonWriter writer = new IncidentJsonWriter(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8))) {
+            writer.writeAll(incidents);
+        }
+        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

@@ -1,0 +1,101 @@
+package io.incidentcorrelator.cli;
+
+import io.incidentcorrelator.config.ConfigLoader;
+import io.incidentcorrelator.config.CorrelatorConfig;
+import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
+import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.serde.SchemaRegistries;
+import io.incidentcorrelator.serde.SchemaRegistryClient;
+import io.incidentcorrelator.topics.Topics;
+import org.apache.kafka.streams.KafkaStreams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code correlator run}: the always-on pipeline, until stopped. */
+@Command(name = "run",
+        mixinStandardHelpOptions = true,
+        description = {
+                "Runs the correlation topology continuously against a Kafka cluster (or --embedded: an embedded",
+                "broker that lives as long as this process), reading the collectors' topics and writing incidents.",
+                "Stop it with Ctrl-C / SIGTERM; state is kept under --state-dir and in changelog topics."})
+final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--embedded", description = "Start an embedded Kafka broker (KRaft) and in-process registry.")
+    boolean embedded;
+
+    @Option(names = "--application-id", defaultValue = "incident-correlator",
+            description = "Kafka Streams application.id; instances sharing it share the work (default: ${DEFAULT-VALUE}).")
+    String applicationId;
+
+    @Option(names = "--state-dir", description = "Local state directory (default: a temp dir per run).")
+    Path stateDir;
+
+    @Override
+    public Integer call() throws Exception {
+        final PrintWriter err = spec.commandLine().getErr();
+        final ConfigLoader config = cluster.load();
+        final CorrelatorConfig correlator = config.correlatorConfig();
+        String bootstrap = cluster.bootstrap(config);
+        String registryUrl = cluster.registryUrl(config);
+        EmbeddedKafkaBroker broker = null;
+        if (embedded) {
+            broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults());
+            bootstrap = broker.bootstrapServers();
+            registryUrl = registryUrl == null ? SchemaRegistries.MOCK_SCHEME + "run" : registryUrl;
+            err.println("run: embedded Kafka broker at " + bootstrap);
+        }
+        if (bootstrap == null) {
+            err.println("run: no Kafka cluster: give --bootstrap-servers, KAFKA_BOOTSTRAP_SERVERS, or --embedded");
+            return CorrelatorCli.EXIT_USAGE;
+        }
+        if (registryUrl == null) {
+            err.println("run: no schema registry: give --schema-registry-url or INCIDENT_CORRELATOR_SCHEMA_REGISTRY_URL");
+            return CorrelatorCli.EXIT_USAGE;
+        }
+        final Map<String, String> overrides = new HashMap<>(cluster.clientOverrides(config));
+        final SchemaRegistryClient registry = SchemaRegistries.forUrl(registryUrl, overrides);
+        final Topics topics = Pipeline.topics(correlator, registry);
+        final Path state = stateDir != null ? stateDir : Files.createTempDirectory("incident-correlator-state-");
+        final Properties props = Pipeline.streamsProperties(correlator, bootstrap, applicationId, state, overrides);
+
+        final CountDownLatch stopped = new CountDownLatch(1);
+        try (KafkaStreams streams = Pipeline.streams(Pipeline.topology(correlator, topics), props)) {
+            streams.setStateListener((now, before) -> {
+                err.println("run: " + before + " → " + now);
+                err.flush();
+                if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                    stopped.countDown();
+                }
+            });
+            final EmbeddedKafkaBroker embeddedBroker = broker;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                streams.close(Duration.ofSeconds(30));
+                if (embeddedBroker != null) {
+                    embeddedBroker.close();
+                }
+            }, "correlator-shutdown"));
+            streams.start();
+            stopped.await();
+            return streams.state() == KafkaStreams.State.ERROR ? CorrelatorCli.EXIT_FAILURE : 0;
+        }
+    }
+}

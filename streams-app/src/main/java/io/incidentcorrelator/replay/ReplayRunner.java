@@ -1,0 +1,392 @@
+package io.incidentcorrelator.replay;
+
+import io.incidentcorrelator.avro.Incident;
+import io.incidentcorrelator.avro.internal.ClockTick;
+import io.incidentcorrelator.config.CorrelatorConfig;
+import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
+import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.serde.SchemaRegistries;
+import io.incidentcorrelator.serde.SchemaRegistryClient;
+import io.incidentcorrelator.topics.TopicNames;
+import io.incidentcorrelator.topics.Topics;
+import io.incidentcorrelator.topology.TopologyFactory;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * Runs historical events through the same topology the live pipeline uses: produces them
+ * with their event times, waits until the topology has consumed everything (a clock tick past
+ * the last event closes every window), and reads back the newest revision of every incident.
+ * On the embedded default it brings its own broker and registry and leaves nothing behind.
+ */
+public final class ReplayRunner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplayRunner.class);
+
+    /**
+     * @param bootstrapServers  an existing cluster, or null for the embedded broker
+     * @param schemaRegistryUrl an existing registry, or null for the in-process one
+     * @param topicPrefix       prefix of every topic; against an existing cluster a fresh one
+     *                          per run keeps the replay out of the live topics
+     * @param partitions        partitions of the topics the replay creates
+     * @param clientOverrides   extra Kafka client / Streams settings (security, ...)
+     */
+    public record Options(
+            CorrelatorConfig config,
+            String bootstrapServers,
+            String schemaRegistryUrl,
+            String topicPrefix,
+            int partitions,
+            Map<String, String> clientOverrides,
+            Duration timeout,
+            Consumer<String> progress) {
+
+        public static Options embedded(CorrelatorConfig config, Consumer<String> progress) {
+            return new Options(config, null, null, "", 1, Map.of(), Duration.ofMinutes(10), progress);
+        }
+
+        public Options withCluster(String bootstrap, String registryUrl, String prefix) {
+            return new Options(config, bootstrap, registryUrl, prefix, partitions, clientOverrides, timeout, progress);
+        }
+
+        public Options withClientOverrides(Map<String, String> overrides) {
+            return new Options(config, bootstrapServers, schemaRegistryUrl, topicPrefix, partitions, overrides, timeout,
+                    progress);
+        }
+    }
+
+    private final Options options;
+
+    public ReplayRunner(Options options) {
+        this.options = options;
+    }
+
+    /** Replays {@code events} (in any order) and returns the newest revision of each incident, sorted. */
+    public List<Incident> run(List<ScenarioEvent> events) {
+        final List<ScenarioEvent> ordered = ScenarioEvents.orderForReplay(events);
+        final String runId = UUID.randomUUID().toString().substring(0, 8);
+        final long started = System.nanoTime();
+        EmbeddedKafkaBroker broker = null;
+        final String registryScope = "replay-" + runId;
+        Path stateDir = null;
+        try {
+            final String bootstrap;
+            if (options.bootstrapServers() == null) {
+                progress("starting the embedded Kafka broker (KRaft)");
+                broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults());
+                bootstrap = broker.bootstrapServers();
+            } else {
+                bootstrap = options.bootstrapServers();
+            }
+            final String registryUrl = options.schemaRegistryUrl() != null ? options.schemaRegistryUrl()
+                    : SchemaRegistries.MOCK_SCHEME + registryScope;
+            final SchemaRegistryClient registry = SchemaRegistries.forUrl(registryUrl, options.clientOverrides());
+            final CorrelatorConfig config = options.config()
+                    .withTopics(options.config().topics().withPrefix(options.topicPrefix()))
+                    .withPendingFlushAfter(Duration.ZERO);
+            final Topics topics = Pipeline.topics(config, registry);
+            final String applicationId = "incident-correlator-replay-" + runId;
+            stateDir = Files.createTempDirectory("incident-correlator-replay-");
+
+            try (Admin admin = Admin.create(clientProperties(bootstrap))) {
+                createTopics(admin, config.topics());
+                progress("producing " + ordered.size() + " events");
+                final Instant lastEvent = produce(bootstrap, topics, ordered);
+
+                final Properties props = Pipeline.streamsProperties(config, bootstrap, applicationId, stateDir,
+                        options.clientOverrides());
+                // Replay: wait a little for every input partition so records are taken in event-time order.
+                props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 500L);
+                try (KafkaStreams streams = Pipeline.streams(Pipeline.topology(config, topics), props)) {
+                    final AtomicReference<Throwable> failure = new AtomicReference<>();
+                    streams.setUncaughtExceptionHandler(e -> {
+                        failure.set(e);
+                        return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler
+                                .StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+                    });
+                    progress("starting the correlation topology");
+                    streams.start();
+                    waitUntilConsumed(admin, applicationId, config.topics(), failure);
+                    streams.close(Duration.ofSeconds(30));
+                }
+                final List<Incident> incidents = readIncidents(bootstrap, topics);
+                progress(String.format("done: %d incidents from %d events in %.1f s (event time up to %s)",
+                        incidents.size(), ordered.size(), (System.nanoTime() - started) / 1e9, lastEvent));
+                return incidents;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+            if (options.schemaRegistryUrl() == null) {
+                SchemaRegistries.dropMockScope(registryScope);
+            }
+            deleteQuietly(stateDir);
+        }
+    }
+
+    private void createTopics(Admin admin, TopicNames names) {
+        final Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        final List<NewTopic> wanted = new ArrayList<>();
+        for (String t : names.eventTopics()) {
+            wanted.add(new NewTopic(t, Optional.of(options.partitions()), Optional.empty()));
+        }
+        for (String t : List.of(names.inventory(), names.storageLocations(), names.incidents())) {
+            wanted.add(new NewTopic(t, Optional.of(options.partitions()), Optional.empty()).configs(compacted));
+        }
+        wanted.add(new NewTopic(names.deadLetter(), Optional.of(1), Optional.empty()));
+        wanted.add(new NewTopic(names.clock(), Optional.of(1), Optional.empty()));
+        final Set<String> existing;
+        try {
+            existing = admin.listTopics().names().get();
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException("Cannot list topics: " + rootMessage(e), e);
+        }
+        final List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        try {
+            admin.createTopics(missing).all().get();
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("Cannot create topics " + missing.stream().map(NewTopic::name).toList()
+                        + ": " + rootMessage(e), e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating topics", e);
+        }
+    }
+
+    /** Produces every event with its event time as the record timestamp; returns the last event time. */
+    private Instant produce(String bootstrap, Topics topics, List<ScenarioEvent> ordered) {
+        final Properties p = clientProperties(bootstrap);
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        Instant last = Instant.EPOCH;
+        final TopicNames names = topics.names();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
+            for (ScenarioEvent e : ordered) {
+                final String topic = topicFor(names, e.topic());
+                final byte[] value = topics.<SpecificRecord>valueSerdeFor(topic).serializer().serialize(topic, e.value());
+                final Long timestamp = e.eventTime() == null ? null : e.eventTime().toEpochMilli();
+                producer.send(new ProducerRecord<>(topic, null, timestamp, e.key(), value));
+                if (e.eventTime() != null && e.eventTime().isAfter(last)) {
+                    last = e.eventTime();
+                }
+            }
+            // One tick past every window: the grouping gap for resolution, the grace for lateness.
+            final Instant tick = last.plus(options.config().groupingGap()).plus(options.config().grace())
+                    .plus(Duration.ofMinutes(1));
+            final byte[] tickValue = Pipeline.internalSerdes().forValue(ClockTick.class).serializer()
+                    .serialize(names.clock(), new ClockTick(tick));
+            producer.send(new ProducerRecord<>(names.clock(), null, tick.toEpochMilli(), "clock", tickValue));
+            producer.flush();
+        }
+        return last;
+    }
+
+    static String topicFor(TopicNames names, ScenarioTopic topic) {
+        return switch (topic.topicName()) {
+            case "pod-restarts" -> names.podRestarts();
+            case "backup-events" -> names.backupEvents();
+            case "etcd-latency" -> names.etcdLatency();
+            case "proxmox-memory" -> names.proxmoxMemory();
+            case "inventory" -> names.inventory();
+            case "storage-locations" -> names.storageLocations();
+            default -> throw new IllegalArgumentException("No topic configured for scenario topic " + topic.topicName());
+        };
+    }
+
+    /**
+     * Done when the application's committed offsets reach the end of every topic it consumes,
+     * the repartition topic included: exactly-once commits output and offsets together, so the
+     * incidents are then all committed too.
+     */
+    private void waitUntilConsumed(Admin admin, String applicationId, TopicNames names, AtomicReference<Throwable> failure) {
+        final List<String> consumed = new ArrayList<>(names.eventTopics());
+        consumed.add(names.clock());
+        consumed.add(applicationId + "-" + TopologyFactory.EVENTS_BY_CLUSTER + "-repartition");
+        final long deadline = System.nanoTime() + options.timeout().toNanos();
+        long lastReport = 0;
+        while (true) {
+            if (failure.get() != null) {
+                throw new IllegalStateException("The correlation topology failed: " + rootMessage(failure.get()),
+                        failure.get());
+            }
+            try {
+                final Map<TopicPartition, OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
+                final Set<String> existing = admin.listTopics().names().get();
+                final List<String> present = consumed.stream().filter(existing::contains).toList();
+                if (present.size() == consumed.size()) {
+                    final Map<TopicPartition, Long> ends = endOffsets(admin, present);
+                    long behind = 0;
+                    for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+                        final OffsetAndMetadata c = committed.get(end.getKey());
+                        final long position = c == null ? 0 : c.offset();
+                        behind += Math.max(0, end.getValue() - position);
+                    }
+                    if (behind == 0) {
+                        return;
+                    }
+                    if (System.nanoTime() - lastReport > 2_000_000_000L) {
+                        progress(behind + " records still to process");
+                        lastReport = System.nanoTime();
+                    }
+                }
+            } catch (ExecutionException e) {
+                LOG.debug("Progress check failed, retrying: {}", rootMessage(e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while waiting for the topology", e);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("The topology did not finish within " + options.timeout());
+            }
+            sleep(100);
+        }
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(Admin admin, List<String> topics)
+            throws ExecutionException, InterruptedException {
+        final Map<String, TopicDescription> descriptions = admin.describeTopics(topics).allTopicNames().get();
+        final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        descriptions.values().forEach(d -> d.partitions()
+                .forEach(p -> request.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+        final Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result =
+                admin.listOffsets(request).all().get();
+        return result.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+    }
+
+    /** The compacted topic's newest value per id, read with read_committed; tombstones remove an id. */
+    private List<Incident> readIncidents(String bootstrap, Topics topics) {
+        final Properties p = clientProperties(bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        final String topic = topics.names().incidents();
+        final Map<String, Incident> newest = new LinkedHashMap<>();
+        try (KafkaConsumer<String, Incident> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
+                topics.incidents().deserializer())) {
+            final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            final Set<TopicPartition> remaining = new HashSet<>(partitions);
+            final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!remaining.isEmpty()) {
+                for (ConsumerRecord<String, Incident> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (record.value() == null) {
+                        newest.remove(record.key());
+                    } else {
+                        newest.put(record.key(), record.value());
+                    }
+                }
+                remaining.removeIf(tp -> consumer.position(tp) >= ends.get(tp));
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Could not read the incidents topic to its end within 60 s");
+                }
+            }
+        }
+        final List<Incident> sorted = new ArrayList<>(newest.values());
+        sorted.sort(INCIDENT_ORDER);
+        return sorted;
+    }
+
+    public static final Comparator<Incident> INCIDENT_ORDER = Comparator.comparing(Incident::getWindowStart)
+            .thenComparing(Incident::getCluster)
+            .thenComparing(i -> i.getCategory().ordinal())
+            .thenComparing(Incident::getId);
+
+    private Properties clientProperties(String bootstrap) {
+        final Properties p = new Properties();
+        p.putAll(options.clientOverrides());
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        return p;
+    }
+
+    private void progress(String message) {
+        if (options.progress() != null) {
+            options.progress().accept(message);
+        }
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c.getClass().getSimpleName() + ": " + c.getMessage();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted", e);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            LOG.debug("Could not delete {}: {}", dir, e.getMessage());
+        }
+    }
+}
