@@ -1,5 +1,6 @@
 package io.incidentcorrelator.incident;
 
+import io.incidentcorrelator.serde.AvroClassTrust;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.IncidentStatus;
 
@@ -15,6 +16,11 @@ import java.util.Objects;
  * time drives it, so a replay resolves what the live pipeline would have resolved.
  */
 public final class IncidentLifecycle {
+
+    static {
+        // Records are copied with newBuilder(other), which Avro 1.12 allows only for trusted classes.
+        AvroClassTrust.trustGeneratedClasses();
+    }
 
     private final Duration groupingGap;
 

@@ -1,5 +1,6 @@
 package io.incidentcorrelator.runtime;
 
+import io.incidentcorrelator.serde.AvroClassTrust;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.serde.AvroBinarySerde;
 import io.incidentcorrelator.serde.RegistryAvroSerde;
@@ -26,6 +27,11 @@ import java.util.Properties;
  * explicit names for every internal resource, bad records to the dead-letter topic.
  */
 public final class Pipeline {
+
+    static {
+        // Records are copied with newBuilder(other), which Avro 1.12 allows only for trusted classes.
+        AvroClassTrust.trustGeneratedClasses();
+    }
 
     private Pipeline() {
     }

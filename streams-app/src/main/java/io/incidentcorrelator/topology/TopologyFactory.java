@@ -1,5 +1,6 @@
 package io.incidentcorrelator.topology;
 
+import io.incidentcorrelator.serde.AvroClassTrust;
 import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.avro.EtcdLatencySample;
 import io.incidentcorrelator.avro.Incident;
@@ -59,6 +60,11 @@ import java.util.function.Function;
  * injected configuration and serdes.
  */
 public final class TopologyFactory {
+
+    static {
+        // Records are copied with newBuilder(other), which Avro 1.12 allows only for trusted classes.
+        AvroClassTrust.trustGeneratedClasses();
+    }
 
     /** Name of the repartition step; its topic is {@code <application.id>-events-by-cluster-repartition}. */
     public static final String EVENTS_BY_CLUSTER = "events-by-cluster";

@@ -1,5 +1,6 @@
 package io.incidentcorrelator.classify;
 
+import io.incidentcorrelator.serde.AvroClassTrust;
 import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.avro.BackupPhase;
 import io.incidentcorrelator.avro.EtcdLatencySample;
@@ -10,6 +11,11 @@ import java.time.Instant;
 
 /** Builders for test events, with the values the homelab's scenarios use. */
 public final class Events {
+
+    static {
+        // Records are copied with newBuilder(other), which Avro 1.12 allows only for trusted classes.
+        AvroClassTrust.trustGeneratedClasses();
+    }
 
     public static final long GIB = 1024L * 1024 * 1024;
 
