@@ -1,6 +1,7 @@
 package io.incidentcorrelator.incident;
 
 import io.incidentcorrelator.serde.AvroClassTrust;
+import io.incidentcorrelator.serde.AvroRecords;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.IncidentStatus;
 
@@ -65,7 +66,7 @@ public final class IncidentLifecycle {
     }
 
     static boolean sameContent(Incident a, Incident b) {
-        return withLifecycle(a, 0, IncidentStatus.UNKNOWN).equals(withLifecycle(b, 0, IncidentStatus.UNKNOWN));
+        return AvroRecords.sameValue(withLifecycle(a, 0, IncidentStatus.UNKNOWN), withLifecycle(b, 0, IncidentStatus.UNKNOWN));
     }
 
     private static Incident withLifecycle(Incident incident, int revision, IncidentStatus status) {

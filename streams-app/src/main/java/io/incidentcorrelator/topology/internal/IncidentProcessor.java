@@ -19,6 +19,7 @@ import io.incidentcorrelator.classify.RestartContext;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.incident.IncidentGrouper;
 import io.incidentcorrelator.incident.IncidentLifecycle;
+import io.incidentcorrelator.serde.AvroRecords;
 import io.incidentcorrelator.topology.StoreNames;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -202,7 +203,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
             return false;
         }
         final ClassifiedRestart next = classify(current);
-        if (next.equals(current)) {
+        if (AvroRecords.sameValue(next, current)) {
             return false;
         }
         restarts.put(key, next);
