@@ -37,20 +37,21 @@ record IncidentNarrative(String summary, List<String> actions) {
     static IncidentNarrative of(String cluster, IncidentCategory category, List<PodSummary> pods, List<String> hosts,
                                 List<Evidence> evidence, Set<String> notes, Instant start, Instant end,
                                 int restarts) {
-        final String who = who(pods, restarts, cluster);
+        final String who = podNames(pods) + " on cluster " + cluster;
+        final String times = restarts == 1 ? "" : " " + restarts + " times";
         final String when = span(start, end);
         final List<String> actions = new ArrayList<>();
         final String summary = switch (category) {
             case OOM_KILLED -> {
                 actions.add("Raise the memory limit of " + containers(pods) + " by 50 % (or to the next tier: 256Mi → 512Mi → 1Gi) in its manifest and let GitOps sync it.");
                 actions.add("If usage keeps growing after the raise, look for a memory leak in the application.");
-                yield who + " " + when + " " + (restarts > 1 ? "were" : "was") + " OOM-killed (exit 137): the container's memory limit is too low"
-                        + factorsClause(notes, evidence) + "; raise it.";
+                yield who + " " + (pods.size() > 1 ? "were" : "was") + " OOM-killed" + times + " " + when
+                        + " (exit 137): the container's memory limit is too low; raise it.";
             }
             case IMAGE_PULL_FAILURE -> {
                 actions.add("Fix the image reference (tag or digest) in the manifest of " + podNames(pods) + "; check that the tag exists in the registry.");
                 actions.add("If the image exists, check the registry credentials (imagePullSecrets) and that the node can reach the registry.");
-                yield who + " " + when + " cannot pull " + (pods.size() > 1 ? "their images" : "its image")
+                yield who + " could not pull " + (pods.size() > 1 ? "their images" : "its image") + " " + when
                         + logQuote(evidence) + ": fix the image reference.";
             }
             case BACKUP_IO_CONTENTION -> {
@@ -65,7 +66,9 @@ record IncidentNarrative(String summary, List<String> actions) {
                 }
                 actions.add("For pods that exit when the API server is slow, raise the liveness probe failureThreshold (e.g. 5) and give them resource requests (Burstable, not BestEffort).");
                 actions.add("Longer term: put the backup datastore on its own disk, apart from the VMs' disks.");
-                yield who + " " + when + " restarted while backup " + backups + " " + (notes.contains(Note.BACKUP_RUNNING) ? "was running" : "had just finished")
+                yield who + " restarted" + times + " " + when + " while " + backups
+                        + (notes.contains(Note.BACKUP_RUNNING) ? (backupCount(evidence) > 1 ? " were running" : " was running")
+                        : " had just finished")
                         + factorsClause(notes, evidence) + "; transient, expected to heal once the backup's I/O subsides.";
             }
             case HOST_MEMORY_PRESSURE -> {
@@ -74,14 +77,14 @@ record IncidentNarrative(String summary, List<String> actions) {
                     actions.add("Disable ballooning for control-plane VMs (set balloon equal to memory) so the host cannot reclaim their RAM.");
                 }
                 actions.add("Alert on Proxmox host memory above 80 % to act before the guests are starved.");
-                yield who + " " + when + " restarted while " + memoryFacts(evidence, hosts) + factorsClause(notes, evidence)
+                yield who + " restarted" + times + " " + when + " while " + memoryFacts(evidence, hosts) + factorsClause(notes, evidence)
                         + "; usually transient, but the host is over-committed.";
             }
             case HOST_CPU_CONTENTION -> {
                 actions.add("Give control-plane VMs on " + joinHosts(hosts) + " CPU priority (cpuunits 1024) and keep 15-20 % CPU headroom on the host.");
                 actions.add("Find the noisy neighbour on " + joinHosts(hosts) + " (top guests by CPU and I/O) and move or limit it.");
                 actions.add("Alert on Proxmox host CPU above 80 % and on etcd WAL fsync p99 as early warnings.");
-                yield who + " " + when + " restarted while " + cpuFacts(evidence, hosts) + " and no backup was running"
+                yield who + " restarted" + times + " " + when + " while " + cpuFacts(evidence, hosts) + " and no backup was running"
                         + factorsClause(notes, evidence) + ": a noisy neighbour is starving the guests.";
             }
             case ETCD_DISK_LATENCY -> {
@@ -90,13 +93,14 @@ record IncidentNarrative(String summary, List<String> actions) {
                 }
                 actions.add("Move etcd's data off disks shared with I/O-heavy workloads (Ceph OSDs, Prometheus TSDB, video recording) or give it a dedicated disk.");
                 actions.add("Watch etcd_disk_wal_fsync_duration_seconds p99: it should stay under 10 ms.");
-                yield who + " " + when + " restarted while " + etcdFacts(evidence) + " with no backup or host contention"
+                yield who + " restarted" + times + " " + when + " while " + etcdFacts(evidence) + " with no backup or host contention"
                         + (notes.contains(Note.ETCD_FRAGMENTED) ? "; the database is fragmented: defragment etcd" : "; check the etcd disk") + ".";
             }
             case API_SERVER_UNREACHABLE -> {
                 actions.add("Check kube-apiserver health and logs on the control-plane nodes (kubectl get --raw /readyz?verbose).");
                 actions.add("Check the path to the cluster service address " + endpoints(notes) + " from the node: kube-proxy / CNI (e.g. Cilium) health and the control-plane VIP.");
-                yield who + " " + when + " " + (notes.contains(Note.LEADER_ELECTION) ? "lost leader election after timeouts" : "timed out")
+                yield who + " " + (notes.contains(Note.LEADER_ELECTION) ? "lost leader election" + times + " after timeouts" : "timed out" + times)
+                        + " " + when
                         + " talking to the API server through the cluster address " + endpoints(notes)
                         + " with no host contention: investigate API server health and the service network.";
             }
@@ -107,11 +111,11 @@ record IncidentNarrative(String summary, List<String> actions) {
                 final String context = notes.isEmpty() || !hasContention(notes)
                         ? " with no contention evidence"
                         : " (host contention was present but does not explain " + (restarts > 1 ? "these crashes" : "this crash") + ")";
-                yield who + " " + when + " crashed" + context + logQuote(evidence) + ": a real failure to investigate.";
+                yield who + " crashed" + times + " " + when + context + logQuote(evidence) + ": a real failure to investigate.";
             }
             default -> {
                 actions.add("Inspect the pod's previous log and events.");
-                yield who + " " + when + " restarted for a reason this classifier version does not know.";
+                yield who + " restarted" + times + " " + when + " for a reason this classifier version does not know.";
             }
         };
         return new IncidentNarrative(summary, List.copyOf(actions));
@@ -136,11 +140,6 @@ record IncidentNarrative(String summary, List<String> actions) {
                 || notes.contains(Note.CPU) || notes.contains(Note.IOWAIT) || notes.contains(Note.ETCD_SLOW);
     }
 
-    private static String who(List<PodSummary> pods, int restarts, String cluster) {
-        final String names = podNames(pods);
-        return (restarts == 1 ? "" : restarts + " restarts of ") + names + " on cluster " + cluster;
-    }
-
     private static String podNames(List<PodSummary> pods) {
         final List<String> names = pods.stream().map(PodSummary::getPod).distinct().toList();
         if (names.size() <= 3) {
@@ -162,16 +161,24 @@ record IncidentNarrative(String summary, List<String> actions) {
         return "between " + DAY_HHMM.format(start) + " and " + (sameDay ? HHMM : DAY_HHMM).format(end) + " UTC";
     }
 
+    private static long backupCount(List<Evidence> evidence) {
+        return evidence.stream().filter(e -> e.getKind() == EvidenceKind.BACKUP).map(Evidence::getSource).distinct().count();
+    }
+
     private static String backupSources(List<Evidence> evidence) {
         final List<String> jobs = evidence.stream().filter(e -> e.getKind() == EvidenceKind.BACKUP)
+                .sorted(java.util.Comparator.comparing(Evidence::getTime, java.util.Comparator.nullsLast(java.util.Comparator.naturalOrder())))
                 .map(Evidence::getSource).distinct().toList();
         if (jobs.isEmpty()) {
-            return "activity";
+            return "a backup";
+        }
+        if (jobs.size() == 1) {
+            return "backup " + jobs.get(0);
         }
         if (jobs.size() > 2) {
-            return joinAnd(jobs.subList(0, 2)) + " and " + (jobs.size() - 2) + " more";
+            return "backups " + joinAnd(jobs.subList(0, 2)) + " and " + (jobs.size() - 2) + " more";
         }
-        return joinAnd(jobs);
+        return "backups " + joinAnd(jobs);
     }
 
     /** ", with host pihanga's memory at 98.6 % and etcd WAL fsync p99 at 236 ms" */
@@ -225,7 +232,7 @@ record IncidentNarrative(String summary, List<String> actions) {
     private static String logQuote(List<Evidence> evidence) {
         return evidence.stream().filter(e -> e.getKind() == EvidenceKind.LOG_PATTERN && e.getText() != null)
                 .map(e -> e.getText().length() > 120 ? e.getText().substring(0, 117) + "..." : e.getText())
-                .findFirst().map(t -> " (last log: \"" + t + "\")").orElse("");
+                .findFirst().map(t -> " (log: " + t + ")").orElse("");
     }
 
     private static String endpoints(Set<String> notes) {

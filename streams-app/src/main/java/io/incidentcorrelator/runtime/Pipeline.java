@@ -74,6 +74,7 @@ public final class Pipeline {
         // The classic protocol starts a one-instance app in about a second, the new one in ~7 s.
         p.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, "classic");
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         p.putAll(overrides);
         return p;
     }

@@ -54,7 +54,7 @@ class IncidentGrouperTest {
         assertEquals(List.of("pihanga", "ruapehu"), i.getHosts());
         assertTrue(i.getTransient$());
         assertEquals(Severity.INFO, i.getSeverity());
-        assertTrue(i.getSummary().startsWith("3 restarts of kube-controller-manager-talos-cp-01 and kube-scheduler-talos-cp-01 on cluster prod between 2026-02-26 02:23 and 02:50 UTC"),
+        assertTrue(i.getSummary().startsWith("kube-controller-manager-talos-cp-01 and kube-scheduler-talos-cp-01 on cluster prod restarted 3 times between 2026-02-26 02:23 and 02:50 UTC while"),
                 i.getSummary());
         assertTrue(i.getRecommendedActions().stream().anyMatch(a -> a.contains("leaseDuration 30s")), "lease action");
         assertTrue(i.getRecommendedActions().stream().anyMatch(a -> a.startsWith("Stagger the backup jobs")));
