@@ -78,7 +78,7 @@ final class RunCommand implements Callable<Integer> {
         final Properties props = Pipeline.streamsProperties(correlator, bootstrap, applicationId, state, overrides);
 
         final CountDownLatch stopped = new CountDownLatch(1);
-        try (KafkaStreams streams = Pipeline.streams(Pipeline.topology(correlator, topics), props)) {
+        try (KafkaStreams streams = Pipeline.streams(Pipeline.topology(correlator, topics, props), props)) {
             streams.setStateListener((now, before) -> {
                 err.println("run: " + before + " → " + now);
                 err.flush();

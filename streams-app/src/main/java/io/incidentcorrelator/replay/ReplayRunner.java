@@ -14,6 +14,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -141,7 +142,7 @@ public final class ReplayRunner {
                         options.clientOverrides());
                 // Replay: wait a little for every input partition so records are taken in event-time order.
                 props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 500L);
-                try (KafkaStreams streams = Pipeline.streams(Pipeline.topology(config, topics), props)) {
+                try (KafkaStreams streams = Pipeline.streams(Pipeline.topology(config, topics, props), props)) {
                     final AtomicReference<Throwable> failure = new AtomicReference<>();
                     streams.setUncaughtExceptionHandler(e -> {
                         failure.set(e);
@@ -171,6 +172,10 @@ public final class ReplayRunner {
         }
     }
 
+    private String bootstrapOf(Admin admin) {
+        return options.bootstrapServers() == null ? "the embedded broker" : options.bootstrapServers();
+    }
+
     private void createTopics(Admin admin, TopicNames names) {
         final Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
         final List<NewTopic> wanted = new ArrayList<>();
@@ -184,9 +189,9 @@ public final class ReplayRunner {
         wanted.add(new NewTopic(names.clock(), Optional.of(1), Optional.empty()));
         final Set<String> existing;
         try {
-            existing = admin.listTopics().names().get();
+            existing = admin.listTopics(new ListTopicsOptions().timeoutMs(20_000)).names().get();
         } catch (InterruptedException | ExecutionException e) {
-            throw new IllegalStateException("Cannot list topics: " + rootMessage(e), e);
+            throw new IllegalStateException("Cannot reach Kafka at " + bootstrapOf(admin) + ": " + rootMessage(e), e);
         }
         final List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
         if (missing.isEmpty()) {

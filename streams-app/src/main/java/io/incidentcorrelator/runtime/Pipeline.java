@@ -14,6 +14,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 
 import java.nio.file.Path;
@@ -54,8 +55,13 @@ public final class Pipeline {
         };
     }
 
-    public static Topology topology(CorrelatorConfig config, Topics topics) {
-        return TopologyFactory.build(new StreamsBuilder(), config, topics, internalSerdes(), Clock.systemUTC());
+    /**
+     * The builder gets the Streams settings so that {@code ensure.explicit.internal.resource.naming}
+     * is enforced when the topology is built, not only documented.
+     */
+    public static Topology topology(CorrelatorConfig config, Topics topics, Properties streamsProperties) {
+        final StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
+        return TopologyFactory.build(builder, config, topics, internalSerdes(), Clock.systemUTC());
     }
 
     /**

@@ -57,6 +57,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
 
     private static final Logger LOG = LoggerFactory.getLogger(IncidentProcessor.class);
     private static final String SEP = "|";
+    private static final Duration HOUSEKEEPING_EVERY = Duration.ofMinutes(1);
 
     private final CorrelatorConfig config;
     private final Classifier classifier;
@@ -74,6 +75,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     /** Restarts waiting for event time to pass them: store key → wall-clock millis they arrived. */
     private final NavigableMap<String, Long> pending = new TreeMap<>();
     private long eventTime = Long.MIN_VALUE;
+    private long nextHousekeeping = Long.MIN_VALUE;
     private long lateRecords;
 
     public IncidentProcessor(CorrelatorConfig config) {
@@ -106,7 +108,6 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         if (streamTime >= 0) {
             eventTime = streamTime;
         }
-        context.schedule(Duration.ofMinutes(1), PunctuationType.STREAM_TIME, ts -> onEventTimeAdvanced());
         if (!config.pendingFlushAfter().isZero()) {
             context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::flushStalePending);
         }
@@ -150,6 +151,12 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         }
         affected.addAll(classifyPendingBefore(eventTime));
         affected.forEach(this::regroup);
+        // Resolution and purging follow event time; checked inline rather than by a stream-time
+        // punctuator so that exactly the same records trigger it in every run.
+        if (eventTime >= nextHousekeeping) {
+            onEventTimeAdvanced();
+            nextHousekeeping = eventTime + HOUSEKEEPING_EVERY.toMillis();
+        }
     }
 
     // --- restarts -------------------------------------------------------------------------

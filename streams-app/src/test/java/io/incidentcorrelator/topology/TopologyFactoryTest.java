@@ -1,0 +1,284 @@
+package io.incidentcorrelator.topology;
+
+import io.incidentcorrelator.avro.BackupEvent;
+import io.incidentcorrelator.avro.BackupPhase;
+import io.incidentcorrelator.avro.EtcdLatencySample;
+import io.incidentcorrelator.avro.Incident;
+import io.incidentcorrelator.avro.IncidentCategory;
+import io.incidentcorrelator.avro.IncidentStatus;
+import io.incidentcorrelator.avro.MemorySample;
+import io.incidentcorrelator.avro.NodePlacement;
+import io.incidentcorrelator.avro.PodRestart;
+import io.incidentcorrelator.avro.internal.ClockTick;
+import io.incidentcorrelator.classify.Events;
+import io.incidentcorrelator.config.CorrelatorConfig;
+import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.serde.InMemorySchemaRegistry;
+import io.incidentcorrelator.topics.TopicNames;
+import io.incidentcorrelator.topics.Topics;
+import io.incidentcorrelator.topology.internal.DeadLetterProcessor;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+
+import static io.incidentcorrelator.classify.Events.at;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The topology on the test driver: event time, windows, out-of-order and late data, the
+ * dead-letter path, and that every processor, store and topic has an explicit name.
+ */
+class TopologyFactoryTest {
+
+    private final CorrelatorConfig config = CorrelatorConfig.defaults().withPendingFlushAfter(Duration.ZERO);
+    private final TopicNames names = config.topics();
+    private TopologyTestDriver driver;
+    private Topics topics;
+    private TestInputTopic<String, NodePlacement> inventory;
+    private TestInputTopic<String, PodRestart> restarts;
+    private TestInputTopic<String, BackupEvent> backups;
+    private TestInputTopic<String, MemorySample> memory;
+    private TestInputTopic<String, EtcdLatencySample> etcd;
+    private TestInputTopic<String, ClockTick> clock;
+    private TestOutputTopic<String, Incident> incidents;
+    private TestOutputTopic<String, String> deadLetters;
+
+    @BeforeEach
+    void start(@org.junit.jupiter.api.io.TempDir Path stateDir) {
+        topics = Pipeline.topics(config, new InMemorySchemaRegistry("mock://topology-test"));
+        final Properties props = Pipeline.streamsProperties(config, "dummy:9092", "topology-test", stateDir, Map.of());
+        final Topology topology = Pipeline.topology(config, topics, props);
+        driver = new TopologyTestDriver(topology, props, Instant.parse("2026-02-26T00:00:00Z"));
+        final StringSerializer keys = new StringSerializer();
+        inventory = driver.createInputTopic(names.inventory(), keys, topics.inventory().serializer());
+        restarts = driver.createInputTopic(names.podRestarts(), keys, topics.podRestarts().serializer());
+        backups = driver.createInputTopic(names.backupEvents(), keys, topics.backupEvents().serializer());
+        memory = driver.createInputTopic(names.proxmoxMemory(), keys, topics.proxmoxMemory().serializer());
+        etcd = driver.createInputTopic(names.etcdLatency(), keys, topics.etcdLatency().serializer());
+        clock = driver.createInputTopic(names.clock(), keys, Pipeline.internalSerdes().forValue(ClockTick.class).serializer());
+        incidents = driver.createOutputTopic(names.incidents(), new StringDeserializer(), topics.incidents().deserializer());
+        deadLetters = driver.createOutputTopic(names.deadLetter(), new StringDeserializer(), new StringDeserializer());
+
+        inventory.pipeInput("prod/talos-cp-01", NodePlacement.newBuilder().setCluster("prod").setNode("talos-cp-01")
+                .setHost("ruapehu").setVmid(201).setRole("control-plane").build());
+        inventory.pipeInput("monit/talos-monitor", NodePlacement.newBuilder().setCluster("monit").setNode("talos-monitor")
+                .setHost("pihanga").setVmid(301).setRole("control-plane").build());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    private void backup(String host, BackupPhase phase, String hhmm) {
+        backups.pipeInput(host + "/backup-nightly", Events.backup(host, phase, hhmm, "pihanga", null));
+    }
+
+    private void restart(String cluster, String pod, String node, String hhmm, int count, String message) {
+        restarts.pipeInput(cluster + "/kube-system/" + pod + "/c",
+                Events.restart(cluster, pod, node, hhmm).setRestartCount(count).setMessage(message).build());
+    }
+
+    private void sample(String hhmm) {
+        memory.pipeInput("ruapehu", Events.host("ruapehu", hhmm, 0.7, 0.3, 0.02));
+        memory.pipeInput("pihanga", Events.host("pihanga", hhmm, 0.7, 0.3, 0.02));
+    }
+
+    private void tick(Instant t) {
+        clock.pipeInput("clock", new ClockTick(t));
+    }
+
+    /** Newest revision per id, tombstones removing ids, as a compacted topic's reader sees it. */
+    private Map<String, Incident> newest(List<KeyValue<String, Incident>> records) {
+        final Map<String, Incident> out = new HashMap<>();
+        for (KeyValue<String, Incident> kv : records) {
+            if (kv.value == null) {
+                out.remove(kv.key);
+            } else {
+                out.put(kv.key, kv.value);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void anIncidentIsEmittedAsSoonAsItsFirstRestartIsClassifiedThenUpdatedThenResolved() {
+        backup("ruapehu", BackupPhase.JOB_START, "02:00");
+        sample("02:20");
+        restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "02:23:12", 9, Events.LEADER_LOST_LOCAL);
+        assertTrue(incidents.isEmpty(), "evidence stamped the same instant may still come: not classified yet");
+
+        sample("02:24");
+        final List<KeyValue<String, Incident>> opened = incidents.readKeyValuesToList();
+        assertEquals(1, opened.size(), "emitted as soon as event time passed the restart");
+        final Incident open = opened.get(0).value;
+        assertEquals("prod.backup-io-contention.20260226T022312Z", open.getId());
+        assertEquals(IncidentStatus.OPEN, open.getStatus());
+        assertEquals(1, open.getRevision());
+        assertEquals(IncidentCategory.BACKUP_IO_CONTENTION, open.getCategory());
+
+        restart("prod", "kube-controller-manager-talos-cp-01", "talos-cp-01", "02:24:03", 8, Events.LEADER_LOST_LOCAL);
+        backup("ruapehu", BackupPhase.JOB_END, "02:36");
+        final Incident updated = incidents.readKeyValuesToList().get(0).value;
+        assertEquals(IncidentStatus.UPDATED, updated.getStatus());
+        assertEquals(2, updated.getRevision());
+        assertEquals(2, updated.getPods().size());
+
+        sample("02:50");
+        assertTrue(incidents.isEmpty(), "the grouping gap has not passed yet");
+        tick(at("02:54:03"));
+        final Incident resolved = incidents.readKeyValuesToList().get(0).value;
+        assertEquals(IncidentStatus.RESOLVED, resolved.getStatus());
+        assertEquals(3, resolved.getRevision());
+    }
+
+    @Test
+    void outOfOrderEvidenceWithinTheGraceGivesTheSameIncidentsAsInOrder() {
+        // In order: the backup starts, then the scheduler loses its lease.
+        final Map<String, Incident> inOrder = replay(List.of("backup", "restart", "tick"));
+        // Out of order: the restart arrives first, the backup's start 3 minutes of event time late.
+        final Map<String, Incident> outOfOrder = replay(List.of("restart", "backup", "tick"));
+
+        assertEquals(inOrder.keySet(), outOfOrder.keySet());
+        assertEquals(List.of("prod.backup-io-contention.20260226T022312Z"), List.copyOf(inOrder.keySet()));
+        final Incident a = inOrder.values().iterator().next();
+        final Incident b = outOfOrder.values().iterator().next();
+        assertEquals(a.getCategory(), b.getCategory());
+        assertEquals(a.getEvidence().toString(), b.getEvidence().toString());
+        assertEquals(a.getSummary(), b.getSummary());
+        assertEquals(IncidentStatus.RESOLVED, b.getStatus());
+    }
+
+    private Map<String, Incident> replay(List<String> order) {
+        stop();
+        start(Path.of(System.getProperty("java.io.tmpdir")).resolve("tt-" + System.nanoTime()));
+        final List<KeyValue<String, Incident>> all = new java.util.ArrayList<>();
+        for (String step : order) {
+            switch (step) {
+                case "backup" -> {
+                    backup("ruapehu", BackupPhase.JOB_START, "02:20");
+                    sample("02:21");
+                }
+                case "restart" -> {
+                    restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "02:23:12", 9, Events.LEADER_LOST_LOCAL);
+                    sample("02:24");
+                }
+                default -> tick(at("03:30"));
+            }
+            all.addAll(incidents.readKeyValuesToList());
+        }
+        return newest(all);
+    }
+
+    @Test
+    void aLateBackupReclassifiesTheRestartAndRemovesTheIncidentItReplaced() {
+        restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "02:23:12", 9, Events.LEADER_LOST_LOCAL);
+        sample("02:25");
+        final List<KeyValue<String, Incident>> first = incidents.readKeyValuesToList();
+        assertEquals(IncidentCategory.APP_CRASH, first.get(0).value.getCategory(), "no evidence yet");
+
+        backup("ruapehu", BackupPhase.JOB_START, "02:20"); // 5 minutes late, within the 10 minute grace
+        final List<KeyValue<String, Incident>> after = incidents.readKeyValuesToList();
+        final Map<String, Incident> current = newest(concat(first, after));
+        assertEquals(List.of("prod.backup-io-contention.20260226T022312Z"), List.copyOf(current.keySet()));
+        assertTrue(after.stream().anyMatch(kv -> kv.key.equals("prod.app-crash.20260226T022312Z") && kv.value == null),
+                "the APP_CRASH incident is retracted with a tombstone");
+    }
+
+    @Test
+    void recordsLaterThanTheGraceAreDroppedNotClassified() {
+        sample("03:00");
+        restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "02:40", 9, Events.LEADER_LOST_LOCAL);
+        tick(at("04:00"));
+        assertTrue(incidents.isEmpty(), "20 minutes behind event time with a 10 minute grace");
+    }
+
+    @Test
+    void restartsOfDifferentClustersAreSeparateIncidentsAndBackupsReachTheTargetHost() {
+        backup("ruapehu", BackupPhase.JOB_START, "02:00");   // ruapehu → pbs-main on pihanga
+        sample("02:10");
+        restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "02:11", 3, Events.LEADER_LOST_LOCAL);
+        restart("monit", "kube-scheduler-talos-monitor", "talos-monitor", "02:12", 5, Events.LEADER_LOST_LOCAL);
+        tick(at("04:00"));
+        final Map<String, Incident> all = newest(incidents.readKeyValuesToList());
+        assertEquals(2, all.size());
+        assertTrue(all.values().stream().allMatch(i -> i.getCategory() == IncidentCategory.BACKUP_IO_CONTENTION),
+                "monit's node is on pihanga, which receives ruapehu's backup: " + all.keySet());
+        assertEquals(List.of("monit", "prod"), all.values().stream().map(Incident::getCluster).sorted().toList());
+    }
+
+    @Test
+    void slowEtcdReachesRestartsOnNodesTheInventoryDoesNotPlace() {
+        etcd.pipeInput("edge/metal-01", Events.etcd("edge", "metal-01", "11:00", 45.0, 2));
+        restart("edge", "kube-scheduler-metal-01", "metal-01", "11:01", 1, Events.LEADER_LOST_LOCAL);
+        tick(at("12:00"));
+        final Map<String, Incident> all = newest(incidents.readKeyValuesToList());
+        assertEquals(List.of(IncidentCategory.ETCD_DISK_LATENCY),
+                all.values().stream().map(Incident::getCategory).toList());
+    }
+
+    @Test
+    void invalidRecordsGoToTheDeadLetterTopicWithTheReason() {
+        memory.pipeInput("ruapehu", MemorySample.newBuilder(Events.host("ruapehu", "02:00", 0.5, 0.1, 0.0))
+                .setMemTotalBytes(-5).build());
+        restarts.pipeInput("prod/x", Events.restart("prod", "x", "talos-cp-01", "02:00")
+                .setFinishedAt(Instant.parse("1970-01-01T00:00:00Z")).build());
+        final List<TestRecord<String, String>> dead = deadLetters.readRecordsToList();
+        assertEquals(2, dead.size());
+        assertEquals("memTotalBytes must be positive (-5)", header(dead.get(0), DeadLetterProcessor.HEADER_REASON));
+        assertEquals(names.proxmoxMemory(), header(dead.get(0), DeadLetterProcessor.HEADER_TOPIC));
+        assertTrue(header(dead.get(1), DeadLetterProcessor.HEADER_REASON).startsWith("finishedAt 1970-01-01T00:00:00Z is before 2000"));
+        assertTrue(incidents.isEmpty());
+    }
+
+    private static String header(TestRecord<String, String> r, String name) {
+        final Header h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void everyProcessorStoreAndInternalTopicIsNamedExplicitly() {
+        final Properties props = Pipeline.streamsProperties(config, "dummy:9092", "naming-test", Path.of("unused"), Map.of());
+        assertEquals(true, props.get(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG));
+        // Building with the setting on throws if anything is left to a generated name.
+        final TopologyDescription description = Pipeline.topology(config, topics, props).describe();
+        final String text = description.toString();
+        assertFalse(text.matches("(?s).*KSTREAM-[A-Z]+-\\d+.*"), "generated processor names:\n" + text);
+        assertTrue(text.contains("events-by-cluster-repartition"));
+        assertTrue(text.contains("correlate-and-classify"));
+        final List<String> stores = description.subtopologies().stream()
+                .flatMap(s -> s.nodes().stream())
+                .filter(n -> n instanceof TopologyDescription.Processor)
+                .flatMap(n -> ((TopologyDescription.Processor) n).stores().stream())
+                .sorted().distinct().collect(Collectors.toList());
+        assertEquals(List.of(StoreNames.BACKUP_EVENTS, StoreNames.RESTARTS, StoreNames.ETCD_SAMPLES,
+                StoreNames.HOST_SAMPLES, StoreNames.INCIDENTS).stream().sorted().toList(), stores);
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        final List<T> out = new java.util.ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+}
