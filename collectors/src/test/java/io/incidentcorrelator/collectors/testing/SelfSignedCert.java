@@ -1,0 +1,41 @@
+package io.incidentcorrelator.collectors.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A throw-away self-signed certificate for 127.0.0.1/localhost, made with the JDK's keytool
+ * (the JDK has no public API to create certificates). The password is random per run.
+ */
+public record SelfSignedCert(Path keystore, String password, Path certificatePem) {
+
+    public static SelfSignedCert create(Path dir) throws IOException, InterruptedException {
+        final String password = UUID.randomUUID().toString();
+        final Path keystore = dir.resolve("test-server.p12");
+        final Path pem = dir.resolve("test-ca.pem");
+        final String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        run(List.of(keytool, "-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048",
+                "-dname", "CN=ruapehu.test", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2",
+                "-keystore", keystore.toString(), "-storetype", "PKCS12",
+                "-storepass", password, "-keypass", password), dir);
+        run(List.of(keytool, "-exportcert", "-rfc", "-alias", "server", "-keystore", keystore.toString(),
+                "-storepass", password, "-file", pem.toString()), dir);
+        return new SelfSignedCert(keystore, password, pem);
+    }
+
+    private static void run(List<String> command, Path dir) throws IOException, InterruptedException {
+        final Path out = dir.resolve("keytool.log");
+        final Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("keytool timed out");
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException("keytool failed: " + Files.readString(out));
+        }
+    }
+}
