@@ -208,6 +208,36 @@ public final class ReplayRunner {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while creating topics", e);
         }
+        awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
+    }
+
+    /**
+     * A topic exists for the controller before its partitions have a leader everywhere; an
+     * idempotent producer whose first batches hit that gap can end up retrying forever with
+     * OUT_OF_ORDER_SEQUENCE_NUMBER. Wait until every partition answers.
+     */
+    private void awaitLeaders(Admin admin, List<String> topicNames) {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                final Map<String, TopicDescription> d = admin.describeTopics(topicNames).allTopicNames().get();
+                final boolean led = d.values().stream().allMatch(t -> t.partitions().stream()
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (led) {
+                    endOffsets(admin, topicNames);
+                    return;
+                }
+            } catch (ExecutionException e) {
+                LOG.debug("Topics not ready yet: {}", rootMessage(e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while waiting for topics", e);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Topics " + topicNames + " have no leader after 30 s");
+            }
+            sleep(50);
+        }
     }
 
     /** Produces every event with its event time as the record timestamp; returns the last event time. */
@@ -216,16 +246,23 @@ public final class ReplayRunner {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // Fail with a clear error instead of retrying forever if the cluster does not take the data.
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         Instant last = Instant.EPOCH;
         final TopicNames names = topics.names();
+        final AtomicReference<Exception> sendFailure = new AtomicReference<>();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
             for (ScenarioEvent e : ordered) {
                 final String topic = topicFor(names, e.topic());
                 final byte[] value = topics.<SpecificRecord>valueSerdeFor(topic).serializer().serialize(topic, e.value());
                 final Long timestamp = e.eventTime() == null ? null : e.eventTime().toEpochMilli();
-                producer.send(new ProducerRecord<>(topic, null, timestamp, e.key(), value));
+                producer.send(new ProducerRecord<>(topic, null, timestamp, e.key(), value), (metadata, error) -> {
+                    if (error != null) {
+                        sendFailure.compareAndSet(null, error);
+                    }
+                });
                 if (e.eventTime() != null && e.eventTime().isAfter(last)) {
                     last = e.eventTime();
                 }
@@ -237,6 +274,10 @@ public final class ReplayRunner {
                     .serialize(names.clock(), new ClockTick(tick));
             producer.send(new ProducerRecord<>(names.clock(), null, tick.toEpochMilli(), "clock", tickValue));
             producer.flush();
+        }
+        if (sendFailure.get() != null) {
+            throw new IllegalStateException("Kafka did not accept the scenario's events: " + rootMessage(sendFailure.get()),
+                    sendFailure.get());
         }
         return last;
     }
