@@ -175,8 +175,10 @@ public final class PodRestartCollector implements AutoCloseable {
                 }
             });
         }
+        // Async: the sync future completes on a Vert.x event loop, which must not wait for our
+        // lock while a handler holding it waits for a log response from that same loop.
         CompletableFuture.allOf(initialSyncs.toArray(CompletableFuture[]::new))
-                .thenRun(this::afterInitialSync)
+                .thenRunAsync(this::afterInitialSync)
                 .exceptionally(error -> {
                     LOG.debug("kubernetes {}: initial sync did not complete: {}", config.cluster(), describe(error));
                     return null;
