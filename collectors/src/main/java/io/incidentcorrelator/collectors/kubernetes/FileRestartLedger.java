@@ -16,7 +16,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -115,9 +114,7 @@ public final class FileRestartLedger implements RestartLedger {
                     || !root.path("containers").isObject()) {
                 throw new IOException("not a restart ledger of format " + FORMAT);
             }
-            final Iterator<Map.Entry<String, JsonNode>> it = root.get("containers").fields();
-            while (it.hasNext()) {
-                final Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : root.get("containers").properties()) {
                 final JsonNode uid = e.getValue().get("podUid");
                 final JsonNode count = e.getValue().get("restartCount");
                 if (uid == null || !uid.isTextual() || count == null || !count.canConvertToInt() || count.asInt() < 0) {

@@ -450,11 +450,6 @@ public final class PodRestartCollector implements AutoCloseable {
         public void onDelete(Pod pod, boolean finalStateUnknown) {
             observe(pod, true);
         }
-
-        @Override
-        public void onNothing() {
-            apiHealth.success(clock.instant());
-        }
     }
 
     private void observe(Pod pod, boolean deleted) {
@@ -485,6 +480,8 @@ public final class PodRestartCollector implements AutoCloseable {
     }
 
     private void afterInitialSync() {
+        // Also for an empty namespace, where no pod event would say so.
+        apiHealth.success(clock.instant());
         synchronized (lock) {
             if (closed) {
                 return;
