@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -115,8 +114,7 @@ public final class PrometheusClient {
         final List<Series> out = new ArrayList<>();
         for (JsonNode r : data.path("result")) {
             final Map<String, String> labels = new TreeMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = r.path("metric").fields(); it.hasNext(); ) {
-                final Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : r.path("metric").properties()) {
                 labels.put(e.getKey(), e.getValue().asText());
             }
             final List<Point> points = new ArrayList<>();
