@@ -4,6 +4,9 @@ import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
 import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.runtime.TopicProvisioner;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import io.incidentcorrelator.serde.SchemaRegistries;
 import io.incidentcorrelator.serde.SchemaRegistryClient;
 import io.incidentcorrelator.topics.Topics;
@@ -49,6 +52,15 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--state-dir", description = "Local state directory (default: a temp dir per run).")
     Path stateDir;
 
+    @Option(names = "--partitions", defaultValue = "3",
+            description = "Partitions for topics this command creates when they are missing (default: ${DEFAULT-VALUE}); "
+                    + "the cluster name is the partition key, so more partitions than clusters stay idle.")
+    int partitions;
+
+    @Option(names = "--no-create-topics", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Create missing topics on start (default: on).")
+    boolean createTopics;
+
     @Override
     public Integer call() throws Exception {
         final PrintWriter err = spec.commandLine().getErr();
@@ -76,6 +88,14 @@ final class RunCommand implements Callable<Integer> {
         final Topics topics = Pipeline.topics(correlator, registry);
         final Path state = stateDir != null ? stateDir : Files.createTempDirectory("incident-correlator-state-");
         final Properties props = Pipeline.streamsProperties(correlator, bootstrap, applicationId, state, overrides);
+        if (createTopics) {
+            final Properties adminProps = new Properties();
+            adminProps.putAll(overrides);
+            adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            try (Admin admin = Admin.create(adminProps)) {
+                TopicProvisioner.ensureTopics(admin, correlator.topics(), partitions, bootstrap);
+            }
+        }
 
         final CountDownLatch stopped = new CountDownLatch(1);
         try (KafkaStreams streams = Pipeline.streams(Pipeline.topology(correlator, topics, props), props)) {

@@ -4,7 +4,9 @@ import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
+import io.incidentcorrelator.runtime.Failures;
 import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.runtime.TopicProvisioner;
 import io.incidentcorrelator.serde.SchemaRegistries;
 import io.incidentcorrelator.serde.SchemaRegistryClient;
 import io.incidentcorrelator.topics.TopicNames;
@@ -13,11 +15,6 @@ import io.incidentcorrelator.topology.TopologyFactory;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.ListTopicsOptions;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -26,8 +23,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -44,19 +39,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 /**
  * Runs historical events through the same topology the live pipeline uses: produces them
@@ -134,7 +126,8 @@ public final class ReplayRunner {
             stateDir = Files.createTempDirectory("incident-correlator-replay-");
 
             try (Admin admin = Admin.create(clientProperties(bootstrap))) {
-                createTopics(admin, config.topics());
+                TopicProvisioner.ensureTopics(admin, config.topics(), options.partitions(),
+                        options.bootstrapServers() == null ? "the embedded broker" : options.bootstrapServers());
                 progress("producing " + ordered.size() + " events");
                 final Instant lastEvent = produce(bootstrap, topics, ordered);
 
@@ -169,74 +162,6 @@ public final class ReplayRunner {
                 SchemaRegistries.dropMockScope(registryScope);
             }
             deleteQuietly(stateDir);
-        }
-    }
-
-    private String bootstrapOf(Admin admin) {
-        return options.bootstrapServers() == null ? "the embedded broker" : options.bootstrapServers();
-    }
-
-    private void createTopics(Admin admin, TopicNames names) {
-        final Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
-        final List<NewTopic> wanted = new ArrayList<>();
-        for (String t : names.eventTopics()) {
-            wanted.add(new NewTopic(t, Optional.of(options.partitions()), Optional.empty()));
-        }
-        for (String t : List.of(names.inventory(), names.storageLocations(), names.incidents())) {
-            wanted.add(new NewTopic(t, Optional.of(options.partitions()), Optional.empty()).configs(compacted));
-        }
-        wanted.add(new NewTopic(names.deadLetter(), Optional.of(1), Optional.empty()));
-        wanted.add(new NewTopic(names.clock(), Optional.of(1), Optional.empty()));
-        final Set<String> existing;
-        try {
-            existing = admin.listTopics(new ListTopicsOptions().timeoutMs(20_000)).names().get();
-        } catch (InterruptedException | ExecutionException e) {
-            throw new IllegalStateException("Cannot reach Kafka at " + bootstrapOf(admin) + ": " + rootMessage(e), e);
-        }
-        final List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
-        if (missing.isEmpty()) {
-            return;
-        }
-        try {
-            admin.createTopics(missing).all().get();
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("Cannot create topics " + missing.stream().map(NewTopic::name).toList()
-                        + ": " + rootMessage(e), e);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while creating topics", e);
-        }
-        awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
-    }
-
-    /**
-     * A topic exists for the controller before its partitions have a leader everywhere; an
-     * idempotent producer whose first batches hit that gap can end up retrying forever with
-     * OUT_OF_ORDER_SEQUENCE_NUMBER. Wait until every partition answers.
-     */
-    private void awaitLeaders(Admin admin, List<String> topicNames) {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            try {
-                final Map<String, TopicDescription> d = admin.describeTopics(topicNames).allTopicNames().get();
-                final boolean led = d.values().stream().allMatch(t -> t.partitions().stream()
-                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
-                if (led) {
-                    endOffsets(admin, topicNames);
-                    return;
-                }
-            } catch (ExecutionException e) {
-                LOG.debug("Topics not ready yet: {}", rootMessage(e));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted while waiting for topics", e);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("Topics " + topicNames + " have no leader after 30 s");
-            }
-            sleep(50);
         }
     }
 
@@ -276,7 +201,7 @@ public final class ReplayRunner {
             producer.flush();
         }
         if (sendFailure.get() != null) {
-            throw new IllegalStateException("Kafka did not accept the scenario's events: " + rootMessage(sendFailure.get()),
+            throw new IllegalStateException("Kafka did not accept the scenario's events: " + Failures.rootMessage(sendFailure.get()),
                     sendFailure.get());
         }
         return last;
@@ -307,7 +232,7 @@ public final class ReplayRunner {
         long lastReport = 0;
         while (true) {
             if (failure.get() != null) {
-                throw new IllegalStateException("The correlation topology failed: " + rootMessage(failure.get()),
+                throw new IllegalStateException("The correlation topology failed: " + Failures.rootMessage(failure.get()),
                         failure.get());
             }
             try {
@@ -316,7 +241,7 @@ public final class ReplayRunner {
                 final Set<String> existing = admin.listTopics().names().get();
                 final List<String> present = consumed.stream().filter(existing::contains).toList();
                 if (present.size() == consumed.size()) {
-                    final Map<TopicPartition, Long> ends = endOffsets(admin, present);
+                    final Map<TopicPartition, Long> ends = TopicProvisioner.endOffsets(admin, present);
                     long behind = 0;
                     for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
                         final OffsetAndMetadata c = committed.get(end.getKey());
@@ -332,7 +257,7 @@ public final class ReplayRunner {
                     }
                 }
             } catch (ExecutionException e) {
-                LOG.debug("Progress check failed, retrying: {}", rootMessage(e));
+                LOG.debug("Progress check failed, retrying: {}", Failures.rootMessage(e));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("Interrupted while waiting for the topology", e);
@@ -340,19 +265,8 @@ public final class ReplayRunner {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("The topology did not finish within " + options.timeout());
             }
-            sleep(100);
+            Failures.sleep(100);
         }
-    }
-
-    private static Map<TopicPartition, Long> endOffsets(Admin admin, List<String> topics)
-            throws ExecutionException, InterruptedException {
-        final Map<String, TopicDescription> descriptions = admin.describeTopics(topics).allTopicNames().get();
-        final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        descriptions.values().forEach(d -> d.partitions()
-                .forEach(p -> request.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
-        final Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result =
-                admin.listOffsets(request).all().get();
-        return result.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
     }
 
     /** The compacted topic's newest value per id, read with read_committed; tombstones remove an id. */
@@ -408,22 +322,6 @@ public final class ReplayRunner {
         }
     }
 
-    private static String rootMessage(Throwable t) {
-        Throwable c = t;
-        while (c.getCause() != null && c.getCause() != c) {
-            c = c.getCause();
-        }
-        return c.getClass().getSimpleName() + ": " + c.getMessage();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted", e);
-        }
-    }
 
     private static void deleteQuietly(Path dir) {
         if (dir == null) {

@@ -5,7 +5,6 @@ import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.avro.EtcdLatencySample;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.MemorySample;
-import io.incidentcorrelator.avro.PodRestart;
 import io.incidentcorrelator.avro.internal.ClassifiedRestart;
 import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.avro.internal.CorrelationEvent;
