@@ -57,8 +57,8 @@ final class RunCommand implements Callable<Integer> {
                     + "the cluster name is the partition key, so more partitions than clusters stay idle.")
     int partitions;
 
-    @Option(names = "--no-create-topics", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Create missing topics on start (default: on).")
+    @Option(names = "--create-topics", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Create missing topics on start (default: on; --no-create-topics to leave topics to your tooling).")
     boolean createTopics;
 
     @Override
