@@ -6,10 +6,13 @@ import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.replay.IncidentJsonWriter;
 import io.incidentcorrelator.replay.ReplayRunner;
 import io.incidentcorrelator.replay.ScenarioReader;
+import io.incidentcorrelator.serde.EmbeddedSchemaRegistryServer;
+import io.incidentcorrelator.serde.InMemorySchemaRegistry;
 import io.incidentcorrelator.testsupport.IncidentExpectations;
 import io.incidentcorrelator.testsupport.TestKafka;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -40,6 +43,23 @@ class ScenarioReplayIT {
 
     static List<AcceptanceScenarios.Scenario> scenarios() {
         return AcceptanceScenarios.all();
+    }
+
+    @Test
+    void replaysThroughAnHttpSchemaRegistryToo() throws Exception {
+        final AcceptanceScenarios.Scenario scenario = AcceptanceScenarios.all().stream()
+                .filter(s -> s.name().equals("oom-and-pull-failures")).findFirst().orElseThrow();
+        final InMemorySchemaRegistry backing = new InMemorySchemaRegistry();
+        try (EmbeddedSchemaRegistryServer registry = EmbeddedSchemaRegistryServer.start(backing)) {
+            final ReplayRunner runner = new ReplayRunner(ReplayRunner.Options.embedded(CorrelatorConfig.defaults(), null)
+                    .withCluster(kafka.bootstrapServers(), registry.url(), "http-registry."));
+            final List<Incident> incidents = runner.run(new ScenarioReader().read(scenario.events()));
+            final String jsonLines = incidents.stream().map(IncidentJsonWriter::toLine)
+                    .collect(Collectors.joining("\n", "", "\n"));
+            assertEquals(List.of(), IncidentExpectations.problems(scenario.expected(), jsonLines));
+            assertTrue(backing.subjects().contains("http-registry.incidents-value"), backing.subjects().toString());
+            assertTrue(backing.subjects().contains("http-registry.pod-restarts-value"), backing.subjects().toString());
+        }
     }
 
     @ParameterizedTest(name = "{0}")
