@@ -1,5 +1,6 @@
 package io.incidentcorrelator.collectors.backfill;
 
+import io.incidentcorrelator.contract.EventTimes;
 import io.incidentcorrelator.avro.EtcdLatencySample;
 import io.incidentcorrelator.avro.PodRestart;
 import io.incidentcorrelator.collectors.EventSink;
@@ -11,8 +12,6 @@ import io.incidentcorrelator.collectors.inventory.InventoryPublisher;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxApiException;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxClient;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxHistory;
-import io.incidentcorrelator.avro.BackupEvent;
-import io.incidentcorrelator.avro.MemorySample;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,7 +70,7 @@ public final class Backfill {
                 config.topics().podRestarts(), config.topics().backupEvents(), config.topics().etcdLatency(),
                 config.topics().proxmoxMemory());
         final EventSink collect = (topic, key, value) ->
-                lines.add(new Line(topic, key, value, timeOf(value), order.indexOf(topic)));
+                lines.add(new Line(topic, key, value, EventTimes.of(value), order.indexOf(topic)));
 
         if (config.inventory() == null) {
             notes.add("inventory: not configured; the scenario places no node on a Proxmox host");
@@ -157,21 +156,5 @@ public final class Backfill {
         } catch (PrometheusClient.PrometheusException e) {
             failures.add("restarts (" + source.cluster() + "): " + e.getMessage());
         }
-    }
-
-    private static Instant timeOf(SpecificRecord value) {
-        if (value instanceof PodRestart r) {
-            return r.getFinishedAt();
-        }
-        if (value instanceof BackupEvent b) {
-            return b.getTime();
-        }
-        if (value instanceof EtcdLatencySample e) {
-            return e.getTime();
-        }
-        if (value instanceof MemorySample m) {
-            return m.getTime();
-        }
-        return null;
     }
 }

@@ -1,9 +1,6 @@
 package io.incidentcorrelator.topology.internal;
 
-import io.incidentcorrelator.avro.BackupEvent;
-import io.incidentcorrelator.avro.EtcdLatencySample;
-import io.incidentcorrelator.avro.MemorySample;
-import io.incidentcorrelator.avro.PodRestart;
+import io.incidentcorrelator.contract.EventTimes;
 import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.avro.internal.CorrelationEvent;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -32,21 +29,9 @@ public final class EventTimeExtractor implements TimestampExtractor {
         if (value instanceof CorrelationEvent e) {
             return eventTime(e.getPayload());
         }
-        if (value instanceof PodRestart r) {
-            return r.getFinishedAt();
-        }
-        if (value instanceof BackupEvent b) {
-            return b.getTime();
-        }
-        if (value instanceof EtcdLatencySample s) {
-            return s.getTime();
-        }
-        if (value instanceof MemorySample m) {
-            return m.getTime();
-        }
         if (value instanceof ClockTick c) {
             return c.getTime();
         }
-        return null;
+        return EventTimes.of(value);
     }
 }
