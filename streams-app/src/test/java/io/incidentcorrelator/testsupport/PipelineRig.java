@@ -155,18 +155,40 @@ public final class PipelineRig {
 
     /** Produces the events in the given order (idempotent, acks=all); returns the newest event time. */
     public Instant produce(List<ScenarioEvent> events) {
+        return produce(events, Integer.MAX_VALUE, 0);
+    }
+
+    /**
+     * Produces the events in chunks with a pause after each, like a collector that keeps sending;
+     * a broker that goes away meanwhile is waited for (up to two minutes per record).
+     */
+    public Instant produce(List<ScenarioEvent> events, int chunk, long pauseMillis) {
         Instant last = Instant.EPOCH;
+        int sent = 0;
+        final java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
         try (KafkaProducer<String, byte[]> producer = producer()) {
             for (ScenarioEvent e : events) {
+                if (sent > 0 && sent % chunk == 0) {
+                    producer.flush();
+                    sleep(pauseMillis);
+                }
+                sent++;
                 final String topic = topicFor(e);
                 final byte[] value = topics.<SpecificRecord>valueSerdeFor(topic).serializer().serialize(topic, e.value());
                 final Long timestamp = e.eventTime() == null ? null : e.eventTime().toEpochMilli();
-                producer.send(new ProducerRecord<>(topic, null, timestamp, e.key(), value));
+                producer.send(new ProducerRecord<>(topic, null, timestamp, e.key(), value), (metadata, error) -> {
+                    if (error != null) {
+                        failure.compareAndSet(null, error);
+                    }
+                });
                 if (e.eventTime() != null && e.eventTime().isAfter(last)) {
                     last = e.eventTime();
                 }
             }
             producer.flush();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError("Could not produce every event: " + failure.get(), failure.get());
         }
         return last;
     }
@@ -185,6 +207,27 @@ public final class PipelineRig {
             producer.send(new ProducerRecord<>(topic, null, tick.toEpochMilli(), "clock", value));
             producer.flush();
         }
+    }
+
+    /** Records per event topic (end offsets, all partitions). */
+    public Map<String, Long> eventTopicRecords() {
+        try (Admin admin = admin()) {
+            final Map<String, Long> counts = new TreeMap<>();
+            endOffsets(admin, names().eventTopics()).forEach((tp, end) -> counts.merge(tp.topic(), end, Long::sum));
+            return counts;
+        }
+    }
+
+    /** How many events of each topic a list holds, named as {@link #eventTopicRecords()} names them. */
+    public Map<String, Long> countByTopic(List<ScenarioEvent> events) {
+        final Map<String, Long> counts = new TreeMap<>();
+        for (ScenarioEvent e : events) {
+            final String topic = topicFor(e);
+            if (names().eventTopics().contains(topic)) {
+                counts.merge(topic, 1L, Long::sum);
+            }
+        }
+        return counts;
     }
 
     /** Records on the input topics (events and clock). */

@@ -26,6 +26,10 @@ public final class ScenarioCorpus {
             "api-server-unreachable", "balloon-reclaim", "etcd-fragmentation", "late-night-grouping",
             "noisy-neighbour", "target-host-and-real-crash");
 
+    /** The three scenarios shipped with the app (about 3,400 events): for tests that run the input several times. */
+    public static final List<String> BUNDLED = List.of(
+            "backup-window-scheduler", "kube-state-metrics-stagger", "oom-and-pull-failures");
+
     private ScenarioCorpus() {
     }
 
