@@ -37,7 +37,13 @@ public final class CleanRun {
 
     public static Result run(String bootstrap, String registryUrl, List<ScenarioEvent> events,
                              int partitions, Map<String, String> settings, Path workDir) {
-        final PipelineRig rig = new PipelineRig(bootstrap, registryUrl, "ref-", partitions);
+        return run(new PipelineRig(bootstrap, registryUrl, "ref-", partitions), events, settings, workDir);
+    }
+
+    /** The undisturbed run on {@code rig}'s topics (give it a prefix of its own). */
+    public static Result run(PipelineRig rig, List<ScenarioEvent> events, Map<String, String> settings, Path workDir) {
+        final String bootstrap = rig.bootstrap();
+        final String registryUrl = rig.registryUrl();
         rig.createTopics();
         final Instant last = rig.produce(events);
         final Path config = rig.writeConfig(workDir, settings);

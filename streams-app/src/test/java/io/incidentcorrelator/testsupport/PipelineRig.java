@@ -65,8 +65,18 @@ public final class PipelineRig {
     private final int partitions;
     private final CorrelatorConfig config;
     private final Topics topics;
+    private final Integer inputPartition;
 
     public PipelineRig(String bootstrap, String registryUrl, String prefix, int partitions) {
+        this(bootstrap, registryUrl, prefix, partitions, null);
+    }
+
+    /**
+     * @param inputPartition the partition every event is produced to, or null to partition by key
+     *                       as a producer does by default
+     */
+    public PipelineRig(String bootstrap, String registryUrl, String prefix, int partitions, Integer inputPartition) {
+        this.inputPartition = inputPartition;
         this.bootstrap = bootstrap;
         this.registryUrl = registryUrl;
         this.prefix = prefix;
@@ -77,6 +87,11 @@ public final class PipelineRig {
 
     public TopicNames names() {
         return topics.names();
+    }
+
+    /** The same topics' settings with another prefix: for a reference run to compare with. */
+    public PipelineRig withPrefix(String otherPrefix) {
+        return new PipelineRig(bootstrap, registryUrl, otherPrefix, partitions, inputPartition);
     }
 
     public String bootstrap() {
@@ -176,7 +191,7 @@ public final class PipelineRig {
                 final String topic = topicFor(e);
                 final byte[] value = topics.<SpecificRecord>valueSerdeFor(topic).serializer().serialize(topic, e.value());
                 final Long timestamp = e.eventTime() == null ? null : e.eventTime().toEpochMilli();
-                producer.send(new ProducerRecord<>(topic, null, timestamp, e.key(), value), (metadata, error) -> {
+                producer.send(new ProducerRecord<>(topic, inputPartition, timestamp, e.key(), value), (metadata, error) -> {
                     if (error != null) {
                         failure.compareAndSet(null, error);
                     }
