@@ -18,6 +18,12 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -68,6 +74,11 @@ final class ResetCommand implements Callable<Integer> {
     public Integer call() {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
+        if (toDatetime != null && kafkaDatetime(toDatetime) == null) {
+            err.println("reset: --to-datetime " + toDatetime + " is not a date-time like 2026-03-01T00:00:00Z"
+                    + " (without an offset: UTC)");
+            return CorrelatorCli.EXIT_USAGE;
+        }
         final ConfigLoader config = cluster.load();
         final String bootstrap = cluster.bootstrap(config);
         if (bootstrap == null) {
@@ -97,7 +108,7 @@ final class ResetCommand implements Callable<Integer> {
                 "--application-id", applicationId,
                 "--input-topics", String.join(",", inputs)));
         if (toDatetime != null) {
-            args.addAll(List.of("--to-datetime", toDatetime));
+            args.addAll(List.of("--to-datetime", kafkaDatetime(toDatetime)));
         }
         if (dryRun) {
             args.add("--dry-run");
@@ -132,6 +143,25 @@ final class ResetCommand implements Callable<Integer> {
         out.println(dryRun ? "Dry run: nothing was changed." : "Reset done: the next `correlator run --application-id "
                 + applicationId + "` reprocesses the input from the reset point.");
         return 0;
+    }
+
+    /**
+     * ISO-8601 as people write it ({@code 2026-03-01T00:00:00Z}, with an offset, or without one
+     * for UTC) in the one form the reset tool parses ({@code yyyy-MM-dd'T'HH:mm:ss.SSS} plus zone);
+     * null if it is not a date-time.
+     */
+    static String kafkaDatetime(String text) {
+        Instant instant;
+        try {
+            instant = OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            try {
+                instant = LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);
+            } catch (DateTimeParseException e2) {
+                return null;
+            }
+        }
+        return DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC).format(instant);
     }
 
     private List<String> activeMembers(Properties clients) {
