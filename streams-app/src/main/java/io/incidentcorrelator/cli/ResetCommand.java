@@ -40,11 +40,12 @@ import java.util.concurrent.TimeoutException;
 @Command(name = "reset",
         mixinStandardHelpOptions = true,
         description = {
-                "Resets an application so that the next `correlator run` reprocesses history: moves its offsets on",
-                "the input topics back (to the earliest offset, or --to-datetime), deletes its internal topics",
-                "(repartition and changelogs) and, with --state-dir, this host's local state. Every instance of",
-                "the application must be stopped first; the command refuses while the group has members.",
-                "The incident topic is left as it is: the rerun appends new revisions for the same ids.",
+                "Resets an application so that the next `correlator run` reprocesses",
+                "history: moves its offsets on the input topics back (to the earliest",
+                "offset, or --to-datetime), deletes its internal topics (repartition,",
+                "changelogs) and, with --state-dir, this host's local state.",
+                "Stop every instance first: it refuses while the group has members.",
+                "The incident topic is left alone: the rerun appends revisions again.",
                 "Try it with --dry-run first."})
 final class ResetCommand implements Callable<Integer> {
 
