@@ -43,6 +43,8 @@ public final class ConfigLoader {
         m.put("grouping-gap", "30m");
         m.put("grace", "10m");
         m.put("state.store-type", d.storeType().name().toLowerCase(Locale.ROOT));
+        // Live mode: classify a restart that waited this long in wall-clock time; 0s: event time only.
+        m.put("pending-flush-after", d.pendingFlushAfter().toSeconds() + "s");
         m.put("backup.cool-down", "30m");
         m.put("backup.max-duration", "12h");
         m.put("evidence.lookback", "10m");
@@ -162,7 +164,7 @@ public final class ConfigLoader {
         final StoreType storeType = parse("state.store-type", v -> StoreType.valueOf(v.toUpperCase(Locale.ROOT).replace('-', '_')),
                 "in_memory or rocksdb");
         return new CorrelatorConfig(topics, classifier, duration("grouping-gap"), duration("grace"), storeType,
-                CorrelatorConfig.defaults().pendingFlushAfter());
+                duration("pending-flush-after"));
     }
 
     /** Kafka client and Streams settings ({@code kafka.*}, {@code KAFKA_*}). */

@@ -107,6 +107,9 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         final long streamTime = context.currentStreamTimeMs();
         if (streamTime >= 0) {
             eventTime = streamTime;
+            // After a crash or a move to another instance the task resumes at its committed stream
+            // time: continue the housekeeping grid where an uninterrupted run would be.
+            nextHousekeeping = nextHousekeepingAfter(streamTime);
         }
         if (!config.pendingFlushAfter().isZero()) {
             context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::flushStalePending);
@@ -155,7 +158,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         // punctuator so that exactly the same records trigger it in every run.
         if (eventTime >= nextHousekeeping) {
             onEventTimeAdvanced();
-            nextHousekeeping = eventTime + HOUSEKEEPING_EVERY.toMillis();
+            nextHousekeeping = nextHousekeepingAfter(eventTime);
         }
     }
 
@@ -365,6 +368,17 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     }
 
     // --- helpers --------------------------------------------------------------------------
+
+    /**
+     * Housekeeping runs on a fixed event-time grid rather than a minute after the last run, so
+     * that when it runs depends only on the records, not on where the task was (re)started:
+     * a task restored after a crash resolves and purges at the same records as one that never
+     * stopped, and so emits the same revisions.
+     */
+    static long nextHousekeepingAfter(long time) {
+        final long every = HOUSEKEEPING_EVERY.toMillis();
+        return Math.floorDiv(time, every) * every + every;
+    }
 
     private Placement placement(PodRestart r) {
         if (r.getNode() == null) {
