@@ -93,7 +93,7 @@ final class RunCommand implements Callable<Integer> {
             adminProps.putAll(overrides);
             adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             try (Admin admin = Admin.create(adminProps)) {
-                TopicProvisioner.ensureTopics(admin, correlator.topics(), partitions, bootstrap);
+                TopicProvisioner.ensureTopics(admin, correlator.topics(), partitions, bootstrap, Map.of());
             }
         }
 

@@ -127,7 +127,8 @@ public final class ReplayRunner {
 
             try (Admin admin = Admin.create(clientProperties(bootstrap))) {
                 TopicProvisioner.ensureTopics(admin, config.topics(), options.partitions(),
-                        options.bootstrapServers() == null ? "the embedded broker" : options.bootstrapServers());
+                        options.bootstrapServers() == null ? "the embedded broker" : options.bootstrapServers(),
+                        TopicProvisioner.KEEP_FOREVER);
                 progress("producing " + ordered.size() + " events");
                 final Instant lastEvent = produce(bootstrap, topics, ordered);
 
@@ -135,6 +136,9 @@ public final class ReplayRunner {
                         options.clientOverrides());
                 // Replay: wait a little for every input partition so records are taken in event-time order.
                 props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 500L);
+                // History is older than any retention: keep windowed changelogs by timestamp for ~100 years.
+                props.putIfAbsent(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG,
+                        Duration.ofDays(36_500).toMillis());
                 try (KafkaStreams streams = Pipeline.streams(Pipeline.topology(config, topics, props), props)) {
                     final AtomicReference<Throwable> failure = new AtomicReference<>();
                     streams.setUncaughtExceptionHandler(e -> {

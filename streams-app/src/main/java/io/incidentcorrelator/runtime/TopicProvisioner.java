@@ -35,20 +35,27 @@ public final class TopicProvisioner {
     private TopicProvisioner() {
     }
 
+    /** Topic settings for replays: keep every record, whatever its (historical) timestamp. */
+    public static final Map<String, String> KEEP_FOREVER = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
+
     /**
-     * @param where how to name the cluster in an error ("the embedded broker", the bootstrap list)
+     * @param where        how to name the cluster in an error ("the embedded broker", the bootstrap list)
+     * @param eventConfigs settings for the event, dead-letter and clock topics; a replay passes
+     *                     {@link #KEEP_FOREVER} because brokers delete by record timestamp, and
+     *                     history is older than any retention
      */
-    public static void ensureTopics(Admin admin, TopicNames names, int partitions, String where) {
+    public static void ensureTopics(Admin admin, TopicNames names, int partitions, String where,
+                                    Map<String, String> eventConfigs) {
         final Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
         final List<NewTopic> wanted = new ArrayList<>();
         for (String t : names.eventTopics()) {
-            wanted.add(new NewTopic(t, Optional.of(partitions), Optional.empty()));
+            wanted.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(eventConfigs));
         }
         for (String t : List.of(names.inventory(), names.storageLocations(), names.incidents())) {
             wanted.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(compacted));
         }
-        wanted.add(new NewTopic(names.deadLetter(), Optional.of(1), Optional.empty()));
-        wanted.add(new NewTopic(names.clock(), Optional.of(1), Optional.empty()));
+        wanted.add(new NewTopic(names.deadLetter(), Optional.of(1), Optional.empty()).configs(eventConfigs));
+        wanted.add(new NewTopic(names.clock(), Optional.of(1), Optional.empty()).configs(eventConfigs));
         final Set<String> existing;
         try {
             existing = admin.listTopics(new ListTopicsOptions().timeoutMs(20_000)).names().get();
