@@ -24,13 +24,18 @@ public final class CorrelatorCli {
     }
 
     public static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The command line with the product's error handling, for {@link #execute} and tests. */
+    public static CommandLine commandLine() {
         final CommandLine cli = new CommandLine(new CorrelatorCli());
-        cli.setExitCodeExceptionMapper(t -> EXIT_FAILURE);
+        cli.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILURE);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("correlator: " + Messages.describe(e));
             return e instanceof io.incidentcorrelator.config.ConfigLoader.ConfigException ? EXIT_USAGE : EXIT_FAILURE;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -2,6 +2,7 @@ package io.incidentcorrelator.cli;
 
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.config.ConfigLoader;
+import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.replay.IncidentJsonWriter;
 import io.incidentcorrelator.replay.ReplayRunner;
 import io.incidentcorrelator.replay.ScenarioEvent;
@@ -70,6 +71,7 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         final PrintWriter err = spec.commandLine().getErr();
         final ConfigLoader config = cluster.load();
+        final CorrelatorConfig correlator = config.correlatorConfig(); // bad settings fail before any work
 
         final List<ScenarioEvent> events = new ArrayList<>();
         final ScenarioReader reader = new ScenarioReader(skipInvalid, warning -> err.println("warning: " + warning));
@@ -91,7 +93,7 @@ final class ReplayCommand implements Callable<Integer> {
             }
         }
 
-        ReplayRunner.Options options = ReplayRunner.Options.embedded(config.correlatorConfig(),
+        ReplayRunner.Options options = ReplayRunner.Options.embedded(correlator,
                 quiet ? null : message -> {
                     err.println("replay: " + message);
                     err.flush();
