@@ -69,7 +69,7 @@ final class IncidentsTailCommand implements Callable<Integer> {
         final PrintWriter out = spec.commandLine().getOut();
         final ExistingCluster kafka = ExistingCluster.from(cluster);
         try (IncidentSource source = new IncidentSource(kafka.bootstrapServers(), kafka.registry(),
-                kafka.incidentsTopic(), null, kafka.clientOverrides());
+                kafka.incidentsTopic(), null, true, kafka.clientOverrides());
              ShutdownWakeup stop = new ShutdownWakeup("incidents-tail", source::wakeup)) {
             source.seekToBeginning();
             // The backlog is read whole and its newest revisions printed, in the order they were

@@ -44,11 +44,12 @@ public final class IncidentSource implements AutoCloseable {
     private final boolean committing;
 
     /**
-     * @param groupId   consumer group whose committed offsets are the start, or null to commit nothing
-     * @param overrides further Kafka client settings (security and the like)
+     * @param groupId      consumer group whose committed offsets are the start, or null to commit nothing
+     * @param atBeginning  where to start without a committed offset: the beginning, else the end
+     * @param overrides    further Kafka client settings (security and the like)
      */
     public IncidentSource(String bootstrapServers, SchemaRegistryClient registry, String topic, String groupId,
-                          Map<String, String> overrides) {
+                          boolean atBeginning, Map<String, String> overrides) {
         this.topic = Objects.requireNonNull(topic, "topic");
         final Properties p = new Properties();
         p.putAll(overrides);
@@ -56,7 +57,7 @@ public final class IncidentSource implements AutoCloseable {
         // Revisions of aborted transactions were never part of the output.
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, atBeginning ? "earliest" : "latest");
         // A record may wait for slow HTTP retries; keep batches small so a poll comes back in time.
         p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
         if (groupId != null) {
