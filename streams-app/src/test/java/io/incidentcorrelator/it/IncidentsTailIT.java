@@ -5,17 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.IncidentCategory;
 import io.incidentcorrelator.avro.IncidentStatus;
-import io.incidentcorrelator.cli.CorrelatorCli;
-import io.incidentcorrelator.serde.EmbeddedSchemaRegistryServer;
-import io.incidentcorrelator.serde.InMemorySchemaRegistry;
-import io.incidentcorrelator.serde.RegistryAvroSerde;
-import io.incidentcorrelator.serde.SchemaRegistries;
+import io.incidentcorrelator.testsupport.IncidentTopic;
 import io.incidentcorrelator.testsupport.Incidents;
-import io.incidentcorrelator.testsupport.TestKafka;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -23,13 +15,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -44,12 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class IncidentsTailIT {
 
-    private static final String TOPIC = "incidents";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static TestKafka kafka;
-    private static EmbeddedSchemaRegistryServer registry;
-    private static KafkaProducer<String, Incident> producer;
+    private static IncidentTopic topic;
 
     private static final Incident BACKUP = Incidents.incident("monit", IncidentCategory.BACKUP_IO_CONTENTION,
             "2026-02-27T02:50:07Z", 35, "monitoring/kube-state-metrics-7d9c6b8f5-x2x8q");
@@ -60,35 +44,20 @@ class IncidentsTailIT {
 
     @BeforeAll
     static void start() {
-        kafka = TestKafka.start();
-        kafka.createCompactedTopic(TOPIC);
-        registry = EmbeddedSchemaRegistryServer.start(new InMemorySchemaRegistry());
-        producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tail-it"),
-                new StringSerializer(),
-                new RegistryAvroSerde<>(SchemaRegistries.forUrl(registry.url(), Map.of()), Incident.class).serializer());
-        producer.initTransactions();
-
-        transaction(true, revision(BACKUP, 1), revision(CRASH, 2), revision(RETRACTED, 3));
+        topic = IncidentTopic.start();
+        topic.transaction(true, revision(BACKUP, 1), revision(CRASH, 2), revision(RETRACTED, 3));
         final Incident aborted = Incident.newBuilder(Incidents.revise(BACKUP, IncidentStatus.UPDATED))
                 .setSummary("ABORTED revision, never committed").build();
-        transaction(false, revision(aborted, 4));
-        transaction(true, revision(Incidents.revise(BACKUP, IncidentStatus.UPDATED), 5),
-                new ProducerRecord<String, Incident>(TOPIC, null, at(6), RETRACTED.getId(), (Incident) null),
+        topic.transaction(false, revision(aborted, 4));
+        topic.transaction(true, revision(Incidents.revise(BACKUP, IncidentStatus.UPDATED), 5),
+                IncidentTopic.tombstone(RETRACTED.getId(), at(6)),
                 revision(Incidents.revise(CRASH, IncidentStatus.RESOLVED), 7));
     }
 
     @AfterAll
     static void stop() {
-        if (producer != null) {
-            producer.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (topic != null) {
+            topic.close();
         }
     }
 
@@ -137,7 +106,7 @@ class IncidentsTailIT {
         final Incident next = Incidents.revise(Incidents.revise(BACKUP, IncidentStatus.UPDATED), IncidentStatus.RESOLVED);
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!followed.isDone() && System.nanoTime() < deadline) {
-            transaction(true, revision(next, 8));
+            topic.transaction(true, revision(next, 8));
             Thread.sleep(500);
         }
         final List<String> lines = followed.get(5, TimeUnit.SECONDS);
@@ -145,42 +114,15 @@ class IncidentsTailIT {
         assertTrue(lines.get(0).contains("monit.backup-io-contention.20260227T025007Z  rev 3  RESOLVED"), lines.get(0));
     }
 
-    /** Runs the command in-process and returns its stdout lines. */
     private static List<String> tail(String... options) {
-        final List<String> args = new ArrayList<>(List.of("incidents", "tail", "--bootstrap-servers",
-                kafka.bootstrapServers(), "--schema-registry-url", registry.url()));
-        args.addAll(List.of(options));
-        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        final int exit;
-        final PrintStream original = System.out;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            exit = CorrelatorCli.execute(args.toArray(String[]::new));
-        } finally {
-            System.setOut(original);
-        }
-        assertEquals(0, exit, "exit code of correlator " + String.join(" ", args));
-        return captured.toString(StandardCharsets.UTF_8).lines().toList();
+        return topic.correlator(List.of("incidents", "tail"), options);
     }
 
     private static ProducerRecord<String, Incident> revision(Incident incident, int second) {
-        return new ProducerRecord<>(TOPIC, null, at(second), incident.getId(), incident);
+        return IncidentTopic.revision(incident, at(second));
     }
 
     private static long at(int second) {
         return Instant.parse("2026-02-27T03:00:00Z").plusSeconds(second).toEpochMilli();
-    }
-
-    @SafeVarargs
-    private static void transaction(boolean commit, ProducerRecord<String, Incident>... records) {
-        producer.beginTransaction();
-        for (ProducerRecord<String, Incident> r : records) {
-            producer.send(r);
-        }
-        if (commit) {
-            producer.commitTransaction();
-        } else {
-            producer.abortTransaction();
-        }
     }
 }
