@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         description = {
                 "Explains why Kubernetes pods on Proxmox restarted: correlates restarts with backups, etcd latency",
                 "and host memory/CPU pressure, and writes one classified incident per group of restarts."},
-        subcommands = {DemoCommand.class, ReplayCommand.class, RunCommand.class, IncidentsCommand.class, SinkCommand.class,
+        subcommands = {DemoCommand.class, ReplayCommand.class, RunCommand.class,
+                IncidentsCommand.class, SinkCommand.class, DiffCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CorrelatorCli {
 
