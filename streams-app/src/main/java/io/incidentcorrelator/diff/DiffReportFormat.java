@@ -37,10 +37,12 @@ public final class DiffReportFormat {
         for (Change c : report.changes()) {
             sb.append('\n');
             switch (c.kind()) {
-                case APPEARED -> sb.append(String.format(Locale.ROOT, "APPEARED      %s  %s%n    pods: %s%n",
-                        c.after().getId(), describe(c.after()), String.join(", ", IncidentDiff.pods(c.after()))));
-                case DISAPPEARED -> sb.append(String.format(Locale.ROOT, "DISAPPEARED   %s  %s%n    pods: %s%n",
-                        c.before().getId(), describe(c.before()), String.join(", ", IncidentDiff.pods(c.before()))));
+                case APPEARED -> sb.append(String.format(Locale.ROOT, "APPEARED      %s  %s%n    pods: %s%n%s",
+                        c.after().getId(), describe(c.after()), String.join(", ", IncidentDiff.pods(c.after())),
+                        related(c, "were in", "before")));
+                case DISAPPEARED -> sb.append(String.format(Locale.ROOT, "DISAPPEARED   %s  %s%n    pods: %s%n%s",
+                        c.before().getId(), describe(c.before()), String.join(", ", IncidentDiff.pods(c.before())),
+                        related(c, "are in", "now")));
                 default -> {
                     sb.append(String.format(Locale.ROOT, "%-13s %s%n", c.kind(), c.before().getId().equals(c.after().getId())
                             ? c.after().getId() : c.before().getId() + " → " + c.after().getId()));
@@ -54,6 +56,11 @@ public final class DiffReportFormat {
             sb.append("No differences.\n");
         }
         return sb.toString();
+    }
+
+    private static String related(Change c, String verb, String when) {
+        return c.related() == null ? "" : "    its restarts " + verb + " " + c.related().getId() + " ("
+                + c.related().getCategory() + ") " + when + "\n";
     }
 
     private static String describe(Incident i) {
@@ -117,6 +124,9 @@ public final class DiffReportFormat {
             }
             if (c.after() != null) {
                 change.set("after", summary(c.after()));
+            }
+            if (c.related() != null) {
+                change.set("related", summary(c.related()));
             }
         }
         return root.toString();

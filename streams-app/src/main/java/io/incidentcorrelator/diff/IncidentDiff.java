@@ -39,11 +39,14 @@ public final class IncidentDiff {
     public enum MatchedBy { ID, RESTARTS }
 
     /**
-     * @param before null for {@link Kind#APPEARED}
-     * @param after  null for {@link Kind#DISAPPEARED}
-     * @param fields what differs, of {@code category, transient, pods, restarts, window}; empty when one side is missing
+     * @param before  null for {@link Kind#APPEARED}
+     * @param after   null for {@link Kind#DISAPPEARED}
+     * @param fields  what differs, of {@code category, transient, pods, restarts, window}; empty when one side is missing
+     * @param related for an appeared (disappeared) incident, the incident before (after) that shares most of
+     *                its restarts, if any: where they came from (went to) when an incident was split
      */
-    public record Change(Kind kind, MatchedBy matchedBy, Incident before, Incident after, List<String> fields) {
+    public record Change(Kind kind, MatchedBy matchedBy, Incident before, Incident after, List<String> fields,
+                         Incident related) {
         /** The time the change is sorted by: when its incident starts. */
         Instant time() {
             return (after != null ? after : before).getWindowStart();
@@ -97,12 +100,12 @@ public final class IncidentDiff {
             final Change change = matched(MatchedBy.RESTARTS, c.before(), c.after());
             // Same restarts, same everything but the id (its first restart moved): a change all the same.
             changes.add(change != null ? change
-                    : new Change(Kind.CHANGED, MatchedBy.RESTARTS, c.before(), c.after(), List.of("id")));
+                    : new Change(Kind.CHANGED, MatchedBy.RESTARTS, c.before(), c.after(), List.of("id"), null));
         }
-        onlyBefore.stream().filter(b -> !pairedBefore.contains(b))
-                .forEach(b -> changes.add(new Change(Kind.DISAPPEARED, null, b, null, List.of())));
-        onlyAfter.stream().filter(a -> !pairedAfter.contains(a))
-                .forEach(a -> changes.add(new Change(Kind.APPEARED, null, null, a, List.of())));
+        onlyBefore.stream().filter(b -> !pairedBefore.contains(b)).forEach(b -> changes.add(new Change(
+                Kind.DISAPPEARED, null, b, null, List.of(), mostAlike(b, afterById.values(), false))));
+        onlyAfter.stream().filter(a -> !pairedAfter.contains(a)).forEach(a -> changes.add(new Change(
+                Kind.APPEARED, null, null, a, List.of(), mostAlike(a, beforeById.values(), true))));
 
         changes.sort(Comparator.comparing(Change::time).thenComparing(Change::kind)
                 .thenComparing(c -> (c.after() != null ? c.after() : c.before()).getId()));
@@ -131,7 +134,7 @@ public final class IncidentDiff {
             return null;
         }
         return new Change(fields.contains("category") ? Kind.RECLASSIFIED : Kind.CHANGED, by, before, after,
-                List.copyOf(fields));
+                List.copyOf(fields), null);
     }
 
     /** {@code namespace/pod} of each pod, sorted. */
@@ -150,31 +153,54 @@ public final class IncidentDiff {
     private record Candidate(Incident before, Incident after, int commonPods, long overlapMillis) {
     }
 
-    /** Pairs that may be the same restarts, most alike first; ties in a fixed order so reports are stable. */
+    /** Most alike first; ties in a fixed order so reports are stable. */
+    private static final Comparator<Candidate> MOST_ALIKE = Comparator.comparingInt(Candidate::commonPods).reversed()
+            .thenComparing(Comparator.comparingLong(Candidate::overlapMillis).reversed())
+            .thenComparing(c -> c.before().getId())
+            .thenComparing(c -> c.after().getId());
+
+    /** Pairs that may be the same restarts, most alike first. */
     private static List<Candidate> candidates(List<Incident> before, List<Incident> after) {
         final List<Candidate> candidates = new ArrayList<>();
         for (Incident b : before) {
             for (Incident a : after) {
-                if (!b.getCluster().equals(a.getCluster())) {
-                    continue;
-                }
-                final long overlap = Math.min(b.getWindowEnd().toEpochMilli(), a.getWindowEnd().toEpochMilli())
-                        - Math.max(b.getWindowStart().toEpochMilli(), a.getWindowStart().toEpochMilli());
-                if (overlap < 0) {
-                    continue;
-                }
-                final Set<String> common = new TreeSet<>(pods(b));
-                common.retainAll(pods(a));
-                if (!common.isEmpty()) {
-                    candidates.add(new Candidate(b, a, common.size(), overlap));
+                final Candidate c = alike(b, a);
+                if (c != null) {
+                    candidates.add(c);
                 }
             }
         }
-        candidates.sort(Comparator.comparingInt(Candidate::commonPods).reversed()
-                .thenComparing(Comparator.comparingLong(Candidate::overlapMillis).reversed())
-                .thenComparing(c -> c.before().getId())
-                .thenComparing(c -> c.after().getId()));
+        candidates.sort(MOST_ALIKE);
         return candidates;
+    }
+
+    /** The incident of {@code others} sharing most restarts with {@code incident}, or null. */
+    private static Incident mostAlike(Incident incident, Iterable<Incident> others, boolean othersAreBefore) {
+        final List<Candidate> candidates = new ArrayList<>();
+        for (Incident other : others) {
+            final Candidate c = othersAreBefore ? alike(other, incident) : alike(incident, other);
+            if (c != null) {
+                candidates.add(c);
+            }
+        }
+        candidates.sort(MOST_ALIKE);
+        return candidates.isEmpty() ? null
+                : othersAreBefore ? candidates.get(0).before() : candidates.get(0).after();
+    }
+
+    /** Same cluster, windows overlapping (touching counts), a pod in common: possibly the same restarts. */
+    private static Candidate alike(Incident b, Incident a) {
+        if (!b.getCluster().equals(a.getCluster())) {
+            return null;
+        }
+        final long overlap = Math.min(b.getWindowEnd().toEpochMilli(), a.getWindowEnd().toEpochMilli())
+                - Math.max(b.getWindowStart().toEpochMilli(), a.getWindowStart().toEpochMilli());
+        if (overlap < 0) {
+            return null;
+        }
+        final Set<String> common = new TreeSet<>(pods(b));
+        common.retainAll(pods(a));
+        return common.isEmpty() ? null : new Candidate(b, a, common.size(), overlap);
     }
 
     private static Map<String, Incident> byId(List<Incident> incidents) {

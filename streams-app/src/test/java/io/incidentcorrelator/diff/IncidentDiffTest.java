@@ -83,6 +83,9 @@ class IncidentDiffTest {
         final Change appeared = report.changes().get(1);
         assertEquals(Kind.APPEARED, appeared.kind());
         assertSame(late, appeared.after());
+        assertSame(before, appeared.related(), "where its restarts were before");
+        assertTrue(DiffReportFormat.text(report).contains("    its restarts were in "
+                + "monit.backup-io-contention.20260227T025000Z (BACKUP_IO_CONTENTION) before\n"), DiffReportFormat.text(report));
     }
 
     @Test
