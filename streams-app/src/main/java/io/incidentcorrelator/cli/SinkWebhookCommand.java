@@ -1,5 +1,6 @@
 package io.incidentcorrelator.cli;
 
+import io.incidentcorrelator.config.ConfigLoader.ConfigException;
 import io.incidentcorrelator.sinks.Secrets;
 import io.incidentcorrelator.sinks.WebhookSink;
 import picocli.CommandLine.Command;
@@ -8,6 +9,8 @@ import picocli.CommandLine.Option;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code correlator sink webhook}: every revision as JSON to a URL. */
@@ -45,6 +48,9 @@ final class SinkWebhookCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!url.isAbsolute() || !List.of("http", "https").contains(url.getScheme().toLowerCase(Locale.ROOT))) {
+            throw new ConfigException("--url must be an http(s) URL, was \"" + url + "\"");
+        }
         final ExistingCluster kafka = ExistingCluster.from(cluster);
         final String secret = Secrets.read("webhook signature secret", secretEnv, secretFile, System.getenv());
         sink.run(kafka, "webhook", false, new WebhookSink(url, sink.sender(System.getenv()), secret, signatureHeader,
