@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -28,13 +29,20 @@ class ReplayCommandIT {
     }
 
     static Result correlator(Path workDir, String... args) throws IOException, InterruptedException {
+        return correlator(workDir, Map.of(), args);
+    }
+
+    /** With {@code env} added to the environment, as a user sets INCIDENT_CORRELATOR_* variables. */
+    static Result correlator(Path workDir, Map<String, String> env, String... args) throws IOException, InterruptedException {
         final List<String> command = new ArrayList<>();
         command.add(LAUNCHER.toString());
         command.addAll(List.of(args));
         final Path out = Files.createTempFile(workDir, "stdout", ".txt");
         final Path err = Files.createTempFile(workDir, "stderr", ".txt");
-        final Process p = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        final ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().putAll(env);
+        final Process p = builder.start();
         if (!p.waitFor(3, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             fail("correlator " + String.join(" ", args) + " did not finish within 3 minutes");
