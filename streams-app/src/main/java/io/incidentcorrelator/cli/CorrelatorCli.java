@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         description = {
                 "Explains why Kubernetes pods on Proxmox restarted: correlates restarts with backups, etcd latency",
                 "and host memory/CPU pressure, and writes one classified incident per group of restarts."},
-        subcommands = {DemoCommand.class, ReplayCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, ReplayCommand.class, RunCommand.class, CollectCommand.class, BackfillCommand.class,
+                CommandLine.HelpCommand.class})
 public final class CorrelatorCli {
 
     /** Usage errors and bad input: the user can fix them. */
@@ -24,7 +25,7 @@ public final class CorrelatorCli {
 
     public static int execute(String... args) {
         final CommandLine cli = new CommandLine(new CorrelatorCli());
-        cli.setExitCodeExceptionMapper(t -> EXIT_FAILURE);
+        cli.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILURE);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("correlator: " + Messages.describe(e));
             return e instanceof io.incidentcorrelator.config.ConfigLoader.ConfigException ? EXIT_USAGE : EXIT_FAILURE;
