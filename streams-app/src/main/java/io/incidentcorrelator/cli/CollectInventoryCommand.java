@@ -73,6 +73,7 @@ final class CollectInventoryCommand extends CollectorCommand {
     @Mixin
     ProxmoxOptions proxmox;
 
+    /** With --topic / --storage-topic applied, for the publisher. */
     private TopicNames topics;
 
     @Override
@@ -87,7 +88,7 @@ final class CollectInventoryCommand extends CollectorCommand {
 
     @Override
     int collect(EventSink sink, String topic) throws Exception {
-        final TopicNames names = print ? TopicNames.defaults() : config.correlatorConfig().topics();
+        final TopicNames names = topicNames;
         topics = new TopicNames(names.podRestarts(), names.backupEvents(), names.etcdLatency(), names.proxmoxMemory(),
                 topic, otherTopics(names).get(names.storageLocations()), names.incidents(), names.deadLetter(),
                 names.clock());

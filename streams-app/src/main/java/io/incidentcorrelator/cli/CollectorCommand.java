@@ -63,6 +63,8 @@ abstract class CollectorCommand implements Callable<Integer> {
 
     ConfigLoader config;
     CollectorSettings settings;
+    /** The topic names in use: the configured ones, or with {@code --print} the contract's. */
+    TopicNames topicNames;
     /** Set while running without {@code --once}: SIGTERM / Ctrl-C. */
     StopSignal stop;
 
@@ -87,7 +89,8 @@ abstract class CollectorCommand implements Callable<Integer> {
         config = cluster.load();
         settings = new CollectorSettings(config, System.getenv());
         final Duration flush = settings.duration(flushTimeout, "flush-timeout", Duration.ofSeconds(30));
-        final TopicNames names = print ? TopicNames.defaults() : config.correlatorConfig().topics();
+        topicNames = print ? TopicNames.defaults() : config.correlatorConfig().topics();
+        final TopicNames names = topicNames;
         final String target = topic != null ? topic : defaultTopic(names);
         // Configured name → the name used, so the topic registry still picks each topic's serde.
         final Map<String, String> topics = new LinkedHashMap<>(otherTopics(names));
@@ -131,7 +134,7 @@ abstract class CollectorCommand implements Callable<Integer> {
                 registryTopics.<SpecificRecord>valueSerdeFor(configured).serializer()));
         final Map<String, Object> producer = new HashMap<>(config.kafkaSettings());
         producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        producer.put(ProducerConfig.CLIENT_ID_CONFIG, "incident-correlator-" + spec.name());
+        producer.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "incident-correlator-" + spec.name());
 
         int code;
         final KafkaEventSink sink = new KafkaEventSink(producer, serializers, KafkaEventSink.Options.defaults());

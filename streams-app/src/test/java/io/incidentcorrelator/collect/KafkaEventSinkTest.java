@@ -125,29 +125,29 @@ class KafkaEventSinkTest {
         final KafkaEventSink sink;
         final KafkaEventSink.Totals totals;
         // Bootstrap through a port that refuses connections until a forwarder to the broker opens on it.
-        try (ServerSocket reserved = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            final int port = reserved.getLocalPort();
-            reserved.close();
-            final ByteArrayOutputStream log = new ByteArrayOutputStream();
-            final PrintStream err = System.err;
-            System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
-            try {
-                sink = sink("127.0.0.1:" + port, registry);
-                for (int i = 1; i <= 5; i++) {
-                    sink.send(LATE_TOPIC, "prod/talos-cp-0" + i, sample(i));
-                }
-                waitFor(() -> log.toString(StandardCharsets.UTF_8).contains("still 5 record(s) waiting"), 15);
-                assertEquals(5, sink.backlog(), "kept, not dropped");
-
-                try (Forwarder ignored = new Forwarder(port, kafka.bootstrapServers())) {
-                    waitFor(() -> sink.backlog() == 0, 30);
-                    waitFor(() -> log.toString(StandardCharsets.UTF_8).contains("caught up"), 5);
-                    totals = sink.close(Duration.ofSeconds(10));
-                }
-            } finally {
-                System.setErr(err);
-                logged = log.toString(StandardCharsets.UTF_8);
+        final int port = freePort();
+        final ByteArrayOutputStream log = new ByteArrayOutputStream();
+        final PrintStream err = System.err;
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+        try {
+            sink = sink("127.0.0.1:" + port, registry);
+            for (int i = 1; i <= 5; i++) {
+                sink.send(LATE_TOPIC, "prod/talos-cp-0" + i, sample(i));
             }
+            waitFor(() -> log.toString(StandardCharsets.UTF_8).contains("still 5 record(s) waiting"), 15);
+            assertEquals(5, sink.backlog(), "kept, not dropped");
+
+            final Forwarder forwarder = new Forwarder(port, kafka.bootstrapServers());
+            try {
+                waitFor(() -> sink.backlog() == 0, 30);
+                waitFor(() -> log.toString(StandardCharsets.UTF_8).contains("caught up"), 5);
+                totals = sink.close(Duration.ofSeconds(10));
+            } finally {
+                forwarder.close();
+            }
+        } finally {
+            System.setErr(err);
+            logged = log.toString(StandardCharsets.UTF_8);
         }
         assertTrue(logged.contains("Kafka sink: 5 record(s) not yet acknowledged by Kafka"), logged);
         assertEquals(1, logged.split("not yet acknowledged", -1).length - 1, "one line for the state change: " + logged);
@@ -159,10 +159,7 @@ class KafkaEventSinkTest {
     @Test
     void whatCannotBeDeliveredByTheDeadlineIsCountedNotLostSilently() throws Exception {
         final SchemaRegistryClient registry = SchemaRegistries.mockScope("sink-" + UUID.randomUUID());
-        final int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        final int closedPort = freePort();
         final KafkaEventSink sink = sink("127.0.0.1:" + closedPort, registry);
         sink.send(TOPIC, "prod/talos-cp-01", sample(1));
         sink.send(TOPIC, "prod/talos-cp-02", sample(2));
@@ -172,6 +169,13 @@ class KafkaEventSinkTest {
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "close is bounded");
         assertEquals(new KafkaEventSink.Totals(0, 0, 0, 2), totals);
         assertEquals(2, totals.lost());
+    }
+
+    /** A loopback port nothing listens on (any more). */
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     private static void waitFor(BooleanSupplier condition, int seconds) throws InterruptedException {
