@@ -37,11 +37,6 @@ final class CollectProxmoxBackupCommand extends CollectorCommand {
                     + "INCIDENT_CORRELATOR_COLLECT_LOOKBACK).")
     String lookback;
 
-    @Option(names = "--hook-listen", paramLabel = "HOST:PORT",
-            description = "Also serve the vzdump hook here, e.g. 0.0.0.0:9477 (env "
-                    + "INCIDENT_CORRELATOR_COLLECT_HOOK_LISTEN). Not with --once.")
-    String hookListen;
-
     @Mixin
     HookOptions hook;
 
@@ -57,7 +52,7 @@ final class CollectProxmoxBackupCommand extends CollectorCommand {
                 .withTopics(topic, TopicNames.defaults().proxmoxMemory());
         final BackupPhaseDedup dedup = new BackupPhaseDedup();
         final BackupTaskPoller poller = new BackupTaskPoller(new ProxmoxClient(api), api, sink, dedup);
-        final String listen = settings.get(hookListen, "hook-listen");
+        final String listen = hook.listen(settings);
         if (listen == null) {
             return pollLoop(poller::pollOnce, poller::nextPollDelay, poller::pollOnce, false);
         }

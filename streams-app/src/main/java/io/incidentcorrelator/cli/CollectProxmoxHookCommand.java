@@ -7,7 +7,6 @@ import io.incidentcorrelator.collectors.proxmox.hook.HookEndpoint;
 import io.incidentcorrelator.topics.TopicNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 import java.util.concurrent.CountDownLatch;
 
@@ -21,12 +20,6 @@ import java.util.concurrent.CountDownLatch;
                         + "exits after the first phase, to check an installation. To poll the task API in the same "
                         + "process without duplicates between the two, use `collect proxmox-backup --hook-listen`."})
 final class CollectProxmoxHookCommand extends CollectorCommand {
-
-    @Option(names = "--hook-listen", paramLabel = "HOST:PORT",
-            description = "Address to listen on (default 127.0.0.1:" + HookConfig.DEFAULT_PORT + ", the hook script's "
-                    + "default; 0.0.0.0:PORT to take posts from other nodes; env "
-                    + "INCIDENT_CORRELATOR_COLLECT_HOOK_LISTEN).")
-    String listen;
 
     @Mixin
     HookOptions hook;
@@ -43,7 +36,7 @@ final class CollectProxmoxHookCommand extends CollectorCommand {
             sink.send(t, key, value);
             first.countDown();
         };
-        final String address = settings.get(listen, "hook-listen");
+        final String address = hook.listen(settings);
         final HookEndpoint endpoint = hook.start(settings, address == null ? "127.0.0.1:" + HookConfig.DEFAULT_PORT
                 : address, counting, topic, new BackupPhaseDedup());
         try {

@@ -16,6 +16,13 @@ import java.nio.file.Path;
 /** The vzdump hook's HTTP endpoint: where it listens, the token it wants, the inventory for storage hosts. */
 final class HookOptions {
 
+    @Option(names = "--hook-listen", paramLabel = "HOST:PORT",
+            description = "Address the vzdump hook endpoint listens on; 0.0.0.0:" + HookConfig.DEFAULT_PORT
+                    + " takes posts from other nodes (env INCIDENT_CORRELATOR_COLLECT_HOOK_LISTEN). proxmox-hook: "
+                    + "default 127.0.0.1:" + HookConfig.DEFAULT_PORT + ", the hook script's default. proxmox-backup: "
+                    + "no endpoint unless given; not with --once.")
+    String listen;
+
     @Option(names = "--hook-token-file", paramLabel = "PATH",
             description = "File with the token the hook script sends (the same as CORRELATOR_HOOK_TOKEN_FILE on the "
                     + "Proxmox nodes); required unless listening on loopback only "
@@ -26,6 +33,11 @@ final class HookOptions {
             description = "Inventory YAML; its storage section names the host receiving each backup storage "
                     + "(env INCIDENT_CORRELATOR_COLLECT_INVENTORY).")
     Path inventory;
+
+    /** {@code --hook-listen} from the command line or the settings; null when not given. */
+    String listen(CollectorSettings settings) {
+        return settings.get(listen, "hook-listen");
+    }
 
     /** Binds the endpoint at {@code listen} ({@code HOST:PORT}) and starts it. */
     HookEndpoint start(CollectorSettings settings, String listen, EventSink sink, String topic, BackupPhaseDedup dedup)
