@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
                 "Explains why Kubernetes pods on Proxmox restarted: correlates restarts with backups, etcd latency",
                 "and host memory/CPU pressure, and writes one classified incident per group of restarts."},
         subcommands = {DemoCommand.class, ReplayCommand.class, RunCommand.class, ResetCommand.class,
+                CollectCommand.class, BackfillCommand.class,
                 IncidentsCommand.class, SinkCommand.class, DiffCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CorrelatorCli {

@@ -31,6 +31,8 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
 
     public static final String PREFIX = "incident-correlator.";
+    /** Collector options ({@code correlator collect}, {@code backfill}): read by the CLI, not checked here. */
+    public static final String COLLECT_PREFIX = PREFIX + "collect.";
 
     /** Every correlator setting with its default, for the reference and for error messages. */
     public static final Map<String, String> DEFAULTS;
@@ -75,11 +77,14 @@ public final class ConfigLoader {
     private final Map<String, String> values;
     private final Map<String, String> kafka;
     private final Map<String, String> registry;
+    private final Map<String, String> collect;
 
-    private ConfigLoader(Map<String, String> values, Map<String, String> kafka, Map<String, String> registry) {
+    private ConfigLoader(Map<String, String> values, Map<String, String> kafka, Map<String, String> registry,
+                         Map<String, String> collect) {
         this.values = values;
         this.kafka = kafka;
         this.registry = registry;
+        this.collect = collect;
     }
 
     /**
@@ -98,9 +103,12 @@ public final class ConfigLoader {
         final Map<String, String> values = new TreeMap<>();
         final Map<String, String> kafka = new TreeMap<>();
         final Map<String, String> registry = new TreeMap<>();
+        final Map<String, String> collect = new TreeMap<>();
         for (String name : fileProps.stringPropertyNames()) {
             final String value = fileProps.getProperty(name).trim();
-            if (name.startsWith(PREFIX)) {
+            if (name.startsWith(COLLECT_PREFIX)) {
+                collect.put(name.substring(COLLECT_PREFIX.length()), value);
+            } else if (name.startsWith(PREFIX)) {
                 final String key = name.substring(PREFIX.length());
                 if (!DEFAULTS.containsKey(key)) {
                     throw new ConfigException(file + ": unknown setting " + name + " (known: " + String.join(", ",
@@ -131,7 +139,7 @@ public final class ConfigLoader {
         copyEnv(env, "INCIDENT_CORRELATOR_SCHEMA_REGISTRY_URL", "schema.registry.url", registry);
         copyEnv(env, "INCIDENT_CORRELATOR_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "basic.auth.user.info", registry);
         copyEnv(env, "INCIDENT_CORRELATOR_AUTO_REGISTER_SCHEMAS", "auto.register.schemas", registry);
-        return new ConfigLoader(values, kafka, registry);
+        return new ConfigLoader(values, kafka, registry, collect);
     }
 
     /** {@code backup.cool-down} → {@code INCIDENT_CORRELATOR_BACKUP_COOL_DOWN}. */
@@ -175,6 +183,11 @@ public final class ConfigLoader {
     /** Schema registry settings (Confluent key names). */
     public Map<String, String> registrySettings() {
         return Map.copyOf(registry);
+    }
+
+    /** {@code incident-correlator.collect.*} keys of the file, without the prefix (the environment is the CLI's). */
+    public Map<String, String> collectorSettings() {
+        return Map.copyOf(collect);
     }
 
     public String get(String key) {
