@@ -288,7 +288,7 @@ class RegistryAvroSerdeTest {
                         + "(registering subject " + subject + ")", -1, -1, null, null);
             }
         };
-        final SerializationException e = assertThrows(SerializationException.class,
+        final SchemaRegistryUnavailableException e = assertThrows(SchemaRegistryUnavailableException.class,
                 () -> new RegistryAvroSerializer<PodRestart>(down).serialize("pod-restarts", TestRecords.podRestart()));
         assertEquals("cannot get a schema id for io.incidentcorrelator.avro.PodRestart on topic pod-restarts: Schema "
                 + "registry http://127.0.0.1:1 is unreachable: Connection refused (registering subject pod-restarts-value)",
