@@ -84,7 +84,8 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
 
     private ProducerRecord<byte[], byte[]> deadLetter(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
                                                       Exception exception) {
-        final ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(deadLetterTopic, null, context.timestamp(),
+        // Stamped when rejected, like the validation path's dead letters; the source timestamp goes in a header.
+        final ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(deadLetterTopic, null, System.currentTimeMillis(),
                 context.sourceRawKey(), context.sourceRawValue());
         if (context.headers() != null) {
             for (Header h : context.headers()) {
@@ -102,6 +103,7 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
         add(out, DeadLetterProcessor.HEADER_TOPIC, record.topic());
         add(out, DeadLetterProcessor.HEADER_PARTITION, Integer.toString(record.partition()));
         add(out, DeadLetterProcessor.HEADER_OFFSET, Long.toString(record.offset()));
+        add(out, DeadLetterProcessor.HEADER_TIMESTAMP, Long.toString(record.timestamp()));
         return out;
     }
 

@@ -20,6 +20,7 @@ import io.incidentcorrelator.topology.internal.DeadLetterProcessor;
 import io.incidentcorrelator.topology.internal.EventRouter;
 import io.incidentcorrelator.topology.internal.EventTimeExtractor;
 import io.incidentcorrelator.topology.internal.EventValidation;
+import io.incidentcorrelator.topology.internal.GlobalTableUpdater;
 import io.incidentcorrelator.topology.internal.IncidentProcessor;
 import io.incidentcorrelator.topology.internal.LateRecordGate;
 import io.incidentcorrelator.topology.internal.SourceTopics;
@@ -31,7 +32,6 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -51,8 +51,8 @@ import java.util.function.Function;
 /**
  * The correlation topology, read top to bottom as the dataflow:
  * <pre>
- *  inventory ──────────► GlobalKTable inventory-store ─────────────┐ (node → host, host → clusters)
- *  storage-locations ──► GlobalKTable storage-locations-store ─────┤ (storage → receiving host)
+ *  inventory ──────────► global store inventory-store ─────────────┐ (node → host, host → clusters)
+ *  storage-locations ──► global store storage-locations-store ─────┤ (storage → receiving host)
  *  pod-restarts ─┐                                                  │
  *  backup-events ┤ event time ► wrap ► merge ► validate ─┬► route-by-cluster ► events-by-cluster (repartition)
  *  etcd-latency ─┤  from payload                         │    ► late-gate ─┬► correlate-and-classify ► incidents (compacted)
@@ -89,14 +89,12 @@ public final class TopologyFactory {
                                  Clock clock) {
         final TopicNames names = topics.names();
         final Serde<String> keys = topics.keySerde();
-        final EventTimeExtractor eventTime = new EventTimeExtractor();
+        final EventValidation validation = new EventValidation(clock);
+        final EventTimeExtractor eventTime = new EventTimeExtractor(validation);
 
-        builder.globalTable(names.inventory(),
-                Consumed.with(keys, topics.inventory()).withName("inventory-source"),
-                Materialized.as(StoreNames.INVENTORY));
-        builder.globalTable(names.storageLocations(),
-                Consumed.with(keys, topics.storageLocations()).withName("storage-locations-source"),
-                Materialized.as(StoreNames.STORAGE_LOCATIONS));
+        globalTable(builder, names.inventory(), StoreNames.INVENTORY, keys, topics.inventory(), "inventory");
+        globalTable(builder, names.storageLocations(), StoreNames.STORAGE_LOCATIONS, keys, topics.storageLocations(),
+                "storage-locations");
 
         final KStream<String, CorrelationEvent> restarts = source(builder, names.podRestarts(), keys,
                 topics.podRestarts(), eventTime, "pod-restarts");
@@ -115,7 +113,6 @@ public final class TopologyFactory {
                 .merge(memory, Named.as("merge-proxmox-memory"))
                 .merge(clockTicks, Named.as("merge-clock"));
 
-        final EventValidation validation = new EventValidation(clock);
         final Serde<CorrelationEvent> eventSerde = internal.forValue(CorrelationEvent.class);
         events.split(Named.as("validate-"))
                 .branch((key, event) -> validation.problem(event.getPayload()) == null,
@@ -145,6 +142,20 @@ public final class TopologyFactory {
                                 DeadLetterProcessor.Reason.fromHeader(), new SourceTopics(names)),
                         Named.as(LATE_DEAD_LETTER))
                 .to(names.deadLetter(), Produced.with(topics.keySerde(), Serdes.String()).withName("late-dead-letter-sink"));
+    }
+
+    /**
+     * A global table as a global store with {@link GlobalTableUpdater}: restored through the
+     * deserialization handler, so a bad record is skipped instead of being copied into the store.
+     */
+    private static <V extends SpecificRecord> void globalTable(StreamsBuilder builder, String topic, String store,
+                                                               Serde<String> keys, Serde<V> values, String name) {
+        builder.addGlobalStore(
+                Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(store), keys, values)
+                        .withLoggingDisabled(),
+                topic,
+                Consumed.with(keys, values).withName(name + "-source"),
+                () -> new GlobalTableUpdater<>(store));
     }
 
     private static <V extends SpecificRecord> KStream<String, CorrelationEvent> source(

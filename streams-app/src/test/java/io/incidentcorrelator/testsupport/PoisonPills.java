@@ -81,12 +81,15 @@ public final class PoisonPills {
                 PodRestart.newBuilder(restart).setFinishedAt(epoch).build(), "is before 2000");
         validation(pills, registry, names.podRestarts(), "finishedAt next year",
                 PodRestart.newBuilder(restart).setFinishedAt(nextYear).build(), "is in the future");
+        // Within a day but beyond the broker's default 1 h limit for future timestamps.
+        validation(pills, registry, names.podRestarts(), "finishedAt in two hours",
+                PodRestart.newBuilder(restart).setFinishedAt(now.plus(Duration.ofHours(2))).build(), "is in the future");
         validation(pills, registry, names.podRestarts(), "negative restart count",
                 PodRestart.newBuilder(restart).setRestartCount(-3).build(), "restartCount is negative");
         validation(pills, registry, names.podRestarts(), "absurdly long pod name",
                 PodRestart.newBuilder(restart).setPod(longName).build(), "pod is 10000 characters long");
         validation(pills, registry, names.podRestarts(), "absurdly long message",
-                PodRestart.newBuilder(restart).setMessage("y".repeat(1_000_000)).build(), "message is 1000000 characters");
+                PodRestart.newBuilder(restart).setMessage("y".repeat(200_000)).build(), "message is 200000 characters");
         validation(pills, registry, names.podRestarts(), "empty cluster",
                 PodRestart.newBuilder(restart).setCluster("").build(), "cluster is empty");
         validation(pills, registry, names.backupEvents(), "time in 1970",

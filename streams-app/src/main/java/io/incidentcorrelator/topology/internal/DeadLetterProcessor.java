@@ -22,6 +22,8 @@ public final class DeadLetterProcessor implements FixedKeyProcessor<String, Corr
     public static final String HEADER_TOPIC = "x-incident-correlator-source-topic";
     public static final String HEADER_PARTITION = "x-incident-correlator-source-partition";
     public static final String HEADER_OFFSET = "x-incident-correlator-source-offset";
+    /** The rejected record's own timestamp; the dead letter is stamped with the time it was rejected. */
+    public static final String HEADER_TIMESTAMP = "x-incident-correlator-source-timestamp";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterProcessor.class);
 
@@ -72,7 +74,12 @@ public final class DeadLetterProcessor implements FixedKeyProcessor<String, Corr
     public void process(FixedKeyRecord<String, CorrelationEvent> record) {
         final Object payload = record.value().getPayload();
         final String why = String.valueOf(reason.of(record));
-        final FixedKeyRecord<String, String> out = record.withValue(String.valueOf(payload));
+        // Wall-clock time, not the event time: a dead letter stamped in 1970 would fall to retention at once, and
+        // one stamped next year would be refused by the broker (log.message.timestamp.after.max.ms) and stop the app.
+        final FixedKeyRecord<String, String> out = record.withValue(String.valueOf(payload))
+                .withTimestamp(context.currentSystemTimeMs());
+        out.headers().remove(HEADER_TIMESTAMP);
+        out.headers().add(HEADER_TIMESTAMP, Long.toString(record.timestamp()).getBytes(StandardCharsets.UTF_8));
         out.headers().remove(HEADER_REASON);
         out.headers().add(HEADER_REASON, why.getBytes(StandardCharsets.UTF_8));
         String topic = null;
