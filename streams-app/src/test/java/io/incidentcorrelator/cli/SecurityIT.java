@@ -121,13 +121,18 @@ class SecurityIT {
         env.put("KAFKA_SASL_JAAS_CONFIG_FILE", jaas.toString());
         env.put("INCIDENT_CORRELATOR_SCHEMA_REGISTRY_URL", registry.url());
         env.put("INCIDENT_CORRELATOR_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO_FILE", registryAuth.toString());
+        final Path log = dir.resolve("replay-" + UUID.randomUUID() + ".log");
+        pb.redirectOutput(log.toFile());
         final long started = System.nanoTime();
         final Process process = pb.start();
-        final byte[] output = process.getInputStream().readAllBytes();
-        if (!process.waitFor(3, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            fail("correlator replay did not finish:\n" + new String(output, StandardCharsets.UTF_8));
+        final boolean finished = process.waitFor(4, TimeUnit.MINUTES);
+        if (!finished) {
+            process.destroyForcibly().waitFor();
         }
-        return new Run(process.exitValue(), new String(output, StandardCharsets.UTF_8), (System.nanoTime() - started) / 1e9);
+        final String output = Files.readString(log);
+        if (!finished) {
+            fail("correlator replay did not finish within 4 minutes:\n" + output);
+        }
+        return new Run(process.exitValue(), output, (System.nanoTime() - started) / 1e9);
     }
 }

@@ -18,6 +18,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.server.common.MetadataVersion;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.testcontainers.DockerClientFactory;
@@ -91,6 +92,8 @@ public final class TestKafka implements AutoCloseable {
                     .setNumControllerNodes(1)
                     .setBrokerListenerName(new ListenerName("EXTERNAL"))
                     .setBrokerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT)
+                    // The kit bootstraps the newest, unstable metadata version by default.
+                    .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
                     .build();
             final KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
             SINGLE_NODE_SETTINGS.forEach(builder::setConfigProp);
