@@ -10,6 +10,7 @@ import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.avro.internal.CorrelationEvent;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.config.StoreType;
+import io.incidentcorrelator.metrics.CorrelatorMetrics;
 import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topics.Topics;
 import io.incidentcorrelator.topics.ValueSerdes;
@@ -18,7 +19,10 @@ import io.incidentcorrelator.topology.internal.DeadLetterProcessor;
 import io.incidentcorrelator.topology.internal.EventRouter;
 import io.incidentcorrelator.topology.internal.EventTimeExtractor;
 import io.incidentcorrelator.topology.internal.EventValidation;
+import io.incidentcorrelator.topology.internal.GlobalTableUpdater;
 import io.incidentcorrelator.topology.internal.IncidentProcessor;
+import io.incidentcorrelator.topology.internal.LateRecordGate;
+import io.incidentcorrelator.topology.internal.SourceTopics;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -27,7 +31,6 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -47,13 +50,15 @@ import java.util.function.Function;
 /**
  * The correlation topology, read top to bottom as the dataflow:
  * <pre>
- *  inventory ──────────► GlobalKTable inventory-store ─────────────┐ (node → host, host → clusters)
- *  storage-locations ──► GlobalKTable storage-locations-store ─────┤ (storage → receiving host)
+ *  inventory ──────────► global store inventory-store ─────────────┐ (node → host, host → clusters)
+ *  storage-locations ──► global store storage-locations-store ─────┤ (storage → receiving host)
  *  pod-restarts ─┐                                                  │
  *  backup-events ┤ event time ► wrap ► merge ► validate ─┬► route-by-cluster ► events-by-cluster (repartition)
- *  etcd-latency ─┤  from payload                         │         ► correlate-and-classify ► incidents (compacted)
- *  proxmox-memory┤                                       └► dead-letter-sink (reason in headers)
- *  clock ────────┘ (ticks close every window at the end of a replay)
+ *  etcd-latency ─┤  from payload                         │    ► late-gate ─┬► correlate-and-classify ► incidents (compacted)
+ *  proxmox-memory┤                                       │                 └► late-dead-letter-sink (beyond the grace)
+ *  clock ────────┘                                       └► dead-letter-sink (reason in headers)
+ *  (ticks on the clock topic close every window at the end of a replay;
+ *   unreadable records go to the dead-letter topic from the deserialization handler, KIP-1034)
  * </pre>
  * Every processor, store and internal topic is named. A pure function of the builder and the
  * injected configuration and serdes.
@@ -68,6 +73,9 @@ public final class TopologyFactory {
     /** Name of the repartition step; its topic is {@code <application.id>-events-by-cluster-repartition}. */
     public static final String EVENTS_BY_CLUSTER = "events-by-cluster";
 
+    private static final String CORRELATE = "correlate-and-classify";
+    private static final String LATE_DEAD_LETTER = "late-dead-letter-reason";
+
     private TopologyFactory() {
     }
 
@@ -80,14 +88,12 @@ public final class TopologyFactory {
                                  Clock clock) {
         final TopicNames names = topics.names();
         final Serde<String> keys = topics.keySerde();
-        final EventTimeExtractor eventTime = new EventTimeExtractor();
+        final EventValidation validation = new EventValidation(clock);
+        final EventTimeExtractor eventTime = new EventTimeExtractor(validation);
 
-        builder.globalTable(names.inventory(),
-                Consumed.with(keys, topics.inventory()).withName("inventory-source"),
-                Materialized.as(StoreNames.INVENTORY));
-        builder.globalTable(names.storageLocations(),
-                Consumed.with(keys, topics.storageLocations()).withName("storage-locations-source"),
-                Materialized.as(StoreNames.STORAGE_LOCATIONS));
+        globalTable(builder, names.inventory(), StoreNames.INVENTORY, keys, topics.inventory(), "inventory");
+        globalTable(builder, names.storageLocations(), StoreNames.STORAGE_LOCATIONS, keys, topics.storageLocations(),
+                "storage-locations");
 
         final KStream<String, CorrelationEvent> restarts = source(builder, names.podRestarts(), keys,
                 topics.podRestarts(), eventTime, "pod-restarts");
@@ -106,24 +112,49 @@ public final class TopologyFactory {
                 .merge(memory, Named.as("merge-proxmox-memory"))
                 .merge(clockTicks, Named.as("merge-clock"));
 
-        final EventValidation validation = new EventValidation(clock);
         final Serde<CorrelationEvent> eventSerde = internal.forValue(CorrelationEvent.class);
         events.split(Named.as("validate-"))
                 .branch((key, event) -> validation.problem(event.getPayload()) == null,
-                        Branched.withConsumer(valid -> valid
+                        Branched.withConsumer(valid -> correlateOrDeadLetter(valid
                                 .process(EventRouter::new, Named.as("route-by-cluster"))
                                 .repartition(Repartitioned.<String, CorrelationEvent>as(EVENTS_BY_CLUSTER)
                                         .withKeySerde(keys)
                                         .withValueSerde(eventSerde)
                                         .withStreamPartitioner(new ClusterPartitioner()))
-                                .process(incidentProcessor(config, internal), Named.as("correlate-and-classify"))
-                                .to(names.incidents(), Produced.with(keys, topics.incidents()).withName("incidents-sink")),
+                                .process(() -> new LateRecordGate(config.grace(), CORRELATE, LATE_DEAD_LETTER),
+                                        Named.as("late-gate")), config, topics, internal),
                                 "valid"))
                 .defaultBranch(Branched.withConsumer(invalid -> invalid
                         .processValues(() -> new DeadLetterProcessor(validation), Named.as("dead-letter-reason"))
                         .to(names.deadLetter(), Produced.with(keys, Serdes.String()).withName("dead-letter-sink")),
                         "invalid"));
         return builder.build();
+    }
+
+    /** Late events to the dead-letter topic, the rest through the correlation to the incidents topic. */
+    private static void correlateOrDeadLetter(KStream<String, CorrelationEvent> gated, CorrelatorConfig config,
+                                              Topics topics, ValueSerdes internal) {
+        final TopicNames names = topics.names();
+        gated.process(incidentProcessor(config, internal), Named.as(CORRELATE))
+                .to(names.incidents(), Produced.with(topics.keySerde(), topics.incidents()).withName("incidents-sink"));
+        gated.processValues(() -> new DeadLetterProcessor(CorrelatorMetrics.Reason.LATE,
+                                DeadLetterProcessor.Reason.fromHeader(), new SourceTopics(names)),
+                        Named.as(LATE_DEAD_LETTER))
+                .to(names.deadLetter(), Produced.with(topics.keySerde(), Serdes.String()).withName("late-dead-letter-sink"));
+    }
+
+    /**
+     * A global table as a global store with {@link GlobalTableUpdater}: restored through the
+     * deserialization handler, so a bad record is skipped instead of being copied into the store.
+     */
+    private static <V extends SpecificRecord> void globalTable(StreamsBuilder builder, String topic, String store,
+                                                               Serde<String> keys, Serde<V> values, String name) {
+        builder.addGlobalStore(
+                Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(store), keys, values)
+                        .withLoggingDisabled(),
+                topic,
+                Consumed.with(keys, values).withName(name + "-source"),
+                () -> new GlobalTableUpdater<>(store));
     }
 
     private static <V extends SpecificRecord> KStream<String, CorrelationEvent> source(
