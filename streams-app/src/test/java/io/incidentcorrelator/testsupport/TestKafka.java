@@ -210,6 +210,8 @@ public final class TestKafka implements AutoCloseable {
                     .setCombined(true)
                     .setNumBrokerNodes(1)
                     .setNumControllerNodes(1)
+                    // The kit bootstraps the newest, unstable metadata version by default; test what users run.
+                    .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
                     .build();
             final KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
             SINGLE_NODE_SETTINGS.forEach(builder::setConfigProp);
