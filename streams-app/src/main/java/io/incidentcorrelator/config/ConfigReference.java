@@ -24,18 +24,22 @@ public final class ConfigReference {
                 + "the dead-letter topic with a `late: ...` reason and are counted.");
         m.put("state.store-type", "`in_memory` or `rocksdb` for the correlation's state stores (global tables are "
                 + "always RocksDB).");
-        m.put("backup.cool-down", "How long after a backup ends it still counts as a cause (I/O settles).");
+        m.put("pending-flush-after", "Live mode: classify a restart whose instant event time has not yet passed once "
+                + "it waited this long in wall-clock time (no newer event arrived). `0s`: event time only, as replays do.");
+        m.put("backup.cool-down", "How long after a backup's last end or abort phase it still counts as a cause (I/O settles).");
         m.put("backup.max-duration", "A backup job without an end event is assumed over after this long.");
-        m.put("evidence.lookback", "How far before a restart host, etcd and backup evidence is considered.");
-        m.put("etcd.wal-fsync-p99-ms", "etcd WAL fsync p99 above this (ms) is slow disk.");
-        m.put("etcd.slow-applies", "Slow applies per interval above this point at etcd.");
-        m.put("etcd.fragmented-in-use-ratio", "etcd DB in-use/size ratio below this is fragmentation.");
-        m.put("host.memory-used-ratio", "Host memory used/total above this is memory pressure.");
+        m.put("evidence.lookback", "How far before a restart host and etcd samples are considered (a backup counts "
+                + "while it is active, including its cool-down).");
+        m.put("etcd.wal-fsync-p99-ms", "etcd WAL fsync p99 above this (ms) in the look-back window is slow disk.");
+        m.put("etcd.slow-applies", "This many slow applies (\"apply request took too long\", over 100 ms) in the "
+                + "look-back window make etcd slow.");
+        m.put("etcd.fragmented-in-use-ratio", "etcd DB in-use/size ratio below this is fragmentation (adds a defrag action).");
+        m.put("host.memory-used-ratio", "Host memory used/total at or above this is memory pressure.");
         m.put("host.balloon-ratio", "Guest balloon actual/max below this is balloon reclaim.");
-        m.put("host.memory-psi-some-avg10", "Host memory PSI some avg10 (%) above this is memory pressure.");
-        m.put("host.cpu-usage", "Host CPU usage ratio above this, sustained, is CPU pressure.");
-        m.put("host.io-wait", "Host iowait ratio above this, sustained, is I/O pressure.");
-        m.put("host.sustained-for", "How long CPU or iowait must stay high to count.");
+        m.put("host.memory-psi-some-avg10", "Host or guest memory PSI some avg10 (%) at or above this is memory pressure.");
+        m.put("host.cpu-usage", "Host CPU usage ratio at or above this, sustained, is CPU contention.");
+        m.put("host.io-wait", "Host iowait ratio at or above this, sustained, is CPU/I-O contention.");
+        m.put("host.sustained-for", "How long CPU or iowait must stay high to count (one noisy sample below does not break it).");
         m.put("topic-prefix", "Prefix of every topic name below (e.g. a per-environment namespace).");
         m.put("topic.pod-restarts", "Input: container restarts from the Kubernetes collector.");
         m.put("topic.backup-events", "Input: vzdump/PBS backup phases from the Proxmox collector.");
