@@ -50,7 +50,7 @@ final class CollectProxmoxBackupCommand extends CollectorCommand {
         final ProxmoxConfig api = proxmox.config(settings, settings.duration(interval, "interval", Duration.ofSeconds(30)))
                 .withBackupLookback(settings.duration(lookback, "lookback", Duration.ofHours(1)))
                 .withTopics(topic, TopicNames.defaults().proxmoxMemory());
-        final BackupPhaseDedup dedup = new BackupPhaseDedup();
+        final BackupPhaseDedup dedup = hook.dedup(settings);
         final BackupTaskPoller poller = new BackupTaskPoller(new ProxmoxClient(api), api, sink, dedup);
         final String listen = hook.listen(settings);
         if (listen == null) {

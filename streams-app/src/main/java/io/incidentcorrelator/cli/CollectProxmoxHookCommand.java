@@ -1,7 +1,6 @@
 package io.incidentcorrelator.cli;
 
 import io.incidentcorrelator.collectors.EventSink;
-import io.incidentcorrelator.collectors.proxmox.BackupPhaseDedup;
 import io.incidentcorrelator.collectors.proxmox.hook.HookConfig;
 import io.incidentcorrelator.collectors.proxmox.hook.HookEndpoint;
 import io.incidentcorrelator.topics.TopicNames;
@@ -38,7 +37,7 @@ final class CollectProxmoxHookCommand extends CollectorCommand {
         };
         final String address = hook.listen(settings);
         final HookEndpoint endpoint = hook.start(settings, address == null ? "127.0.0.1:" + HookConfig.DEFAULT_PORT
-                : address, counting, topic, new BackupPhaseDedup());
+                : address, counting, topic, hook.dedup(settings));
         try {
             if (once) {
                 first.await();

@@ -34,6 +34,18 @@ final class HookOptions {
                     + "(env INCIDENT_CORRELATOR_COLLECT_INVENTORY).")
     Path inventory;
 
+    @Option(names = "--sent-phases-file", paramLabel = "PATH",
+            description = "Journal of the backup phases already sent, so a restarted collector does not send them "
+                    + "again (env INCIDENT_CORRELATOR_COLLECT_SENT_PHASES_FILE). Without it, a restart re-sends the "
+                    + "phases within the look-back.")
+    Path sentPhases;
+
+    /** The phase memory shared by the poller and the hook endpoint; on disk when {@code --sent-phases-file} is given. */
+    BackupPhaseDedup dedup(CollectorSettings settings) throws IOException {
+        final Path file = settings.path(sentPhases, "sent-phases-file");
+        return file == null ? new BackupPhaseDedup() : BackupPhaseDedup.persistent(file);
+    }
+
     /** {@code --hook-listen} from the command line or the settings; null when not given. */
     String listen(CollectorSettings settings) {
         return settings.get(listen, "hook-listen");

@@ -1,5 +1,15 @@
 package io.incidentcorrelator.collectors.proxmox;
 
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.collectors.proxmox.internal.BackupPhaseKey;
 
@@ -32,6 +42,8 @@ import java.util.Objects;
  */
 public final class BackupPhaseDedup {
 
+    private static final Logger LOG = LoggerFactory.getLogger(BackupPhaseDedup.class);
+
     private static final int MAX_ENTRIES = 100_000;
 
     private record Seen(BackupPhaseKey key, String upid, Instant time) {
@@ -41,6 +53,8 @@ public final class BackupPhaseDedup {
     private final Duration retention;
     private final Map<BackupPhaseKey, List<Seen>> byKey = new HashMap<>();
     private final Deque<Seen> byAge = new ArrayDeque<>();
+    private final Path journal;
+    private Writer journalWriter;
 
     /** ±2 min window, 12 h retention (longer than a night's backup job). */
     public BackupPhaseDedup() {
@@ -48,8 +62,66 @@ public final class BackupPhaseDedup {
     }
 
     public BackupPhaseDedup(Duration window, Duration retention) {
+        this(window, retention, null);
+    }
+
+    private BackupPhaseDedup(Duration window, Duration retention, Path journal) {
         this.window = Objects.requireNonNull(window, "window");
         this.retention = Objects.requireNonNull(retention, "retention");
+        this.journal = journal;
+    }
+
+    /**
+     * A dedup that remembers across restarts in {@code journal} (created if missing). Lines that
+     * cannot be read are skipped with a warning: losing one entry risks a duplicate, not a loss.
+     */
+    public static BackupPhaseDedup persistent(Path journal) throws IOException {
+        final BackupPhaseDedup dedup = new BackupPhaseDedup(Duration.ofMinutes(2), Duration.ofHours(12), journal);
+        dedup.load();
+        return dedup;
+    }
+
+    private void load() throws IOException {
+        final Path dir = journal.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        final List<Seen> entries = new ArrayList<>();
+        if (Files.exists(journal)) {
+            int lineNo = 0;
+            for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
+                lineNo++;
+                final String[] f = line.split("\t", -1);
+                try {
+                    entries.add(new Seen(new BackupPhaseKey(f[0], f[1], f[2].isEmpty() ? null : Integer.valueOf(f[2])),
+                            f[3].isEmpty() ? null : f[3], Instant.ofEpochMilli(Long.parseLong(f[4]))));
+                } catch (RuntimeException e) {
+                    LOG.warn("{}:{}: unreadable backup-phase journal line skipped", journal, lineNo);
+                }
+            }
+        }
+        entries.sort(java.util.Comparator.comparing(Seen::time));
+        final Instant newest = entries.isEmpty() ? Instant.EPOCH : entries.get(entries.size() - 1).time();
+        for (Seen s : entries) {
+            if (!s.time().isBefore(newest.minus(retention))) {
+                byKey.computeIfAbsent(s.key(), k -> new ArrayList<>(1)).add(s);
+                byAge.addLast(s);
+            }
+        }
+        // Compact: rewrite what is still remembered, then append from here on.
+        final Path tmp = journal.resolveSibling(journal.getFileName() + ".tmp");
+        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            for (Seen s : byAge) {
+                w.write(line(s));
+            }
+        }
+        Files.move(tmp, journal, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        journalWriter = Files.newBufferedWriter(journal, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    }
+
+    private static String line(Seen s) {
+        return s.key().host() + "\t" + s.key().slot() + "\t" + (s.key().vmid() == null ? "" : s.key().vmid()) + "\t"
+                + (s.upid() == null ? "" : s.upid()) + "\t" + s.time().toEpochMilli() + "\n";
     }
 
     /** Records the event and says whether it is new (true) or a duplicate of one already seen (false). */
@@ -73,6 +145,15 @@ public final class BackupPhaseDedup {
         final Seen entry = new Seen(key, upid, time);
         seen.add(entry);
         byAge.addLast(entry);
+        if (journalWriter != null) {
+            try {
+                journalWriter.write(line(entry));
+                journalWriter.flush();
+            } catch (IOException e) {
+                // Sending matters more than remembering: a failed write risks a duplicate after a restart.
+                LOG.warn("Cannot write the backup-phase journal {}: {}", journal, e.getMessage());
+            }
+        }
         if (byAge.size() > MAX_ENTRIES) {
             forget(byAge.removeFirst());
         }
