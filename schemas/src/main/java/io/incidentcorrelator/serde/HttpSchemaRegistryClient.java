@@ -355,7 +355,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         if (location == null) {
             return null; // the JDK default trust store, with hostname verification
         }
-        final String password = ConfigValues.string(config, RegistrySerdeConfig.SSL_TRUSTSTORE_PASSWORD, null);
+        final String password = ConfigValues.string(config, RegistrySerdeConfig.SSL_TRUSTSTORE_PASSWORD_KEY, null);
         final String type = ConfigValues.string(config, RegistrySerdeConfig.SSL_TRUSTSTORE_TYPE, "PKCS12");
         try (InputStream in = Files.newInputStream(Path.of(location))) {
             final KeyStore trustStore = KeyStore.getInstance(type);

@@ -28,7 +28,7 @@ public final class RegistrySerdeConfig {
     public static final String SSL_TRUSTSTORE_LOCATION = "schema.registry.ssl.truststore.location";
 
     /** Password of {@link #SSL_TRUSTSTORE_LOCATION}, if it has one. Never logged. */
-    public static final String SSL_TRUSTSTORE_PASSWORD = "schema.registry.ssl.truststore.password";
+    public static final String SSL_TRUSTSTORE_PASSWORD_KEY = "schema.registry.ssl.truststore.password";
 
     /** Type of {@link #SSL_TRUSTSTORE_LOCATION}: PKCS12 (default) or JKS. */
     public static final String SSL_TRUSTSTORE_TYPE = "schema.registry.ssl.truststore.type";

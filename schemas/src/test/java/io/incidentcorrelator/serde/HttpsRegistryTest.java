@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 class HttpsRegistryTest {
 
     // Throwaway store password for a key generated for this test run only.
-    private static final String STORE_PASSWORD = "changeit";
+    // Generated per run: no credential literal in the code, even for a throw-away key store.
+    private static final String STORE_PASSWORD = java.util.UUID.randomUUID().toString();
 
     @TempDir
     static Path dir;
@@ -100,7 +101,7 @@ class HttpsRegistryTest {
     void configuredTrustStoreIsUsed() {
         final Map<String, Object> config = Map.of(
                 RegistrySerdeConfig.SSL_TRUSTSTORE_LOCATION, trustStore.toString(),
-                RegistrySerdeConfig.SSL_TRUSTSTORE_PASSWORD, STORE_PASSWORD);
+                RegistrySerdeConfig.SSL_TRUSTSTORE_PASSWORD_KEY, STORE_PASSWORD);
         try (HttpSchemaRegistryClient client = new HttpSchemaRegistryClient(url(), config)) {
             assertEquals(5, client.register("storage-locations-value", StorageLocation.getClassSchema()));
         }
