@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.avro.BackupPhase;
 import io.incidentcorrelator.collectors.EventSink;
-import io.incidentcorrelator.collectors.internal.SourceHealth;
 import io.incidentcorrelator.collectors.proxmox.internal.BackupPhaseKey;
 import io.incidentcorrelator.collectors.proxmox.internal.Json;
 import io.incidentcorrelator.collectors.proxmox.internal.Upid;
@@ -84,21 +83,7 @@ public final class BackupTaskPoller {
      * @return the number of events sent
      */
     public int pollOnce() throws InterruptedException {
-        int sent = 0;
-        for (String node : nodes.current(clock.instant())) {
-            final SourceHealth health = nodes.health(node);
-            final Instant now = clock.instant();
-            if (!health.isDue(now)) {
-                continue;
-            }
-            try {
-                sent += pollNode(node, now);
-                health.success(now);
-            } catch (ProxmoxApiException e) {
-                health.failure(now, e.getMessage());
-            }
-        }
-        return sent;
+        return nodes.pollDue(clock, this::pollNode);
     }
 
     public Duration nextPollDelay() {

@@ -3,7 +3,6 @@ package io.incidentcorrelator.collectors.proxmox;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.incidentcorrelator.avro.MemorySample;
 import io.incidentcorrelator.collectors.EventSink;
-import io.incidentcorrelator.collectors.internal.SourceHealth;
 import io.incidentcorrelator.collectors.proxmox.internal.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,21 +51,7 @@ public final class MemoryPoller {
      * @return the number of samples sent
      */
     public int pollOnce() throws InterruptedException {
-        int sent = 0;
-        for (String node : nodes.current(clock.instant())) {
-            final SourceHealth health = nodes.health(node);
-            final Instant now = clock.instant();
-            if (!health.isDue(now)) {
-                continue;
-            }
-            try {
-                sent += pollNode(node);
-                health.success(now);
-            } catch (ProxmoxApiException e) {
-                health.failure(now, e.getMessage());
-            }
-        }
-        return sent;
+        return nodes.pollDue(clock, (node, now) -> pollNode(node));
     }
 
     public Duration nextPollDelay() {

@@ -5,6 +5,7 @@ import io.incidentcorrelator.collectors.internal.SourceHealth;
 import io.incidentcorrelator.collectors.proxmox.internal.Json;
 import org.slf4j.Logger;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,6 +69,36 @@ final class PolledNodes {
             }
         }
         return discovered;
+    }
+
+    /** Polls one node; source problems are thrown as {@link ProxmoxApiException}. */
+    @FunctionalInterface
+    interface NodePoll {
+        int poll(String node, Instant now) throws ProxmoxApiException, InterruptedException;
+    }
+
+    /**
+     * Polls every node that is not backing off. Source problems are logged (once per state
+     * change) and retried with backoff; this never throws for them.
+     *
+     * @return what the polls returned, summed (events sent)
+     */
+    int pollDue(Clock clock, NodePoll poll) throws InterruptedException {
+        int sent = 0;
+        for (String node : current(clock.instant())) {
+            final SourceHealth nodeHealth = health(node);
+            final Instant now = clock.instant();
+            if (!nodeHealth.isDue(now)) {
+                continue;
+            }
+            try {
+                sent += poll.poll(node, now);
+                nodeHealth.success(now);
+            } catch (ProxmoxApiException e) {
+                nodeHealth.failure(now, e.getMessage());
+            }
+        }
+        return sent;
     }
 
     SourceHealth health(String node) {
