@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = {
                 "Explains why Kubernetes pods on Proxmox restarted: correlates restarts with backups, etcd latency",
                 "and host memory/CPU pressure, and writes one classified incident per group of restarts."},
-        subcommands = {DemoCommand.class, ReplayCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, ReplayCommand.class, RunCommand.class, io.incidentcorrelator.bench.BenchCommand.class, CommandLine.HelpCommand.class})
 public final class CorrelatorCli {
 
     /** Usage errors and bad input: the user can fix them. */
