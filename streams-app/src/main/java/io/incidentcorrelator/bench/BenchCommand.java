@@ -85,7 +85,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Do not run: draw --chart from earlier --out-json results (records/s and heap by days).")
     List<Path> chartFrom;
 
-    @Option(names = "--timeout", defaultValue = "PT30M", description = "Give up on a phase after this (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
+            description = "Extra Kafka Streams / client setting for the topology, applied last (repeatable).")
+    Map<String, String> streamsProperties = new LinkedHashMap<>();
+
+    @Option(names = "--timeout", defaultValue = "PT20M", description = "Give up on a phase after this (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
     @Override
@@ -146,7 +150,8 @@ public final class BenchCommand implements Callable<Integer> {
 
             // --- raw pipe --------------------------------------------------------------------
             progress(err, "raw pipe: copying the same records with a transactional consumer→producer");
-            final Timeline raw = RawPipe.copy(bootstrap, names.eventTopics(), t -> t + ".copy", events, 100, timeout);
+            final Timeline raw = RawPipe.copy(bootstrap, names.eventTopics(), t -> t + ".copy", events, 100, timeout,
+                    m -> progress(err, m));
             figure(out, String.format(Locale.ROOT, "raw pipe: %,d records in %.1f s: %.0f rec/s", raw.records(),
                     raw.seconds(), raw.recordsPerSecond()));
             json.put("rawPipeRecordsPerSecond", Math.round(raw.recordsPerSecond()));
@@ -163,18 +168,25 @@ public final class BenchCommand implements Callable<Integer> {
             final boolean rssPhaseOnly;
             // Replay settings, as for weeks of history: only event time closes windows.
             final CorrelatorConfig replayConfig = config.withTopics(names).withPendingFlushAfter(Duration.ZERO);
-            final Map<String, String> replayOverrides = Map.of(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "500");
+            final Map<String, String> replayOverrides = new LinkedHashMap<>(Map.of(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "500"));
+            replayOverrides.putAll(streamsProperties);
             try (MemoryWatch memory = new MemoryWatch();
                  TopologyRun run = new TopologyRun(replayConfig, history, bootstrap, "bench-topology-" + runId,
                          instances, threads, replayOverrides)) {
                 run.start();
                 topo = run.awaitConsumed(admin, names.eventTopics(), events, timeout, m -> progress(err, m));
                 stateBytes = run.stateBytes();
+                figure(out, String.format(Locale.ROOT, "repartition topic: %,d offsets (records and commit markers)",
+                        BenchKafka.endOffsets(admin, run.repartitionTopic())));
                 heapPeak = memory.heapPeak();
                 liveHeapPeak = memory.liveHeapPeak();
                 rss = MemoryWatch.rssPeak();
                 rssPhaseOnly = memory.rssPeakIsPhaseOnly();
             }
+            final long[] incidents = BenchKafka.incidents(bootstrap, names.incidents());
+            figure(out, String.format(Locale.ROOT, "incidents: %d (%d revisions)", incidents[0], incidents[1]));
+            json.put("incidents", incidents[0]);
+            json.put("incidentRevisions", incidents[1]);
             final double ratio = topo.recordsPerSecond() / raw.recordsPerSecond();
             figure(out, String.format(Locale.ROOT, "topology: %,d records in %.1f s: %.0f rec/s", topo.records(),
                     topo.seconds(), topo.recordsPerSecond()));
@@ -201,7 +213,7 @@ public final class BenchCommand implements Callable<Integer> {
                 final long evidence = LatencyProbe.produceEvidence(bootstrap, live);
                 // Live settings, as `run` uses them.
                 try (TopologyRun run = new TopologyRun(config.withTopics(live.names()), live, bootstrap,
-                        "bench-live-" + runId, instances, threads, Map.of())) {
+                        "bench-live-" + runId, instances, threads, streamsProperties)) {
                     run.start();
                     run.awaitConsumed(admin, live.names().eventTopics(), evidence, timeout, m -> progress(err, m));
                     progress(err, String.format("latency: %d restarts, their evidence already in", latencyRestarts));

@@ -42,12 +42,15 @@ final class BenchKafka {
 
     static void createTopics(Admin admin, TopicNames names, int partitions, List<String> extra) {
         final Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        // The history is stamped months ago: under the broker's 24 h retention the first retention
+        // check (30 s after start) would delete it while it is being read.
+        final Map<String, String> kept = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
         final List<NewTopic> topics = new ArrayList<>();
         for (String t : names.eventTopics()) {
-            topics.add(new NewTopic(t, Optional.of(partitions), Optional.empty()));
+            topics.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(kept));
         }
         for (String t : extra) {
-            topics.add(new NewTopic(t, Optional.of(partitions), Optional.empty()));
+            topics.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(kept));
         }
         for (String t : List.of(names.inventory(), names.storageLocations(), names.incidents())) {
             topics.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(compacted));
@@ -157,6 +160,43 @@ final class BenchKafka {
             }
         }
         return sum;
+    }
+
+    /** Sum of the end offsets of {@code topic} (records, plus transaction markers if written transactionally). */
+    static long endOffsets(Admin admin, String topic) throws ExecutionException, InterruptedException {
+        final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        admin.describeTopics(List.of(topic)).allTopicNames().get().values().forEach(d -> d.partitions()
+                .forEach(p -> request.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+        return admin.listOffsets(request).all().get().values().stream().mapToLong(i -> i.offset()).sum();
+    }
+
+    /** Distinct incidents (newest revision per id, tombstones removing) and revisions on the incidents topic. */
+    static long[] incidents(String bootstrap, String topic) {
+        final Properties p = client(bootstrap);
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        final java.util.Set<String> ids = new java.util.HashSet<>();
+        long revisions = 0;
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)) && System.nanoTime() < deadline) {
+                for (var r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.value() == null) {
+                        ids.remove(r.key());
+                    } else {
+                        ids.add(r.key());
+                        revisions++;
+                    }
+                }
+            }
+        }
+        return new long[]{ids.size(), revisions};
     }
 
     static void sleep(Duration d) {

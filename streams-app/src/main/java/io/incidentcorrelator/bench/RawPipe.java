@@ -32,7 +32,7 @@ final class RawPipe {
 
     /** Copies {@code expected} records from {@code sources} to {@code target(source)}; returns the progress timeline. */
     static Timeline copy(String bootstrap, List<String> sources, Function<String, String> target, long expected,
-                         long commitIntervalMs, Duration timeout) {
+                         long commitIntervalMs, Duration timeout, java.util.function.Consumer<String> progress) {
         final Properties c = BenchKafka.client(bootstrap);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-raw-pipe");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -46,6 +46,7 @@ final class RawPipe {
         p.put(ProducerConfig.LINGER_MS_CONFIG, 100);
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
         p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, Integer.getInteger("bench.rawpipe.inflight", 5));
 
         final Timeline timeline = new Timeline();
         final long deadline = System.nanoTime() + timeout.toNanos();
@@ -57,6 +58,7 @@ final class RawPipe {
             producer.beginTransaction();
             final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
             long lastCommit = System.nanoTime();
+            long lastReport = System.nanoTime();
             boolean open = false;
             while (copied < expected) {
                 final ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
@@ -77,6 +79,10 @@ final class RawPipe {
                     if (copied < expected) {
                         producer.beginTransaction();
                     }
+                }
+                if (System.nanoTime() - lastReport > 10_000_000_000L) {
+                    progress.accept(String.format("raw pipe: %,d of %,d records", copied, expected));
+                    lastReport = System.nanoTime();
                 }
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("raw pipe: copied only " + copied + " of " + expected
