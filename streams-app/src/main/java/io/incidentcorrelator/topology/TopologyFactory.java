@@ -20,6 +20,7 @@ import io.incidentcorrelator.topology.internal.EventRouter;
 import io.incidentcorrelator.topology.internal.EventTimeExtractor;
 import io.incidentcorrelator.topology.internal.EventValidation;
 import io.incidentcorrelator.topology.internal.IncidentProcessor;
+import io.incidentcorrelator.topology.internal.InventoryUpdater;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -43,12 +44,13 @@ import org.apache.kafka.streams.state.WindowStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
  * The correlation topology, read top to bottom as the dataflow:
  * <pre>
- *  inventory ──────────► GlobalKTable inventory-store ─────────────┐ (node → host, host → clusters)
+ *  inventory ──────────► global store inventory-store ─────────────┐ (node → host, host → clusters)
  *  storage-locations ──► GlobalKTable storage-locations-store ─────┤ (storage → receiving host)
  *  pod-restarts ─┐                                                  │
  *  backup-events ┤ event time ► wrap ► merge ► validate ─┬► route-by-cluster ► events-by-cluster (repartition)
@@ -83,9 +85,15 @@ public final class TopologyFactory {
         final Serde<String> keys = topics.keySerde();
         final EventTimeExtractor eventTime = new EventTimeExtractor();
 
-        builder.globalTable(names.inventory(),
+        // The inventory is a global store like a GlobalKTable's (same store type and contents), but
+        // with our own update processor: it tells the router when to rebuild its host index.
+        final AtomicLong inventoryVersion = new AtomicLong();
+        builder.addGlobalStore(
+                Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(StoreNames.INVENTORY),
+                        keys, topics.inventory()).withLoggingDisabled(),
+                names.inventory(),
                 Consumed.with(keys, topics.inventory()).withName("inventory-source"),
-                Materialized.as(StoreNames.INVENTORY));
+                () -> new InventoryUpdater(inventoryVersion));
         builder.globalTable(names.storageLocations(),
                 Consumed.with(keys, topics.storageLocations()).withName("storage-locations-source"),
                 Materialized.as(StoreNames.STORAGE_LOCATIONS));
@@ -112,7 +120,7 @@ public final class TopologyFactory {
         events.split(Named.as("validate-"))
                 .branch((key, event) -> validation.problem(event.getPayload()) == null,
                         Branched.withConsumer(valid -> valid
-                                .process(EventRouter::new, Named.as("route-by-cluster"))
+                                .process(() -> new EventRouter(inventoryVersion), Named.as("route-by-cluster"))
                                 .repartition(Repartitioned.<String, CorrelationEvent>as(EVENTS_BY_CLUSTER)
                                         .withKeySerde(keys)
                                         .withValueSerde(eventSerde)
