@@ -150,11 +150,14 @@ public final class BenchCommand implements Callable<Integer> {
 
             // --- raw pipe --------------------------------------------------------------------
             progress(err, "raw pipe: copying the same records with a transactional consumer→producer");
+            final long rawCpuStart = processCpuNanos();
             final Timeline raw = RawPipe.copy(bootstrap, names.eventTopics(), t -> t + ".copy", events, 100, timeout,
                     m -> progress(err, m));
             figure(out, String.format(Locale.ROOT, "raw pipe: %,d records in %.1f s: %.0f rec/s", raw.records(),
                     raw.seconds(), raw.recordsPerSecond()));
+            final double rawCpuPerK = (processCpuNanos() - rawCpuStart) / 1e6 / (events / 1000.0);
             json.put("rawPipeRecordsPerSecond", Math.round(raw.recordsPerSecond()));
+            json.put("rawPipeCpuMsPer1000", rawCpuPerK);
             json.put("rawPipeSeconds", raw.seconds());
 
             // --- topology --------------------------------------------------------------------
@@ -170,11 +173,14 @@ public final class BenchCommand implements Callable<Integer> {
             final CorrelatorConfig replayConfig = config.withTopics(names).withPendingFlushAfter(Duration.ZERO);
             final Map<String, String> replayOverrides = new LinkedHashMap<>(Map.of(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "500"));
             replayOverrides.putAll(streamsProperties);
+            final long topoCpuStart = processCpuNanos();
+            final double topoCpuPerK;
             try (MemoryWatch memory = new MemoryWatch();
                  TopologyRun run = new TopologyRun(replayConfig, history, bootstrap, "bench-topology-" + runId,
                          instances, threads, replayOverrides)) {
                 run.start();
                 topo = run.awaitConsumed(admin, names.eventTopics(), events, timeout, m -> progress(err, m));
+                topoCpuPerK = (processCpuNanos() - topoCpuStart) / 1e6 / (events / 1000.0);
                 stateBytes = run.stateBytes();
                 figure(out, String.format(Locale.ROOT, "repartition topic: %,d offsets (records and commit markers)",
                         BenchKafka.endOffsets(admin, run.repartitionTopic())));
@@ -191,6 +197,15 @@ public final class BenchCommand implements Callable<Integer> {
             figure(out, String.format(Locale.ROOT, "topology: %,d records in %.1f s: %.0f rec/s", topo.records(),
                     topo.seconds(), topo.recordsPerSecond()));
             figure(out, String.format(Locale.ROOT, "ratio topology / raw pipe: %.2f", ratio));
+            // CPU per record hardly depends on what else the machine runs; wall-clock rates do.
+            figure(out, String.format(Locale.ROOT,
+                    "CPU (whole process, broker included): raw pipe %.1f ms, topology %.1f ms per 1000 records; ratio %.2f",
+                    rawCpuPerK, topoCpuPerK, rawCpuPerK / topoCpuPerK));
+            figure(out, String.format(Locale.ROOT, "load average during the run: %.1f",
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+            json.put("topologyCpuMsPer1000", topoCpuPerK);
+            json.put("cpuRatio", rawCpuPerK / topoCpuPerK);
+            json.put("loadAverage", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             figure(out, String.format(Locale.ROOT, "heap peak: %d MiB (most live after a GC: %d MiB, max heap %d MiB)",
                     heapPeak >> 20, liveHeapPeak >> 20, maxHeap >> 20));
             figure(out, String.format(Locale.ROOT, "RSS peak: %s (%s; the broker runs in this process too)",
@@ -262,6 +277,13 @@ public final class BenchCommand implements Callable<Integer> {
     private static void progress(PrintWriter err, String message) {
         err.println("bench: [" + java.time.LocalTime.now().withNano(0) + "] " + message);
         err.flush();
+    }
+
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return 0;
     }
 
     private static long totalRamBytes() {
