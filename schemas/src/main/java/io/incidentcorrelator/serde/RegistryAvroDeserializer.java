@@ -24,7 +24,9 @@ import org.apache.kafka.common.serialization.Deserializer;
  * the id in the record, the reader schema is {@code T}'s, and Avro schema resolution bridges them (fields added since
  * get their defaults, unknown enum symbols become the enum's default). Null bytes give null (tombstones).
  *
- * <p>Every problem with a record is a {@link SerializationException} naming the topic. Thread-safe.
+ * <p>Every problem with a record is a {@link SerializationException} naming the topic. A registry that cannot answer
+ * (unreachable, timeout, 5xx, credentials rejected) is not a problem with the record: that is a
+ * {@link SchemaRegistryUnavailableException}, so that error handlers can retry instead of skipping. Thread-safe.
  */
 public final class RegistryAvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
@@ -133,7 +135,14 @@ public final class RegistryAvroDeserializer<T extends SpecificRecord> implements
                 throw new SerializationException("schema id " + id + " not found in registry " + registry.url()
                         + " (topic " + topic + ")", e);
             }
-            throw new SerializationException("cannot fetch schema id " + id + " for topic " + topic + ": "
+            if (e.httpStatus() >= 200 && e.httpStatus() < 300) {
+                // The registry answered, but with a schema for this id that cannot be used (not Avro, unparseable):
+                // the record's writer is at fault, not the registry.
+                throw new SerializationException("cannot use schema id " + id + " for topic " + topic + ": "
+                        + e.getMessage(), e);
+            }
+            // No usable answer: the record may be fine, so it must not be treated as a bad record.
+            throw new SchemaRegistryUnavailableException("cannot fetch schema id " + id + " for topic " + topic + ": "
                     + e.getMessage(), e);
         }
         return new Resolution<>(writerSchema, new SpecificDatumReader<>(writerSchema, readerSchema, model));

@@ -120,8 +120,13 @@ public final class RegistryAvroSerializer<T extends SpecificRecord> implements S
                         + key.subject() + " in registry " + registry.url() + " and " + RegistrySerdeConfig.AUTO_REGISTER_SCHEMAS
                         + " is false (topic " + topic + ")", e);
             }
-            throw new SerializationException("cannot get a schema id for " + key.schema().getFullName() + " on topic "
-                    + topic + ": " + e.getMessage(), e);
+            final String message = "cannot get a schema id for " + key.schema().getFullName() + " on topic " + topic
+                    + ": " + e.getMessage();
+            if (e.isUnavailable()) {
+                // Not a problem with the record: callers may retry rather than give up on it.
+                throw new SchemaRegistryUnavailableException(message, e);
+            }
+            throw new SerializationException(message, e);
         }
     }
 

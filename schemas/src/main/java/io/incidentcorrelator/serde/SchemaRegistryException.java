@@ -46,6 +46,15 @@ public final class SchemaRegistryException extends RuntimeException {
         return registryMessage;
     }
 
+    /**
+     * True when the registry could not give an answer about the schema at all: no answer, a 5xx, credentials
+     * rejected (401, 403), a timeout (408) or rate limiting (429). Worth retrying later; says nothing about the data.
+     */
+    public boolean isUnavailable() {
+        return httpStatus == NONE || httpStatus >= 500 || httpStatus == 401 || httpStatus == 403 || httpStatus == 408
+                || httpStatus == 429;
+    }
+
     /** True when the registry said the subject, version or schema does not exist. */
     public boolean isNotFound() {
         return httpStatus == 404;

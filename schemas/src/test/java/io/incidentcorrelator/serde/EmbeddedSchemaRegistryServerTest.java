@@ -132,7 +132,7 @@ class EmbeddedSchemaRegistryServerTest {
         server.close();
         try (RegistryAvroSerde<PodRestart> serde = new RegistryAvroSerde<>(PodRestart.class)) {
             serde.configure(Map.of(RegistrySerdeConfig.SCHEMA_REGISTRY_URL, url), false);
-            final SerializationException e = assertThrows(SerializationException.class,
+            final SchemaRegistryUnavailableException e = assertThrows(SchemaRegistryUnavailableException.class,
                     () -> serde.serializer().serialize("pod-restarts", TestRecords.podRestart()));
             assertEquals("cannot get a schema id for io.incidentcorrelator.avro.PodRestart on topic pod-restarts: Schema "
                     + "registry " + url + " is unreachable: Connection refused (registering subject pod-restarts-value)",

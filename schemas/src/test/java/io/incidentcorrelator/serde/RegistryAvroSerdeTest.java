@@ -2,6 +2,7 @@ package io.incidentcorrelator.serde;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -232,6 +233,53 @@ class RegistryAvroSerdeTest {
     }
 
     @Test
+    void anUnreachableRegistryIsNotABadRecord() {
+        final byte[] bytes = new RegistryAvroSerializer<PodRestart>(registry).serialize("pod-restarts",
+                TestRecords.podRestart());
+        // Port 1 on loopback: nothing listens, the connection is refused at once.
+        final HttpSchemaRegistryClient down = new HttpSchemaRegistryClient("http://127.0.0.1:1",
+                Map.of(RegistrySerdeConfig.CONNECT_TIMEOUT_MS, "500"));
+        try (RegistryAvroDeserializer<PodRestart> deserializer = new RegistryAvroDeserializer<>(down, PodRestart.class)) {
+            final RuntimeException e = assertThrows(RuntimeException.class,
+                    () -> deserializer.deserialize("pod-restarts", bytes));
+            assertTrue(e instanceof SchemaRegistryUnavailableException, e.toString());
+            assertFalse(e instanceof SerializationException, "a good record must not look like a poison pill");
+            assertTrue(e.getMessage().startsWith("cannot fetch schema id 1 for topic pod-restarts: Schema registry "
+                    + "http://127.0.0.1:1 is unreachable"), e.getMessage());
+        }
+    }
+
+    @Test
+    void registryErrorsAreRetriableAndNotCachedButUnusableSchemasAreBadRecords() {
+        final byte[] bytes = new RegistryAvroSerializer<PodRestart>(registry).serialize("pod-restarts",
+                TestRecords.podRestart());
+        final int[] status = {503};
+        final CountingClient flaky = new CountingClient(registry) {
+            @Override
+            public Schema schemaById(int id) {
+                fetches.incrementAndGet();
+                if (status[0] != 0) {
+                    throw new SchemaRegistryException("Schema registry http://r answered HTTP " + status[0], status[0],
+                            -1, null, null);
+                }
+                return delegate.schemaById(id);
+            }
+        };
+        try (RegistryAvroDeserializer<PodRestart> deserializer = new RegistryAvroDeserializer<>(flaky, PodRestart.class)) {
+            for (int s : new int[] {503, 401, 403, 429}) {
+                status[0] = s;
+                assertThrows(SchemaRegistryUnavailableException.class, () -> deserializer.deserialize("pod-restarts", bytes),
+                        "HTTP " + s);
+            }
+            status[0] = 200; // answered, but with a schema this reader cannot use (e.g. Protobuf)
+            assertThrows(SerializationException.class, () -> deserializer.deserialize("pod-restarts", bytes));
+            status[0] = 0;
+            assertEquals(TestRecords.podRestart(), deserializer.deserialize("pod-restarts", bytes),
+                    "once the registry answers, the same bytes are read: failures were not cached");
+        }
+    }
+
+    @Test
     void registryFailuresWhileSerializingNameTheTopic() {
         final SchemaRegistryClient down = new CountingClient(registry) {
             @Override
@@ -240,7 +288,7 @@ class RegistryAvroSerdeTest {
                         + "(registering subject " + subject + ")", -1, -1, null, null);
             }
         };
-        final SerializationException e = assertThrows(SerializationException.class,
+        final SchemaRegistryUnavailableException e = assertThrows(SchemaRegistryUnavailableException.class,
                 () -> new RegistryAvroSerializer<PodRestart>(down).serialize("pod-restarts", TestRecords.podRestart()));
         assertEquals("cannot get a schema id for io.incidentcorrelator.avro.PodRestart on topic pod-restarts: Schema "
                 + "registry http://127.0.0.1:1 is unreachable: Connection refused (registering subject pod-restarts-value)",

@@ -118,30 +118,35 @@ public record HostPressure(
         return best;
     }
 
-    /** Longest span between the first and last of consecutive samples at or above the threshold. */
+    /**
+     * Longest span between the first and last sample of a run at or above the threshold. A
+     * single sample below it does not end the run (real saturation is noisy: 0.97, 0.88, 0.96);
+     * two in a row do.
+     */
     static Duration longestRunAtOrAbove(List<MemorySample> sorted, Function<MemorySample, Double> value,
                                         double threshold) {
         Duration longest = Duration.ZERO;
         Instant runStart = null;
-        boolean anyAbove = false;
+        int misses = 0;
         for (MemorySample s : sorted) {
             final Double v = value.apply(s);
             if (v == null) {
                 continue;
             }
             if (v >= threshold) {
-                anyAbove = true;
                 if (runStart == null) {
                     runStart = s.getTime();
                 }
+                misses = 0;
                 final Duration run = Duration.between(runStart, s.getTime());
                 if (run.compareTo(longest) > 0) {
                     longest = run;
                 }
-            } else {
+            } else if (runStart != null && ++misses >= 2) {
                 runStart = null;
+                misses = 0;
             }
         }
-        return anyAbove ? longest : Duration.ZERO;
+        return longest;
     }
 }

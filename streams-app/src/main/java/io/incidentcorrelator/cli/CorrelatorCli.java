@@ -10,7 +10,10 @@ import picocli.CommandLine.Command;
         description = {
                 "Explains why Kubernetes pods on Proxmox restarted: correlates restarts with backups, etcd latency",
                 "and host memory/CPU pressure, and writes one classified incident per group of restarts."},
-        subcommands = {DemoCommand.class, ReplayCommand.class, RunCommand.class, io.incidentcorrelator.bench.BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, ReplayCommand.class, RunCommand.class, ResetCommand.class,
+                CollectCommand.class, BackfillCommand.class,
+                IncidentsCommand.class, SinkCommand.class, DiffCommand.class,
+                io.incidentcorrelator.bench.BenchCommand.class, CommandLine.HelpCommand.class})
 public final class CorrelatorCli {
 
     /** Usage errors and bad input: the user can fix them. */
@@ -23,13 +26,18 @@ public final class CorrelatorCli {
     }
 
     public static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The command line with the product's error handling, for {@link #execute} and tests. */
+    public static CommandLine commandLine() {
         final CommandLine cli = new CommandLine(new CorrelatorCli());
-        cli.setExitCodeExceptionMapper(t -> EXIT_FAILURE);
+        cli.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILURE);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("correlator: " + Messages.describe(e));
             return e instanceof io.incidentcorrelator.config.ConfigLoader.ConfigException ? EXIT_USAGE : EXIT_FAILURE;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

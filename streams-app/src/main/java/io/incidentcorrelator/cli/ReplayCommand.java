@@ -2,6 +2,8 @@ package io.incidentcorrelator.cli;
 
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.config.ConfigLoader;
+import io.incidentcorrelator.config.CorrelatorConfig;
+import io.incidentcorrelator.diff.IncidentDiff;
 import io.incidentcorrelator.replay.IncidentJsonWriter;
 import io.incidentcorrelator.replay.ReplayRunner;
 import io.incidentcorrelator.replay.ScenarioEvent;
@@ -66,10 +68,24 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
     boolean quiet;
 
+    @Option(names = "--compare", paramLabel = "BEFORE.jsonl",
+            description = "Report what changed against these incidents (an earlier replay's output) instead of printing "
+                    + "the incidents (they still go to --out if given); see `correlator diff`.")
+    Path compare;
+
+    @Option(names = "--json", description = "With --compare: the report as one JSON object instead of text.")
+    boolean json;
+
     @Override
     public Integer call() throws IOException {
         final PrintWriter err = spec.commandLine().getErr();
         final ConfigLoader config = cluster.load();
+        final CorrelatorConfig correlator = config.correlatorConfig(); // bad settings fail before any work
+        // Read first: a bad BEFORE file should not cost a whole replay.
+        final List<Incident> before = compare == null ? null : DiffCommand.read(compare, err);
+        if (compare != null && before == null) {
+            return CorrelatorCli.EXIT_USAGE;
+        }
 
         final List<ScenarioEvent> events = new ArrayList<>();
         final ScenarioReader reader = new ScenarioReader(skipInvalid, warning -> err.println("warning: " + warning));
@@ -91,7 +107,7 @@ final class ReplayCommand implements Callable<Integer> {
             }
         }
 
-        ReplayRunner.Options options = ReplayRunner.Options.embedded(config.correlatorConfig(),
+        ReplayRunner.Options options = ReplayRunner.Options.embedded(correlator,
                 quiet ? null : message -> {
                     err.println("replay: " + message);
                     err.flush();
@@ -107,6 +123,13 @@ final class ReplayCommand implements Callable<Integer> {
         options = new ReplayRunner.Options(options.config(), options.bootstrapServers(), options.schemaRegistryUrl(),
                 options.topicPrefix(), partitions, cluster.clientOverrides(config), options.timeout(), options.progress());
         final List<Incident> incidents = new ReplayRunner(options).run(events);
+        if (compare != null) {
+            if (out != null) {
+                write(incidents);
+            }
+            DiffCommand.print(spec.commandLine().getOut(), IncidentDiff.compare(before, incidents), json);
+            return 0;
+        }
         write(incidents);
         return 0;
     }

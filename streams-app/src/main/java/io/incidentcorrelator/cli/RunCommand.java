@@ -3,10 +3,12 @@ package io.incidentcorrelator.cli;
 import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
-import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.runtime.TopicProvisioner;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import io.incidentcorrelator.runtime.CorrelatorService;
 import io.incidentcorrelator.serde.SchemaRegistries;
 import io.incidentcorrelator.serde.SchemaRegistryClient;
-import io.incidentcorrelator.topics.Topics;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,14 +17,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code correlator run}: the always-on pipeline, until stopped. */
 @Command(name = "run",
@@ -49,6 +50,23 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--state-dir", description = "Local state directory (default: a temp dir per run).")
     Path stateDir;
 
+    @Option(names = "--partitions", defaultValue = "3",
+            description = "Partitions for topics this command creates when they are missing (default: ${DEFAULT-VALUE}); "
+                    + "the cluster name is the partition key, so more partitions than clusters stay idle.")
+    int partitions;
+
+    @Option(names = "--create-topics", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Create missing topics on start (default: on; --no-create-topics to leave topics to your tooling).")
+    boolean createTopics;
+    @Option(names = "--health-port", paramLabel = "PORT",
+            description = "Serve /health/live, /health/ready and /metrics (Prometheus) on this port; 0 picks a free "
+                    + "one. Off by default.")
+    Integer healthPort;
+
+    @Option(names = "--health-bind", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
+            description = "Address the health port listens on (default: ${DEFAULT-VALUE}).")
+    String healthBind;
+
     @Override
     public Integer call() throws Exception {
         final PrintWriter err = spec.commandLine().getErr();
@@ -73,29 +91,34 @@ final class RunCommand implements Callable<Integer> {
         }
         final Map<String, String> overrides = new HashMap<>(cluster.clientOverrides(config));
         final SchemaRegistryClient registry = SchemaRegistries.forUrl(registryUrl, overrides);
-        final Topics topics = Pipeline.topics(correlator, registry);
         final Path state = stateDir != null ? stateDir : Files.createTempDirectory("incident-correlator-state-");
-        final Properties props = Pipeline.streamsProperties(correlator, bootstrap, applicationId, state, overrides);
-
-        final CountDownLatch stopped = new CountDownLatch(1);
-        try (KafkaStreams streams = Pipeline.streams(Pipeline.topology(correlator, topics, props), props)) {
-            streams.setStateListener((now, before) -> {
-                err.println("run: " + before + " → " + now);
-                err.flush();
-                if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-                    stopped.countDown();
-                }
-            });
-            final EmbeddedKafkaBroker embeddedBroker = broker;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                streams.close(Duration.ofSeconds(30));
-                if (embeddedBroker != null) {
-                    embeddedBroker.close();
-                }
-            }, "correlator-shutdown"));
-            streams.start();
-            stopped.await();
-            return streams.state() == KafkaStreams.State.ERROR ? CorrelatorCli.EXIT_FAILURE : 0;
+        if (createTopics) {
+            final Properties adminProps = new Properties();
+            adminProps.putAll(overrides);
+            adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            try (Admin admin = Admin.create(adminProps)) {
+                TopicProvisioner.ensureTopics(admin, correlator.topics(), partitions, bootstrap, Map.of());
+            }
         }
+        final InetSocketAddress health = healthPort == null ? null : new InetSocketAddress(healthBind, healthPort);
+
+        final CorrelatorService service = CorrelatorService.start(new CorrelatorService.Settings(correlator, bootstrap,
+                registry, applicationId, state, overrides, health), transition -> {
+                    err.println("run: " + transition);
+                    err.flush();
+                });
+        if (health != null) {
+            err.println("run: health and metrics at http://" + healthBind + ":" + service.healthPort()
+                    + "/health/live, /health/ready, /metrics");
+            err.flush();
+        }
+        final EmbeddedKafkaBroker embeddedBroker = broker;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            service.close();
+            if (embeddedBroker != null) {
+                embeddedBroker.close();
+            }
+        }, "correlator-shutdown"));
+        return service.awaitTermination() == KafkaStreams.State.ERROR ? CorrelatorCli.EXIT_FAILURE : 0;
     }
 }

@@ -25,4 +25,24 @@ public final class IncidentIds {
         return cluster + "." + category.name().toLowerCase(Locale.ROOT).replace('_', '-') + "."
                 + COMPACT.format(firstRestart);
     }
+
+    /** What an id says about its incident; downstream readers need it for tombstones, which carry only the id. */
+    public record Parts(String cluster, IncidentCategory category) {
+    }
+
+    /** The cluster and category of an id made by {@link #of}, or null when {@code id} is not one. */
+    public static Parts parse(String id) {
+        final int last = id.lastIndexOf('.');
+        final int middle = last <= 0 ? -1 : id.lastIndexOf('.', last - 1);
+        if (middle <= 0) {
+            return null;
+        }
+        final String symbol = id.substring(middle + 1, last).toUpperCase(Locale.ROOT).replace('-', '_');
+        for (IncidentCategory category : IncidentCategory.values()) {
+            if (category.name().equals(symbol)) {
+                return new Parts(id.substring(0, middle), category);
+            }
+        }
+        return null;
+    }
 }

@@ -1,16 +1,13 @@
 package io.incidentcorrelator.replay;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.incidentcorrelator.contract.ContractJsonEncoder;
 import io.incidentcorrelator.replay.internal.ContractCodec;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 
-import java.io.UncheckedIOException;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -26,14 +23,10 @@ import java.util.function.Consumer;
  *
  * <p>Writing: fields in schema order, absent optional fields left out, times as ISO-8601 UTC
  * ({@code 2026-02-26T02:23:12Z}), enums by symbol. Equal records give byte-identical text, on
- * any JVM, because replays are compared byte for byte.
+ * any JVM, because replays are compared byte for byte. Writing is the schemas module's
+ * {@link ContractJsonEncoder}, so collectors' {@code --print} lines and replay output agree.
  */
 public final class ContractJson {
-
-    // Jackson's own shortest-repr double writer: Double.toString changed between JDK 17 and 19.
-    private static final JsonMapper MAPPER = JsonMapper.builder()
-            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
-            .build();
 
     private ContractJson() {
     }
@@ -58,16 +51,11 @@ public final class ContractJson {
 
     /** The record as a contract JSON object, fields in schema order. */
     public static ObjectNode toJson(SpecificRecord record) {
-        Objects.requireNonNull(record, "record");
-        return new ContractCodec(record.getClass().getClassLoader(), unknownField -> { }).encodeRecord(record);
+        return ContractJsonEncoder.toJson(record);
     }
 
     /** The record as compact one-line contract JSON, without a line terminator. */
     public static String toJsonLine(SpecificRecord record) {
-        try {
-            return MAPPER.writeValueAsString(toJson(record));
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e); // a tree of plain nodes always serializes
-        }
+        return ContractJsonEncoder.toJsonLine(record);
     }
 }

@@ -4,7 +4,9 @@ import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
+import io.incidentcorrelator.runtime.Failures;
 import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.runtime.TopicProvisioner;
 import io.incidentcorrelator.serde.SchemaRegistries;
 import io.incidentcorrelator.serde.SchemaRegistryClient;
 import io.incidentcorrelator.topics.TopicNames;
@@ -13,11 +15,6 @@ import io.incidentcorrelator.topology.TopologyFactory;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.ListTopicsOptions;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -26,8 +23,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -44,19 +39,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 /**
  * Runs historical events through the same topology the live pipeline uses: produces them
@@ -134,7 +126,9 @@ public final class ReplayRunner {
             stateDir = Files.createTempDirectory("incident-correlator-replay-");
 
             try (Admin admin = Admin.create(clientProperties(bootstrap))) {
-                createTopics(admin, config.topics());
+                TopicProvisioner.ensureTopics(admin, config.topics(), options.partitions(),
+                        options.bootstrapServers() == null ? "the embedded broker" : options.bootstrapServers(),
+                        TopicProvisioner.KEEP_FOREVER);
                 progress("producing " + ordered.size() + " events");
                 final Instant lastEvent = produce(bootstrap, topics, ordered);
 
@@ -142,6 +136,9 @@ public final class ReplayRunner {
                         options.clientOverrides());
                 // Replay: wait a little for every input partition so records are taken in event-time order.
                 props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 500L);
+                // History is older than any retention: keep windowed changelogs by timestamp for ~100 years.
+                props.putIfAbsent(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG,
+                        Duration.ofDays(36_500).toMillis());
                 try (KafkaStreams streams = Pipeline.streams(Pipeline.topology(config, topics, props), props)) {
                     final AtomicReference<Throwable> failure = new AtomicReference<>();
                     streams.setUncaughtExceptionHandler(e -> {
@@ -172,60 +169,29 @@ public final class ReplayRunner {
         }
     }
 
-    private String bootstrapOf(Admin admin) {
-        return options.bootstrapServers() == null ? "the embedded broker" : options.bootstrapServers();
-    }
-
-    private void createTopics(Admin admin, TopicNames names) {
-        final Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
-        final List<NewTopic> wanted = new ArrayList<>();
-        for (String t : names.eventTopics()) {
-            wanted.add(new NewTopic(t, Optional.of(options.partitions()), Optional.empty()));
-        }
-        for (String t : List.of(names.inventory(), names.storageLocations(), names.incidents())) {
-            wanted.add(new NewTopic(t, Optional.of(options.partitions()), Optional.empty()).configs(compacted));
-        }
-        wanted.add(new NewTopic(names.deadLetter(), Optional.of(1), Optional.empty()));
-        wanted.add(new NewTopic(names.clock(), Optional.of(1), Optional.empty()));
-        final Set<String> existing;
-        try {
-            existing = admin.listTopics(new ListTopicsOptions().timeoutMs(20_000)).names().get();
-        } catch (InterruptedException | ExecutionException e) {
-            throw new IllegalStateException("Cannot reach Kafka at " + bootstrapOf(admin) + ": " + rootMessage(e), e);
-        }
-        final List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
-        if (missing.isEmpty()) {
-            return;
-        }
-        try {
-            admin.createTopics(missing).all().get();
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("Cannot create topics " + missing.stream().map(NewTopic::name).toList()
-                        + ": " + rootMessage(e), e);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while creating topics", e);
-        }
-    }
-
     /** Produces every event with its event time as the record timestamp; returns the last event time. */
     private Instant produce(String bootstrap, Topics topics, List<ScenarioEvent> ordered) {
         final Properties p = clientProperties(bootstrap);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // Fail with a clear error instead of retrying forever if the cluster does not take the data.
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         Instant last = Instant.EPOCH;
         final TopicNames names = topics.names();
+        final AtomicReference<Exception> sendFailure = new AtomicReference<>();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
             for (ScenarioEvent e : ordered) {
                 final String topic = topicFor(names, e.topic());
                 final byte[] value = topics.<SpecificRecord>valueSerdeFor(topic).serializer().serialize(topic, e.value());
                 final Long timestamp = e.eventTime() == null ? null : e.eventTime().toEpochMilli();
-                producer.send(new ProducerRecord<>(topic, null, timestamp, e.key(), value));
+                producer.send(new ProducerRecord<>(topic, null, timestamp, e.key(), value), (metadata, error) -> {
+                    if (error != null) {
+                        sendFailure.compareAndSet(null, error);
+                    }
+                });
                 if (e.eventTime() != null && e.eventTime().isAfter(last)) {
                     last = e.eventTime();
                 }
@@ -237,6 +203,10 @@ public final class ReplayRunner {
                     .serialize(names.clock(), new ClockTick(tick));
             producer.send(new ProducerRecord<>(names.clock(), null, tick.toEpochMilli(), "clock", tickValue));
             producer.flush();
+        }
+        if (sendFailure.get() != null) {
+            throw new IllegalStateException("Kafka did not accept the scenario's events: " + Failures.rootMessage(sendFailure.get()),
+                    sendFailure.get());
         }
         return last;
     }
@@ -266,7 +236,7 @@ public final class ReplayRunner {
         long lastReport = 0;
         while (true) {
             if (failure.get() != null) {
-                throw new IllegalStateException("The correlation topology failed: " + rootMessage(failure.get()),
+                throw new IllegalStateException("The correlation topology failed: " + Failures.rootMessage(failure.get()),
                         failure.get());
             }
             try {
@@ -275,7 +245,7 @@ public final class ReplayRunner {
                 final Set<String> existing = admin.listTopics().names().get();
                 final List<String> present = consumed.stream().filter(existing::contains).toList();
                 if (present.size() == consumed.size()) {
-                    final Map<TopicPartition, Long> ends = endOffsets(admin, present);
+                    final Map<TopicPartition, Long> ends = TopicProvisioner.endOffsets(admin, present);
                     long behind = 0;
                     for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
                         final OffsetAndMetadata c = committed.get(end.getKey());
@@ -291,7 +261,7 @@ public final class ReplayRunner {
                     }
                 }
             } catch (ExecutionException e) {
-                LOG.debug("Progress check failed, retrying: {}", rootMessage(e));
+                LOG.debug("Progress check failed, retrying: {}", Failures.rootMessage(e));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("Interrupted while waiting for the topology", e);
@@ -299,19 +269,8 @@ public final class ReplayRunner {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("The topology did not finish within " + options.timeout());
             }
-            sleep(100);
+            Failures.sleep(100);
         }
-    }
-
-    private static Map<TopicPartition, Long> endOffsets(Admin admin, List<String> topics)
-            throws ExecutionException, InterruptedException {
-        final Map<String, TopicDescription> descriptions = admin.describeTopics(topics).allTopicNames().get();
-        final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        descriptions.values().forEach(d -> d.partitions()
-                .forEach(p -> request.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
-        final Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result =
-                admin.listOffsets(request).all().get();
-        return result.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
     }
 
     /** The compacted topic's newest value per id, read with read_committed; tombstones remove an id. */
@@ -367,22 +326,6 @@ public final class ReplayRunner {
         }
     }
 
-    private static String rootMessage(Throwable t) {
-        Throwable c = t;
-        while (c.getCause() != null && c.getCause() != c) {
-            c = c.getCause();
-        }
-        return c.getClass().getSimpleName() + ": " + c.getMessage();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted", e);
-        }
-    }
 
     private static void deleteQuietly(Path dir) {
         if (dir == null) {

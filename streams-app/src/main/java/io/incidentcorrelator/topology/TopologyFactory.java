@@ -5,12 +5,12 @@ import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.avro.EtcdLatencySample;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.MemorySample;
-import io.incidentcorrelator.avro.PodRestart;
 import io.incidentcorrelator.avro.internal.ClassifiedRestart;
 import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.avro.internal.CorrelationEvent;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.config.StoreType;
+import io.incidentcorrelator.metrics.CorrelatorMetrics;
 import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topics.Topics;
 import io.incidentcorrelator.topics.ValueSerdes;
@@ -19,8 +19,10 @@ import io.incidentcorrelator.topology.internal.DeadLetterProcessor;
 import io.incidentcorrelator.topology.internal.EventRouter;
 import io.incidentcorrelator.topology.internal.EventTimeExtractor;
 import io.incidentcorrelator.topology.internal.EventValidation;
+import io.incidentcorrelator.topology.internal.GlobalTableUpdater;
 import io.incidentcorrelator.topology.internal.IncidentProcessor;
-import io.incidentcorrelator.topology.internal.InventoryUpdater;
+import io.incidentcorrelator.topology.internal.LateRecordGate;
+import io.incidentcorrelator.topology.internal.SourceTopics;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -29,7 +31,6 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -51,12 +52,14 @@ import java.util.function.Function;
  * The correlation topology, read top to bottom as the dataflow:
  * <pre>
  *  inventory ──────────► global store inventory-store ─────────────┐ (node → host, host → clusters)
- *  storage-locations ──► GlobalKTable storage-locations-store ─────┤ (storage → receiving host)
+ *  storage-locations ──► global store storage-locations-store ─────┤ (storage → receiving host)
  *  pod-restarts ─┐                                                  │
  *  backup-events ┤ event time ► wrap ► merge ► validate ─┬► route-by-cluster ► events-by-cluster (repartition)
- *  etcd-latency ─┤  from payload                         │         ► correlate-and-classify ► incidents (compacted)
- *  proxmox-memory┤                                       └► dead-letter-sink (reason in headers)
- *  clock ────────┘ (ticks close every window at the end of a replay)
+ *  etcd-latency ─┤  from payload                         │    ► late-gate ─┬► correlate-and-classify ► incidents (compacted)
+ *  proxmox-memory┤                                       │                 └► late-dead-letter-sink (beyond the grace)
+ *  clock ────────┘                                       └► dead-letter-sink (reason in headers)
+ *  (ticks on the clock topic close every window at the end of a replay;
+ *   unreadable records go to the dead-letter topic from the deserialization handler, KIP-1034)
  * </pre>
  * Every processor, store and internal topic is named. A pure function of the builder and the
  * injected configuration and serdes.
@@ -71,6 +74,9 @@ public final class TopologyFactory {
     /** Name of the repartition step; its topic is {@code <application.id>-events-by-cluster-repartition}. */
     public static final String EVENTS_BY_CLUSTER = "events-by-cluster";
 
+    private static final String CORRELATE = "correlate-and-classify";
+    private static final String LATE_DEAD_LETTER = "late-dead-letter-reason";
+
     private TopologyFactory() {
     }
 
@@ -83,20 +89,15 @@ public final class TopologyFactory {
                                  Clock clock) {
         final TopicNames names = topics.names();
         final Serde<String> keys = topics.keySerde();
-        final EventTimeExtractor eventTime = new EventTimeExtractor();
+        final EventValidation validation = new EventValidation(clock);
+        final EventTimeExtractor eventTime = new EventTimeExtractor(validation);
 
-        // The inventory is a global store like a GlobalKTable's (same store type and contents), but
-        // with our own update processor: it tells the router when to rebuild its host index.
+        // Bumped on every inventory change: the router rebuilds its host index only then.
         final AtomicLong inventoryVersion = new AtomicLong();
-        builder.addGlobalStore(
-                Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(StoreNames.INVENTORY),
-                        keys, topics.inventory()).withLoggingDisabled(),
-                names.inventory(),
-                Consumed.with(keys, topics.inventory()).withName("inventory-source"),
-                () -> new InventoryUpdater(inventoryVersion));
-        builder.globalTable(names.storageLocations(),
-                Consumed.with(keys, topics.storageLocations()).withName("storage-locations-source"),
-                Materialized.as(StoreNames.STORAGE_LOCATIONS));
+        globalTable(builder, names.inventory(), StoreNames.INVENTORY, keys, topics.inventory(), "inventory",
+                inventoryVersion);
+        globalTable(builder, names.storageLocations(), StoreNames.STORAGE_LOCATIONS, keys, topics.storageLocations(),
+                "storage-locations", null);
 
         final KStream<String, CorrelationEvent> restarts = source(builder, names.podRestarts(), keys,
                 topics.podRestarts(), eventTime, "pod-restarts");
@@ -115,24 +116,50 @@ public final class TopologyFactory {
                 .merge(memory, Named.as("merge-proxmox-memory"))
                 .merge(clockTicks, Named.as("merge-clock"));
 
-        final EventValidation validation = new EventValidation(clock);
         final Serde<CorrelationEvent> eventSerde = internal.forValue(CorrelationEvent.class);
         events.split(Named.as("validate-"))
                 .branch((key, event) -> validation.problem(event.getPayload()) == null,
-                        Branched.withConsumer(valid -> valid
+                        Branched.withConsumer(valid -> correlateOrDeadLetter(valid
                                 .process(() -> new EventRouter(inventoryVersion), Named.as("route-by-cluster"))
                                 .repartition(Repartitioned.<String, CorrelationEvent>as(EVENTS_BY_CLUSTER)
                                         .withKeySerde(keys)
                                         .withValueSerde(eventSerde)
                                         .withStreamPartitioner(new ClusterPartitioner()))
-                                .process(incidentProcessor(config, internal), Named.as("correlate-and-classify"))
-                                .to(names.incidents(), Produced.with(keys, topics.incidents()).withName("incidents-sink")),
+                                .process(() -> new LateRecordGate(config.grace(), CORRELATE, LATE_DEAD_LETTER),
+                                        Named.as("late-gate")), config, topics, internal),
                                 "valid"))
                 .defaultBranch(Branched.withConsumer(invalid -> invalid
                         .processValues(() -> new DeadLetterProcessor(validation), Named.as("dead-letter-reason"))
                         .to(names.deadLetter(), Produced.with(keys, Serdes.String()).withName("dead-letter-sink")),
                         "invalid"));
         return builder.build();
+    }
+
+    /** Late events to the dead-letter topic, the rest through the correlation to the incidents topic. */
+    private static void correlateOrDeadLetter(KStream<String, CorrelationEvent> gated, CorrelatorConfig config,
+                                              Topics topics, ValueSerdes internal) {
+        final TopicNames names = topics.names();
+        gated.process(incidentProcessor(config, internal), Named.as(CORRELATE))
+                .to(names.incidents(), Produced.with(topics.keySerde(), topics.incidents()).withName("incidents-sink"));
+        gated.processValues(() -> new DeadLetterProcessor(CorrelatorMetrics.Reason.LATE,
+                                DeadLetterProcessor.Reason.fromHeader(), new SourceTopics(names)),
+                        Named.as(LATE_DEAD_LETTER))
+                .to(names.deadLetter(), Produced.with(topics.keySerde(), Serdes.String()).withName("late-dead-letter-sink"));
+    }
+
+    /**
+     * A global table as a global store with {@link GlobalTableUpdater}: restored through the
+     * deserialization handler, so a bad record is skipped instead of being copied into the store.
+     */
+    private static <V extends SpecificRecord> void globalTable(StreamsBuilder builder, String topic, String store,
+                                                               Serde<String> keys, Serde<V> values, String name,
+                                                               AtomicLong version) {
+        builder.addGlobalStore(
+                Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(store), keys, values)
+                        .withLoggingDisabled(),
+                topic,
+                Consumed.with(keys, values).withName(name + "-source"),
+                () -> new GlobalTableUpdater<>(store, version));
     }
 
     private static <V extends SpecificRecord> KStream<String, CorrelationEvent> source(

@@ -159,6 +159,24 @@ class ClassifierTest {
     }
 
     @Test
+    void oneNoisySampleBelowTheThresholdDoesNotBreakSustainedSaturation() {
+        final PodRestart r = restart("prod", "kube-apiserver-talos-cp-01", "talos-cp-01", "15:06")
+                .setMessage("etcdserver: request timed out").build();
+        final List<MemorySample> noisy = List.of(
+                Events.host("ruapehu", "15:01", 0.7, 0.95, 0.05), Events.host("ruapehu", "15:02", 0.7, 0.88, 0.05),
+                Events.host("ruapehu", "15:03", 0.7, 0.96, 0.05), Events.host("ruapehu", "15:04", 0.7, 0.87, 0.05),
+                Events.host("ruapehu", "15:05", 0.7, 0.97, 0.05));
+        assertEquals(IncidentCategory.HOST_CPU_CONTENTION,
+                classify(r, cp01, List.of(), noisy, List.of(), List.of()).category());
+
+        final List<MemorySample> twoDips = List.of(
+                Events.host("ruapehu", "15:01", 0.7, 0.95, 0.05), Events.host("ruapehu", "15:02", 0.7, 0.60, 0.05),
+                Events.host("ruapehu", "15:03", 0.7, 0.55, 0.05), Events.host("ruapehu", "15:04", 0.7, 0.96, 0.05));
+        assertEquals(IncidentCategory.APP_CRASH,
+                classify(r, cp01, List.of(), twoDips, List.of(), List.of()).category(), "two spikes, not saturation");
+    }
+
+    @Test
     void sustainedIoWaitIsCpuContention() {
         final PodRestart r = restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "15:06")
                 .setMessage(LEADER_LOST_LOCAL).build();

@@ -16,6 +16,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.network.ListenerName;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.server.common.MetadataVersion;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.testcontainers.DockerClientFactory;
@@ -53,11 +56,77 @@ public final class TestKafka implements AutoCloseable {
     private final Kind kind;
     private final String bootstrapServers;
     private final AutoCloseable broker;
+    private final Map<String, String> clientSettings;
 
     private TestKafka(Kind kind, String bootstrapServers, AutoCloseable broker) {
+        this(kind, bootstrapServers, broker, Map.of());
+    }
+
+    private TestKafka(Kind kind, String bootstrapServers, AutoCloseable broker, Map<String, String> clientSettings) {
         this.kind = kind;
         this.bootstrapServers = bootstrapServers;
         this.broker = broker;
+        this.clientSettings = clientSettings;
+    }
+
+    /**
+     * An in-process broker whose client listener is SASL_PLAINTEXT with mechanism PLAIN and knows
+     * exactly {@code users} (name → password), without an authorizer (authentication is what is
+     * tested, not ACLs). {@code brokerUser} is the broker's own identity and {@link #admin()}'s.
+     * Generate the credentials at run time; the test kit's built-in users are not accepted.
+     */
+    public static TestKafka startSaslPlain(String brokerUser, Map<String, String> users) {
+        final String password = users.get(brokerUser);
+        if (password == null) {
+            throw new IllegalArgumentException("the broker user must be one of the users");
+        }
+        final StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required")
+                .append(" username=\"").append(brokerUser).append("\" password=\"").append(password).append('"');
+        users.forEach((user, pw) -> jaas.append(" user_").append(user).append("=\"").append(pw).append('"'));
+        jaas.append(';');
+        KafkaClusterTestKit kit = null;
+        try {
+            final TestKitNodes nodes = new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .setBrokerListenerName(new ListenerName("EXTERNAL"))
+                    .setBrokerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT)
+                    // The kit bootstraps the newest, unstable metadata version by default.
+                    .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
+                    .build();
+            final KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
+            SINGLE_NODE_SETTINGS.forEach(builder::setConfigProp);
+            // The listener's own JAAS config wins over the file of fixed test users the kit writes.
+            builder.setConfigProp("listener.name.external.plain.sasl.jaas.config", jaas.toString());
+            builder.setConfigProp("sasl.enabled.mechanisms", "PLAIN");
+            // Authentication is what is tested; the kit's authorizer would also lock out its own PLAINTEXT controller.
+            builder.setConfigProp("authorizer.class.name", "");
+            kit = builder.build();
+            kit.format();
+            kit.startup();
+            final Map<String, String> client = Map.of(
+                    "security.protocol", "SASL_PLAINTEXT",
+                    "sasl.mechanism", "PLAIN",
+                    "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                            + brokerUser + "\" password=\"" + password + "\";");
+            final TestKafka kafka = new TestKafka(Kind.TEST_KIT, kit.bootstrapServers(), kit, client);
+            try (Admin admin = kafka.admin()) {
+                admin.describeCluster().nodes().get(60, TimeUnit.SECONDS);
+            }
+            return kafka;
+        } catch (Exception e) {
+            closeQuietly(kit);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("Could not start the in-process SASL Kafka test cluster: " + e.getMessage(), e);
+        }
+    }
+
+    /** Security settings a client needs for this broker (empty for a plaintext one). */
+    public Map<String, String> clientSettings() {
+        return clientSettings;
     }
 
     /** Starts the broker chosen by {@link #selectedKind()} and waits until it serves clients. */
@@ -88,7 +157,9 @@ public final class TestKafka implements AutoCloseable {
 
     /** An Admin client for this broker; the caller closes it. */
     public Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+        final Map<String, Object> settings = new java.util.HashMap<>(clientSettings);
+        settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return Admin.create(settings);
     }
 
     /** Creates single-partition topics and waits until they exist. */
@@ -139,6 +210,8 @@ public final class TestKafka implements AutoCloseable {
                     .setCombined(true)
                     .setNumBrokerNodes(1)
                     .setNumControllerNodes(1)
+                    // The kit bootstraps the newest, unstable metadata version by default; test what users run.
+                    .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
                     .build();
             final KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
             SINGLE_NODE_SETTINGS.forEach(builder::setConfigProp);

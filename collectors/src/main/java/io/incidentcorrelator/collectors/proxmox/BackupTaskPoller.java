@@ -5,6 +5,7 @@ import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.avro.BackupPhase;
 import io.incidentcorrelator.collectors.EventSink;
 import io.incidentcorrelator.collectors.internal.SourceHealth;
+import io.incidentcorrelator.collectors.proxmox.internal.BackupPhaseKey;
 import io.incidentcorrelator.collectors.proxmox.internal.Json;
 import io.incidentcorrelator.collectors.proxmox.internal.Upid;
 import io.incidentcorrelator.collectors.proxmox.internal.VzdumpLog;
@@ -34,7 +35,8 @@ import java.util.Set;
  * adds per-guest {@code BACKUP_START}/{@code BACKUP_END}/{@code BACKUP_ABORT} and the storage id.
  *
  * <p>Each phase of a task (per guest for guest phases) is sent at most once while this poller
- * lives; the key is {@code host/upid}. Remembering across restarts is not done here.
+ * lives; the key is {@code host/upid}. Remembering across restarts is not done here. With a
+ * shared {@link BackupPhaseDedup}, a phase the vzdump hook already reported is not sent again.
  */
 public final class BackupTaskPoller {
 
@@ -47,17 +49,31 @@ public final class BackupTaskPoller {
     private final EventSink sink;
     private final Clock clock;
     private final PolledNodes nodes;
+    private final BackupPhaseDedup dedup;
     private final Map<String, Map<String, TaskState>> tasksByNode = new HashMap<>();
 
     public BackupTaskPoller(ProxmoxClient client, ProxmoxConfig config, EventSink sink) {
-        this(client, config, sink, Clock.systemUTC());
+        this(client, config, sink, null, Clock.systemUTC());
+    }
+
+    /**
+     * @param dedup shared with a {@code HookEndpoint} in the same process so a phase reported by
+     *              both is sent once; null when the poller runs alone
+     */
+    public BackupTaskPoller(ProxmoxClient client, ProxmoxConfig config, EventSink sink, BackupPhaseDedup dedup) {
+        this(client, config, sink, dedup, Clock.systemUTC());
     }
 
     BackupTaskPoller(ProxmoxClient client, ProxmoxConfig config, EventSink sink, Clock clock) {
+        this(client, config, sink, null, clock);
+    }
+
+    BackupTaskPoller(ProxmoxClient client, ProxmoxConfig config, EventSink sink, BackupPhaseDedup dedup, Clock clock) {
         this.client = Objects.requireNonNull(client, "client");
         this.config = Objects.requireNonNull(config, "config");
         this.sink = Objects.requireNonNull(sink, "sink");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.dedup = dedup;
         this.nodes = new PolledNodes("proxmox-backup", client, config, LOG);
     }
 
@@ -91,10 +107,28 @@ public final class BackupTaskPoller {
 
     private int pollNode(String node, Instant now) throws ProxmoxApiException, InterruptedException {
         final Map<String, TaskState> tasks = tasksByNode.computeIfAbsent(node, n -> new LinkedHashMap<>());
+        return readTasks(node, tasks, since(tasks, now), null, now);
+    }
+
+    /**
+     * Reads the vzdump tasks of one node that started between {@code since} and {@code until}
+     * (history backfill), with the same mapping as {@link #pollOnce()}. Errors are thrown, not
+     * absorbed into backoff.
+     */
+    int readRange(String node, Instant since, Instant until) throws ProxmoxApiException, InterruptedException {
+        final Map<String, TaskState> tasks = tasksByNode.computeIfAbsent(node, n -> new LinkedHashMap<>());
+        return readTasks(node, tasks, since, until, clock.instant());
+    }
+
+    private int readTasks(String node, Map<String, TaskState> tasks, Instant since, Instant until, Instant now)
+            throws ProxmoxApiException, InterruptedException {
         final Map<String, String> query = new LinkedHashMap<>();
         query.put("typefilter", "vzdump");
         query.put("source", "all"); // the default, "archive", leaves out running tasks
-        query.put("since", Long.toString(since(tasks, now).getEpochSecond()));
+        query.put("since", Long.toString(since.getEpochSecond()));
+        if (until != null) {
+            query.put("until", Long.toString(until.getEpochSecond()));
+        }
         query.put("limit", "1000");
         final JsonNode data = client.get("/nodes/" + ProxmoxClient.segment(node) + "/tasks", query);
 
@@ -199,7 +233,7 @@ public final class BackupTaskPoller {
     }
 
     private int emit(TaskState task, BackupPhase phase, Integer vmid, Instant time, String status) {
-        if (!task.emitted.add(phase + "/" + (vmid == null ? "" : vmid))) {
+        if (!task.emitted.add(BackupPhaseKey.of(task.host, phase, vmid))) {
             return 0;
         }
         final BackupEvent event = BackupEvent.newBuilder()
@@ -213,6 +247,10 @@ public final class BackupTaskPoller {
                 .setStatus(status)
                 .setTime(time.truncatedTo(ChronoUnit.MILLIS))
                 .build();
+        if (dedup != null && !dedup.firstTime(event)) {
+            LOG.debug("vzdump task {}: {} {} already reported by the hook", task.upid, phase, vmid == null ? "" : vmid);
+            return 0;
+        }
         sink.send(config.backupTopic(), task.host + "/" + task.upid, event);
         return 1;
     }
@@ -247,7 +285,7 @@ public final class BackupTaskPoller {
         final String host;
         final Instant start;
         final VzdumpLog log;
-        final Set<String> emitted = new HashSet<>();
+        final Set<BackupPhaseKey> emitted = new HashSet<>();
         int logOffset;
         boolean done;
 

@@ -86,4 +86,9 @@ public record ProxmoxConfig(URI apiUrl, ApiToken token, TlsOptions tls, List<Str
         return new ProxmoxConfig(apiUrl, token, tls, nodes, interval, requestTimeout, maxBackoff, backupLookback,
                 read, zone, backupTopic, memoryTopic);
     }
+
+    public ProxmoxConfig withTopics(String newBackupTopic, String newMemoryTopic) {
+        return new ProxmoxConfig(apiUrl, token, tls, nodes, interval, requestTimeout, maxBackoff, backupLookback,
+                readTaskLogs, hostZone, newBackupTopic, newMemoryTopic);
+    }
 }

@@ -27,7 +27,9 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
 import static io.incidentcorrelator.collectors.proxmox.ProxmoxTestSupport.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BackupTaskPollerTest {
 
@@ -209,5 +211,41 @@ class BackupTaskPollerTest {
         assertEquals(2, poller.pollOnce());
         assertEquals(List.of(BackupPhase.JOB_START, BackupPhase.JOB_END),
                 sink.values(BackupEvent.class).stream().map(BackupEvent::getPhase).toList());
+    }
+
+    @Test
+    void phasesTheHookAlreadyReportedAreNotSentAgain() throws Exception {
+        stubTasksAndLogs();
+        final ProxmoxConfig config = ProxmoxTestSupport.config(URI.create(pve.baseUrl()), secret, List.of("ruapehu"));
+        final BackupPhaseDedup dedup = new BackupPhaseDedup();
+        // What the hook endpoint saw live: the job start with the UPID from vzdump.pid (a few
+        // seconds after the task's start), and guest 201's start without it.
+        assertTrue(dedup.firstTime(hookEvent(BackupPhase.JOB_START, null, UPID_B, "2026-02-26T02:20:01Z")));
+        assertTrue(dedup.firstTime(hookEvent(BackupPhase.BACKUP_START, 201, null, "2026-02-26T02:20:03Z")));
+        // A job end with another UPID is another job, whatever the time.
+        assertTrue(dedup.firstTime(hookEvent(BackupPhase.JOB_END, null,
+                "UPID:ruapehu:00000001:00000002:699FADD2:vzdump::root@pam:", "2026-02-26T02:20:03Z")));
+
+        final BackupTaskPoller poller = new BackupTaskPoller(new ProxmoxClient(config), config, sink, dedup, clock);
+        assertEquals(6, poller.pollOnce());
+        assertEquals(List.of(
+                "JOB_START - 2026-02-25T14:00:00Z null local",
+                "BACKUP_START 105 2026-02-25T14:00:01Z null local",
+                "BACKUP_END 105 2026-02-25T14:06:38Z ok local",
+                "JOB_END - 2026-02-25T14:06:40Z ok local",
+                "BACKUP_END 201 2026-02-26T02:31:03Z ok pbs-main",
+                "BACKUP_START 202 2026-02-26T02:31:03Z null pbs-main"),
+                sink.values(BackupEvent.class).stream().map(BackupTaskPollerTest::describe).toList());
+        // And what the poller sent, a late hook POST will not send again.
+        assertFalse(dedup.firstTime(hookEvent(BackupPhase.BACKUP_END, 201, UPID_B, "2026-02-26T02:31:04Z")));
+        assertFalse(dedup.firstTime(hookEvent(BackupPhase.BACKUP_ABORT, 201, null, "2026-02-26T02:31:04Z")),
+                "end and abort are one slot: a guest ends once");
+        assertTrue(dedup.firstTime(hookEvent(BackupPhase.BACKUP_START, 202, null, "2026-02-26T02:40:00Z")),
+                "outside the +-2 min window without a UPID: not the same phase");
+    }
+
+    private static BackupEvent hookEvent(BackupPhase phase, Integer vmid, String upid, String time) {
+        return BackupEvent.newBuilder().setHost("ruapehu").setPhase(phase).setVmid(vmid).setUpid(upid)
+                .setStorage("pbs-main").setTime(Instant.parse(time)).build();
     }
 }

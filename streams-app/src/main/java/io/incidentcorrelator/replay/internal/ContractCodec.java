@@ -2,15 +2,11 @@ package io.incidentcorrelator.replay.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.avro.JsonProperties;
 import org.apache.avro.LogicalType;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericEnumSymbol;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.specific.SpecificData;
 
@@ -18,23 +14,20 @@ import java.math.BigInteger;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
- * The schema-driven engine behind {@code ContractJson}: walks an Avro schema alongside a JSON
+ * The reading half of {@code ContractJson}: walks an Avro schema alongside a JSON
  * tree. Errors are {@link IllegalArgumentException}s whose message names the field by its path
  * ({@code pods[1].restarts}) so the scenario reader can put them in front of a user unchanged.
  */
 public final class ContractCodec {
 
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final String TIMESTAMP_MILLIS = LogicalTypes.timestampMillis().getName();
 
     private static final ObjectMapper DEFAULTS = new ObjectMapper();
@@ -291,108 +284,6 @@ public final class ContractCodec {
         } catch (ClassNotFoundException e) {
             throw new IllegalStateException("no generated class for " + schema.getFullName(), e);
         }
-    }
-
-    // ---------------------------------------------------------------- Avro -> JSON
-
-    public ObjectNode encodeRecord(IndexedRecord record) {
-        return encodeRecord(record, "");
-    }
-
-    private ObjectNode encodeRecord(IndexedRecord record, String path) {
-        ObjectNode out = NODES.objectNode();
-        for (Schema.Field field : record.getSchema().getFields()) {
-            String fieldPath = path.isEmpty() ? field.name() : path + "." + field.name();
-            Object value = record.get(field.pos());
-            if (value == null) {
-                if (isNullable(field.schema())) {
-                    continue; // absent optional fields are left out, as in scenario files
-                }
-                throw new IllegalArgumentException("required field " + JsonText.quote(fieldPath) + " is null");
-            }
-            out.set(field.name(), encode(value, field.schema(), fieldPath));
-        }
-        return out;
-    }
-
-    private JsonNode encode(Object value, Schema s, String path) {
-        if (value == null) {
-            if (isNullable(s)) {
-                return NODES.nullNode();
-            }
-            throw new IllegalArgumentException(field(path) + "must not be null");
-        }
-        switch (s.getType()) {
-            case UNION:
-                return encode(value, branchFor(value, s, path), path);
-            case STRING:
-            case ENUM:
-                return NODES.textNode(value.toString());
-            case BOOLEAN:
-                return NODES.booleanNode((Boolean) value);
-            case INT:
-                return NODES.numberNode(((Number) value).intValue());
-            case LONG:
-                if (s.getLogicalType() != null && TIMESTAMP_MILLIS.equals(s.getLogicalType().getName())) {
-                    Instant t = value instanceof Instant i ? i : Instant.ofEpochMilli(((Number) value).longValue());
-                    return NODES.textNode(JsonText.formatInstant(t));
-                }
-                return NODES.numberNode(((Number) value).longValue());
-            case DOUBLE:
-            case FLOAT: {
-                double d = ((Number) value).doubleValue();
-                if (!Double.isFinite(d)) {
-                    throw new IllegalArgumentException(field(path) + d + " cannot be written as JSON");
-                }
-                return s.getType() == Schema.Type.FLOAT ? NODES.numberNode((float) d) : NODES.numberNode(d);
-            }
-            case ARRAY: {
-                ArrayNode array = NODES.arrayNode();
-                int i = 0;
-                for (Object item : (Collection<?>) value) {
-                    array.add(encode(item, s.getElementType(), path + "[" + i++ + "]"));
-                }
-                return array;
-            }
-            case MAP: {
-                // Sorted keys: a HashMap's order would make equal records print differently.
-                ObjectNode map = NODES.objectNode();
-                Map<String, Object> sorted = new TreeMap<>();
-                ((Map<?, ?>) value).forEach((k, v) -> sorted.put(k.toString(), v));
-                sorted.forEach((k, v) -> map.set(k, encode(v, s.getValueType(), path + "." + k)));
-                return map;
-            }
-            case RECORD:
-                return encodeRecord((IndexedRecord) value, path);
-            default:
-                throw new IllegalArgumentException(field(path) + "Avro type " + s.getType() + " is not supported");
-        }
-    }
-
-    private static Schema branchFor(Object value, Schema union, String path) {
-        for (Schema branch : union.getTypes()) {
-            if (fits(value, branch)) {
-                return branch;
-            }
-        }
-        throw new IllegalArgumentException(field(path) + value.getClass().getSimpleName() + " fits no branch of " + union);
-    }
-
-    private static boolean fits(Object value, Schema s) {
-        return switch (s.getType()) {
-            case RECORD -> value instanceof IndexedRecord r && r.getSchema().getFullName().equals(s.getFullName());
-            case ENUM -> (value instanceof Enum<?> || value instanceof GenericEnumSymbol<?>)
-                    && s.getEnumSymbols().contains(value.toString());
-            case STRING -> value instanceof CharSequence;
-            case BOOLEAN -> value instanceof Boolean;
-            case INT -> value instanceof Integer;
-            case LONG -> value instanceof Long || (value instanceof Instant && s.getLogicalType() != null);
-            case DOUBLE -> value instanceof Double;
-            case FLOAT -> value instanceof Float;
-            case ARRAY -> value instanceof Collection<?>;
-            case MAP -> value instanceof Map<?, ?>;
-            default -> false;
-        };
     }
 
     // ---------------------------------------------------------------- shared

@@ -42,11 +42,6 @@ public final class JsonText {
                 .truncatedTo(ChronoUnit.MILLIS);
     }
 
-    /** ISO-8601 UTC in {@link Instant#toString()} form, at the millisecond precision Avro carries. */
-    public static String formatInstant(Instant instant) {
-        return Instant.ofEpochMilli(instant.toEpochMilli()).toString();
-    }
-
     /** Escapes a value for use inside the double quotes of an error message. */
     public static String quote(String s) {
         return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";

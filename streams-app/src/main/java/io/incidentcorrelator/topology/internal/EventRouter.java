@@ -46,7 +46,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
     private KeyValueStore<String, ValueAndTimestamp<StorageLocation>> storageLocations;
     private long unroutable;
 
-    /** Bumped by {@link InventoryUpdater} on every inventory change; the index is rebuilt when it moves. */
+    /** Bumped by {@link GlobalTableUpdater} on every inventory change; the index is rebuilt when it moves. */
     private final AtomicLong inventoryVersion;
     private long indexedVersion = -1;
     private Map<String, Set<String>> clustersByHost = Map.of();

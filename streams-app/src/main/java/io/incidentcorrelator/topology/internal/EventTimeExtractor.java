@@ -1,9 +1,6 @@
 package io.incidentcorrelator.topology.internal;
 
-import io.incidentcorrelator.avro.BackupEvent;
-import io.incidentcorrelator.avro.EtcdLatencySample;
-import io.incidentcorrelator.avro.MemorySample;
-import io.incidentcorrelator.avro.PodRestart;
+import io.incidentcorrelator.contract.EventTimes;
 import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.avro.internal.CorrelationEvent;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -19,11 +16,32 @@ import java.time.Instant;
  */
 public final class EventTimeExtractor implements TimestampExtractor {
 
+    private final EventValidation validation;
+
+    /** Every payload time is taken as it is. */
+    public EventTimeExtractor() {
+        this(null);
+    }
+
+    /**
+     * @param validation payload times it finds implausible (1970, next year) are replaced by the
+     *                   partition time: Kafka Streams picks the next record by timestamp across
+     *                   partitions, so one poison pill stamped next year would hold back every
+     *                   record behind it until the other partitions ran dry (and make them late),
+     *                   and one stamped 1970 would jump the queue. Validation still rejects it.
+     */
+    public EventTimeExtractor(EventValidation validation) {
+        this.validation = validation;
+    }
+
     @Override
     public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
         final Instant t = eventTime(record.value());
-        if (t != null) {
+        if (t != null && (validation == null || validation.isPlausibleTime(t))) {
             return t.toEpochMilli();
+        }
+        if (t != null) {
+            return Math.max(partitionTime, 0);
         }
         return record.timestamp() >= 0 ? record.timestamp() : Math.max(partitionTime, 0);
     }
@@ -32,21 +50,9 @@ public final class EventTimeExtractor implements TimestampExtractor {
         if (value instanceof CorrelationEvent e) {
             return eventTime(e.getPayload());
         }
-        if (value instanceof PodRestart r) {
-            return r.getFinishedAt();
-        }
-        if (value instanceof BackupEvent b) {
-            return b.getTime();
-        }
-        if (value instanceof EtcdLatencySample s) {
-            return s.getTime();
-        }
-        if (value instanceof MemorySample m) {
-            return m.getTime();
-        }
         if (value instanceof ClockTick c) {
             return c.getTime();
         }
-        return null;
+        return EventTimes.of(value);
     }
 }

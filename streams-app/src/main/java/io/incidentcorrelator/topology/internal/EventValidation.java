@@ -19,7 +19,13 @@ import java.util.Locale;
 public final class EventValidation {
 
     private static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
-    private static final Duration FUTURE_TOLERANCE = Duration.ofDays(1);
+    /**
+     * Clock skew allowed to a source. Must stay well below the broker's
+     * {@code log.message.timestamp.after.max.ms} (1 h by default since Kafka 4.0): an accepted event
+     * stamps repartition, changelog and incident records with its time, and a record the broker
+     * refuses stops the application.
+     */
+    private static final Duration FUTURE_TOLERANCE = Duration.ofMinutes(15);
     /** Kubernetes object names are at most 253 characters. */
     private static final int MAX_NAME = 253;
     /** The contract caps log excerpts at 4 KiB; anything far beyond that is not from a collector. */
@@ -77,6 +83,11 @@ public final class EventValidation {
             return null;
         }
         return "unexpected payload type " + payload.getClass().getSimpleName();
+    }
+
+    /** False for times {@link #problem} rejects: before 2000 or further in the future than the clock skew allowed. */
+    public boolean isPlausibleTime(Instant t) {
+        return t != null && !t.isBefore(EARLIEST) && !t.isAfter(clock.instant().plus(FUTURE_TOLERANCE));
     }
 
     private String time(String field, Instant t) {

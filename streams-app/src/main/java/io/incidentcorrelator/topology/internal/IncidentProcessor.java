@@ -19,6 +19,7 @@ import io.incidentcorrelator.classify.RestartContext;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.incident.IncidentGrouper;
 import io.incidentcorrelator.incident.IncidentLifecycle;
+import io.incidentcorrelator.metrics.CorrelatorMetrics;
 import io.incidentcorrelator.serde.AvroRecords;
 import io.incidentcorrelator.topology.StoreNames;
 import org.apache.kafka.streams.KeyValue;
@@ -65,6 +66,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     private final IncidentLifecycle lifecycle;
 
     private ProcessorContext<String, Incident> context;
+    private CorrelatorMetrics metrics;
     private WindowStore<String, BackupEvent> backups;
     private WindowStore<String, MemorySample> samples;
     private WindowStore<String, EtcdLatencySample> etcd;
@@ -88,6 +90,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     @Override
     public void init(ProcessorContext<String, Incident> context) {
         this.context = context;
+        this.metrics = CorrelatorMetrics.from(context.appConfigs());
         this.backups = context.getStateStore(StoreNames.BACKUP_EVENTS);
         this.samples = context.getStateStore(StoreNames.HOST_SAMPLES);
         this.etcd = context.getStateStore(StoreNames.ETCD_SAMPLES);
@@ -107,6 +110,9 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         final long streamTime = context.currentStreamTimeMs();
         if (streamTime >= 0) {
             eventTime = streamTime;
+            // After a crash or a move to another instance the task resumes at its committed stream
+            // time: continue the housekeeping grid where an uninterrupted run would be.
+            nextHousekeeping = nextHousekeepingAfter(streamTime);
         }
         if (!config.pendingFlushAfter().isZero()) {
             context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::flushStalePending);
@@ -121,6 +127,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         final boolean late = before != Long.MIN_VALUE && ts < before;
         final boolean beyondGrace = before != Long.MIN_VALUE && ts < before - config.grace().toMillis();
         final Object payload = record.value().getPayload();
+        // The late-gate upstream already sends such records to the dead-letter topic; this is a backstop.
         if (beyondGrace && !(payload instanceof io.incidentcorrelator.avro.internal.ClockTick)) {
             reportLate(payload, ts, before);
             return;
@@ -155,7 +162,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         // punctuator so that exactly the same records trigger it in every run.
         if (eventTime >= nextHousekeeping) {
             onEventTimeAdvanced();
-            nextHousekeeping = eventTime + HOUSEKEEPING_EVERY.toMillis();
+            nextHousekeeping = nextHousekeepingAfter(eventTime);
         }
     }
 
@@ -349,6 +356,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     private void emit(String cluster, Incident revision) {
         incidents.put(cluster + SEP + revision.getId(), revision);
         context.forward(new Record<>(revision.getId(), revision, outputTime()));
+        metrics.incidentEmitted(revision.getCategory(), revision.getStatus());
     }
 
     private long outputTime() {
@@ -365,6 +373,17 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     }
 
     // --- helpers --------------------------------------------------------------------------
+
+    /**
+     * Housekeeping runs on a fixed event-time grid rather than a minute after the last run, so
+     * that when it runs depends only on the records, not on where the task was (re)started:
+     * a task restored after a crash resolves and purges at the same records as one that never
+     * stopped, and so emits the same revisions.
+     */
+    static long nextHousekeepingAfter(long time) {
+        final long every = HOUSEKEEPING_EVERY.toMillis();
+        return Math.floorDiv(time, every) * every + every;
+    }
 
     private Placement placement(PodRestart r) {
         if (r.getNode() == null) {

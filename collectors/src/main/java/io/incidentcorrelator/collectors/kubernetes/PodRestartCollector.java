@@ -1,0 +1,571 @@
+package io.incidentcorrelator.collectors.kubernetes;
+
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
+import io.fabric8.kubernetes.client.informers.ExceptionHandler;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.incidentcorrelator.avro.PodRestart;
+import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.internal.SourceHealth;
+import io.incidentcorrelator.collectors.kubernetes.internal.Utf8Tail;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+
+/**
+ * Watches pods and sends one {@link PodRestart} per increase of a container's {@code restartCount}
+ * (init containers included), keyed {@code cluster/namespace/pod/container}.
+ *
+ * <p><b>Exactly once per restart.</b> Informers re-deliver pods all the time: on resync, after a
+ * watch reconnect, after a {@code 410 Gone} relist, and on every start. What was accounted for is
+ * therefore never inferred from the event kind but kept in a {@link RestartLedger}: per container
+ * the pod UID and the restart count last seen. A count above the ledger's emits one event (for the
+ * latest restart: the API keeps only the last termination, so a jump by several is one event); an
+ * equal count emits nothing; a new pod UID under a known name starts over from zero. The ledger is
+ * flushed after every emitted restart, so a collector restart resumes where it left off and emits a
+ * restart that happened while it was down exactly once. (A crash between the sink accepting the
+ * record and the flush could repeat that one record; the contract key plus {@code restartCount}
+ * identifies it.)
+ *
+ * <p><b>History is not news.</b> When the ledger is empty on start, pods created before the start
+ * are baselined: their current counts are recorded without emitting ({@code backfill} is for the
+ * past). Pods created later, and pods unknown to a non-empty ledger (created while the collector
+ * was down), count from zero.
+ *
+ * <p>The message is the termination message if the container wrote one, else (when enabled) the
+ * tail of the previous container's log; both cut to {@value #MAX_MESSAGE_BYTES} bytes keeping the
+ * end. A failed log fetch leaves the message out and never holds back the event.
+ *
+ * <p>Use {@link #start()} for the long-running service or {@link #snapshot()} for {@code --once};
+ * not both on one instance.
+ */
+public final class PodRestartCollector implements AutoCloseable {
+
+    /** The contract's bound on {@code message}, in UTF-8 bytes. */
+    public static final int MAX_MESSAGE_BYTES = 4096;
+
+    private static final Logger LOG = LoggerFactory.getLogger(PodRestartCollector.class);
+    private static final Duration LOG_FETCH_TIMEOUT = Duration.ofSeconds(5);
+
+    private final KubernetesCollectorConfig config;
+    private final EventSink sink;
+    private final RestartLedger ledger;
+    private final KubernetesClient client;
+    /** Same connection as {@link #client}, but log fetches neither retry nor wait long. */
+    private final KubernetesClient logClient;
+    private final boolean ownsClient;
+    private final Clock clock;
+    private final SourceHealth apiHealth;
+    private final SourceHealth logHealth;
+    private final SourceHealth ledgerHealth;
+
+    /** Guards the ledger: informers of several namespaces deliver on their own threads. */
+    private final Object lock = new Object();
+    private final List<SharedIndexInformer<Pod>> informers = new ArrayList<>();
+    /** Pods created before this are history (ledger was empty on start); null: none are. */
+    private Instant baselineBefore;
+    private boolean baselineDecided;
+    private boolean started;
+    private volatile boolean synced;
+    private volatile boolean closed;
+
+    /**
+     * Connects with {@code Config.autoConfigure(context)} (kubeconfig, else the in-cluster service
+     * account) and opens the ledger file if one is configured. The client is closed by {@link #close()}.
+     */
+    public PodRestartCollector(KubernetesCollectorConfig config, EventSink sink) throws IOException {
+        // The ledger is opened first: if it fails there is no client to leak.
+        this(config, sink, openLedger(config), newClient(config), true, Clock.systemUTC());
+    }
+
+    /**
+     * With a client and ledger of the caller's; the client stays open on {@link #close()}, the
+     * ledger is flushed.
+     */
+    public PodRestartCollector(KubernetesCollectorConfig config, EventSink sink, KubernetesClient client,
+                               RestartLedger ledger) {
+        this(config, sink, ledger, client, false, Clock.systemUTC());
+    }
+
+    PodRestartCollector(KubernetesCollectorConfig config, EventSink sink, RestartLedger ledger, KubernetesClient client,
+                        boolean ownsClient, Clock clock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.client = Objects.requireNonNull(client, "client");
+        this.ownsClient = ownsClient;
+        // fabric8 retries 5xx with backoff for well over a minute by default; a kubelet that cannot
+        // serve logs (node down: 500) would stall the informer thread that long for every restart.
+        this.logClient = client.newClient(new RequestConfigBuilder()
+                .withRequestRetryBackoffLimit(0)
+                .withRequestTimeout((int) LOG_FETCH_TIMEOUT.toMillis())
+                .build()).adapt(KubernetesClient.class);
+        this.clock = Objects.requireNonNull(clock, "clock");
+        final String where = "kubernetes " + config.cluster() + " (" + client.getConfiguration().getMasterUrl() + ")";
+        final Duration base = Duration.ofSeconds(1);
+        final Duration max = Duration.ofMinutes(5);
+        this.apiHealth = new SourceHealth(where + " pods", base, max, LOG);
+        this.logHealth = new SourceHealth(where + " pods/log", base, max, LOG);
+        this.ledgerHealth = new SourceHealth("restart ledger of " + config.cluster(), base, max, LOG);
+    }
+
+    /**
+     * Starts the informers (one for all namespaces, or one per configured namespace) and returns
+     * at once; events flow from their threads. The informers reconnect and relist by themselves;
+     * failures are logged once per state change.
+     */
+    public void start() {
+        final List<SharedIndexInformer<Pod>> created = new ArrayList<>();
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("closed");
+            }
+            if (started) {
+                return;
+            }
+            started = true;
+            decideBaseline();
+            final long resyncMillis = config.resyncPeriod().toMillis();
+            final ResourceEventHandler<Pod> handler = new Handler();
+            if (config.allNamespaces()) {
+                created.add(client.pods().inAnyNamespace().runnableInformer(resyncMillis));
+            } else {
+                for (String ns : config.namespaces()) {
+                    created.add(client.pods().inNamespace(ns).runnableInformer(resyncMillis));
+                }
+            }
+            for (SharedIndexInformer<Pod> informer : created) {
+                informer.addEventHandler(handler);
+                informer.exceptionHandler(this::retryAfter);
+            }
+            informers.addAll(created);
+        }
+        final List<CompletableFuture<Void>> initialSyncs = new ArrayList<>();
+        for (SharedIndexInformer<Pod> informer : created) {
+            initialSyncs.add(informer.start().toCompletableFuture());
+            informer.stopped().whenComplete((ignored, error) -> {
+                if (error != null && !closed) {
+                    LOG.error("kubernetes {}: pod informer stopped and will not retry: {}", config.cluster(),
+                            describe(error));
+                }
+            });
+        }
+        // Async: the sync future completes on a Vert.x event loop, which must not wait for our
+        // lock while a handler holding it waits for a log response from that same loop.
+        CompletableFuture.allOf(initialSyncs.toArray(CompletableFuture[]::new))
+                .thenRunAsync(this::afterInitialSync)
+                .exceptionally(error -> {
+                    LOG.debug("kubernetes {}: initial sync did not complete: {}", config.cluster(), describe(error));
+                    return null;
+                });
+    }
+
+    /** Whether every informer has listed once and the ledger has been tidied after that. */
+    public boolean hasSynced() {
+        return synced;
+    }
+
+    /**
+     * For {@code --once}: lists the pods once, emits what the ledger has not accounted for, and
+     * records it. With an empty ledger the first snapshot only baselines. Source failures are
+     * logged, not thrown.
+     *
+     * @return the number of restarts sent
+     */
+    public int snapshot() {
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("closed");
+            }
+            decideBaseline();
+        }
+        final List<Pod> pods = new ArrayList<>();
+        final Set<String> listed = new HashSet<>();
+        final List<String> targets = config.allNamespaces() ? List.of("") : config.namespaces();
+        for (String ns : targets) {
+            try {
+                pods.addAll((ns.isEmpty() ? client.pods().inAnyNamespace().list()
+                        : client.pods().inNamespace(ns).list()).getItems());
+                listed.add(ns);
+                apiHealth.success(clock.instant());
+            } catch (KubernetesClientException e) {
+                apiHealth.failure(clock.instant(), "listing pods" + (ns.isEmpty() ? "" : " in " + ns) + ": " + describe(e));
+            }
+        }
+        synchronized (lock) {
+            try {
+                int sent = 0;
+                for (Pod pod : pods) {
+                    sent += account(pod);
+                }
+                final Predicate<String> covered = config.allNamespaces() ? ns -> !listed.isEmpty()
+                        : ns -> listed.contains(ns) || !config.namespaces().contains(ns);
+                prune(namesOf(pods), covered);
+                return sent;
+            } finally {
+                // Also when the sink threw half-way: what it accepted must not be sent again.
+                flushLedger();
+            }
+        }
+    }
+
+    /** Stops the informers, flushes the ledger and closes the client if this collector made it. */
+    @Override
+    public void close() {
+        final List<SharedIndexInformer<Pod>> toStop;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            toStop = List.copyOf(informers);
+        }
+        toStop.forEach(SharedIndexInformer::stop);
+        synchronized (lock) {
+            flushLedger();
+        }
+        if (ownsClient) {
+            client.close();
+        }
+    }
+
+    // ---- accounting (callers hold the lock) ----
+
+    private void decideBaseline() {
+        if (!baselineDecided) {
+            baselineDecided = true;
+            baselineBefore = ledger.isEmpty() ? clock.instant() : null;
+            if (baselineBefore != null) {
+                LOG.info("kubernetes {}: restart ledger is empty; current restart counts of existing pods are taken"
+                        + " as history, not emitted", config.cluster());
+            }
+        }
+    }
+
+    /** Emits what this pod's containers have restarted beyond the ledger and records it. */
+    private int account(Pod pod) {
+        final ObjectMeta meta = pod.getMetadata();
+        final PodStatus status = pod.getStatus();
+        if (meta == null || meta.getName() == null || status == null) {
+            return 0;
+        }
+        final String uid = Objects.requireNonNullElse(meta.getUid(), "");
+        final List<ContainerStatus> statuses = new ArrayList<>();
+        if (status.getInitContainerStatuses() != null) {
+            statuses.addAll(status.getInitContainerStatuses());
+        }
+        if (status.getContainerStatuses() != null) {
+            statuses.addAll(status.getContainerStatuses());
+        }
+        int sent = 0;
+        for (ContainerStatus cs : statuses) {
+            if (cs.getName() == null) {
+                continue;
+            }
+            final String key = key(meta.getNamespace(), meta.getName(), cs.getName());
+            final int count = Math.max(0, Objects.requireNonNullElse(cs.getRestartCount(), 0));
+            final Optional<RestartLedger.Entry> known = ledger.get(key);
+            final int from;
+            if (known.isPresent() && known.get().podUid().equals(uid)) {
+                from = known.get().restartCount();
+                if (count == from) {
+                    continue;
+                }
+                if (count < from) {
+                    // A node reboot can reset the count; follow it so later restarts are seen.
+                    LOG.debug("{}: restart count went down from {} to {}; following it", key, from, count);
+                    ledger.put(key, new RestartLedger.Entry(uid, count));
+                    continue;
+                }
+            } else if (isHistory(meta)) {
+                if (count > 0) {
+                    LOG.debug("{}: first sighting with {} restart(s), taken as history", key, count);
+                }
+                ledger.put(key, new RestartLedger.Entry(uid, count));
+                continue;
+            } else {
+                if (known.isPresent()) {
+                    LOG.debug("{}: pod uid changed (recreated); counting from 0", key);
+                }
+                from = 0;
+            }
+            if (count > from) {
+                emit(pod, cs, key, count, from);
+                sent++;
+            }
+            ledger.put(key, new RestartLedger.Entry(uid, count));
+        }
+        return sent;
+    }
+
+    private boolean isHistory(ObjectMeta meta) {
+        if (baselineBefore == null) {
+            return false;
+        }
+        final Instant created = parseTime(meta.getCreationTimestamp());
+        return created == null || created.isBefore(baselineBefore);
+    }
+
+    private void emit(Pod pod, ContainerStatus cs, String key, int count, int from) {
+        final String namespace = pod.getMetadata().getNamespace();
+        final String podName = pod.getMetadata().getName();
+        final ContainerStateTerminated last = cs.getLastState() == null ? null : cs.getLastState().getTerminated();
+
+        Instant finishedAt = last == null ? null : parseTime(last.getFinishedAt());
+        if (finishedAt == null) {
+            final Instant currentStart = startOfCurrentContainer(cs.getState());
+            finishedAt = currentStart != null ? currentStart : clock.instant();
+            LOG.debug("{}: restart {} has no lastState.terminated.finishedAt; using {} ({})", key, count, finishedAt,
+                    currentStart != null ? "start of the current container" : "now");
+        }
+        if (count - from > 1) {
+            LOG.debug("{}: restart count jumped from {} to {}; one event for the latest (the API keeps only the last"
+                    + " termination)", key, from, count);
+        }
+        String message = last == null ? null : blankToNull(last.getMessage());
+        if (message == null && config.includeLogs()) {
+            message = previousLog(namespace, podName, cs.getName(), key);
+        }
+        final PodRestart restart = PodRestart.newBuilder()
+                .setCluster(config.cluster())
+                .setNamespace(namespace)
+                .setPod(podName)
+                .setContainer(cs.getName())
+                .setNode(pod.getSpec() == null ? null : blankToNull(pod.getSpec().getNodeName()))
+                .setRestartCount(count)
+                .setTerminatedReason(last == null ? null : blankToNull(last.getReason()))
+                .setExitCode(last == null ? null : last.getExitCode())
+                .setFinishedAt(finishedAt.truncatedTo(ChronoUnit.MILLIS))
+                .setWaitingReason(cs.getState() == null || cs.getState().getWaiting() == null ? null
+                        : blankToNull(cs.getState().getWaiting().getReason()))
+                .setMessage(message == null ? null : Utf8Tail.keepEnd(message, MAX_MESSAGE_BYTES))
+                .build();
+        LOG.debug("{}: restart {} ({}, exit {})", key, count, restart.getTerminatedReason(), restart.getExitCode());
+        sink.send(config.topic(), key, restart);
+    }
+
+    /** The tail of the previous container's log, or null when there is none or it cannot be had. */
+    private String previousLog(String namespace, String pod, String container, String key) {
+        try {
+            final String log = logClient.pods().inNamespace(namespace).withName(pod).inContainer(container)
+                    .terminated().tailingLines(config.logTailLines()).getLog();
+            logHealth.success(clock.instant());
+            return log == null ? null : blankToNull(log.stripTrailing());
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 400 || e.getCode() == 404) {
+                // The API answers; this container just has no previous log (any more).
+                logHealth.success(clock.instant());
+                LOG.debug("{}: no previous log: {}", key, describe(e));
+            } else {
+                logHealth.failure(clock.instant(), "fetching previous container logs: " + describe(e));
+            }
+            return null;
+        } catch (RuntimeException e) {
+            logHealth.failure(clock.instant(), "fetching previous container logs: " + describe(e));
+            return null;
+        }
+    }
+
+    /** Drops ledger entries of this cluster's pods that no longer exist, in namespaces that were seen whole. */
+    private void prune(Set<String> presentPods, Predicate<String> namespaceCovered) {
+        final String prefix = config.cluster() + "/";
+        int removed = 0;
+        for (String key : ledger.keys()) {
+            if (!key.startsWith(prefix)) {
+                continue;
+            }
+            final String[] parts = key.split("/", 4);
+            if (parts.length == 4 && namespaceCovered.test(parts[1]) && !presentPods.contains(parts[1] + "/" + parts[2])) {
+                ledger.remove(key);
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            LOG.debug("kubernetes {}: forgot {} container(s) of pods that are gone", config.cluster(), removed);
+        }
+    }
+
+    private void forget(Pod pod) {
+        final ObjectMeta meta = pod.getMetadata();
+        if (meta == null || meta.getName() == null) {
+            return;
+        }
+        final String prefix = key(meta.getNamespace(), meta.getName(), "");
+        for (String key : ledger.keys()) {
+            // Only this pod's entries: a successor with the same name may already be recorded.
+            if (key.startsWith(prefix) && ledger.get(key).map(e -> e.podUid().equals(meta.getUid())).orElse(false)) {
+                ledger.remove(key);
+            }
+        }
+    }
+
+    private void flushLedger() {
+        try {
+            ledger.flush();
+            ledgerHealth.success(clock.instant());
+        } catch (IOException | RuntimeException e) {
+            ledgerHealth.failure(clock.instant(), "could not save: " + describe(e));
+        }
+    }
+
+    // ---- informer plumbing ----
+
+    private final class Handler implements ResourceEventHandler<Pod> {
+        @Override
+        public void onAdd(Pod pod) {
+            observe(pod, false);
+        }
+
+        @Override
+        public void onUpdate(Pod oldPod, Pod newPod) {
+            observe(newPod, false);
+        }
+
+        @Override
+        public void onDelete(Pod pod, boolean finalStateUnknown) {
+            observe(pod, true);
+        }
+    }
+
+    private void observe(Pod pod, boolean deleted) {
+        apiHealth.success(clock.instant());
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            try {
+                // A deleted pod's final state may still carry a restart we have not seen.
+                final int sent = account(pod);
+                if (deleted) {
+                    forget(pod);
+                }
+                if (sent > 0) {
+                    flushLedger();
+                }
+            } catch (RuntimeException e) {
+                // Never let one odd pod (or a failing sink) kill the informer's handler thread. The
+                // container that failed is not recorded, so its restart is tried again on the pod's
+                // next delivery; what the sink accepted before is saved.
+                flushLedger();
+                LOG.warn("kubernetes {}: could not process pod {}/{}: {}", config.cluster(),
+                        pod.getMetadata() == null ? "?" : pod.getMetadata().getNamespace(),
+                        pod.getMetadata() == null ? "?" : pod.getMetadata().getName(), describe(e));
+            }
+        }
+    }
+
+    private void afterInitialSync() {
+        // Also for an empty namespace, where no pod event would say so.
+        apiHealth.success(clock.instant());
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            final List<Pod> present = new ArrayList<>();
+            informers.forEach(i -> present.addAll(i.getStore().list()));
+            prune(namesOf(present), ns -> true);
+            flushLedger();
+            LOG.info("kubernetes {}: watching {} pod(s) in {}", config.cluster(), present.size(),
+                    config.allNamespaces() ? "all namespaces" : "namespaces " + String.join(", ", config.namespaces()));
+        }
+        synced = true;
+    }
+
+    private boolean retryAfter(boolean isStarted, Throwable t) {
+        apiHealth.failure(clock.instant(), describe(t));
+        // Same rule as fabric8's default, minus giving up before the first sync: a collector that
+        // starts while the API server is down should wait for it, not die.
+        return !ExceptionHandler.isDeserializationException(t);
+    }
+
+    // ---- small helpers ----
+
+    private String key(String namespace, String pod, String container) {
+        return config.cluster() + "/" + namespace + "/" + pod + "/" + container;
+    }
+
+    private static Set<String> namesOf(List<Pod> pods) {
+        final Set<String> names = new HashSet<>();
+        for (Pod p : pods) {
+            if (p.getMetadata() != null) {
+                names.add(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName());
+            }
+        }
+        return names;
+    }
+
+    private static Instant startOfCurrentContainer(ContainerState state) {
+        if (state == null) {
+            return null;
+        }
+        if (state.getRunning() != null) {
+            return parseTime(state.getRunning().getStartedAt());
+        }
+        if (state.getTerminated() != null) {
+            return parseTime(state.getTerminated().getStartedAt());
+        }
+        return null;
+    }
+
+    private static Instant parseTime(String rfc3339) {
+        if (rfc3339 == null || rfc3339.isBlank()) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(rfc3339).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    private static String describe(Throwable t) {
+        Throwable e = t;
+        while ((e instanceof java.util.concurrent.CompletionException
+                || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof KubernetesClientException k && k.getCode() > 0) {
+            final String status = k.getStatus() == null ? null : k.getStatus().getMessage();
+            return "HTTP " + k.getCode() + (status == null || status.isBlank() ? "" : ": " + status);
+        }
+        final String msg = e.getMessage();
+        return e.getClass().getSimpleName() + (msg == null || msg.isBlank() ? "" : ": " + msg);
+    }
+
+    private static RestartLedger openLedger(KubernetesCollectorConfig config) throws IOException {
+        return config.ledgerPath() == null ? new InMemoryRestartLedger() : FileRestartLedger.open(config.ledgerPath());
+    }
+
+    private static KubernetesClient newClient(KubernetesCollectorConfig config) {
+        return new KubernetesClientBuilder().withConfig(Config.autoConfigure(config.context())).build();
+    }
+}

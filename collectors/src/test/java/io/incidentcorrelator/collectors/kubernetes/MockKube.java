@@ -1,0 +1,252 @@
+package io.incidentcorrelator.collectors.kubernetes;
+
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * fabric8's mock API server in CRUD mode, reached through a {@link TcpProxy}, with two additions
+ * the CRUD dispatcher lacks: {@code pods/log} answers set per container (404 by default, as for a
+ * container without a previous instance), and a switch that ends watches with {@code 410 Gone}.
+ */
+final class MockKube implements AutoCloseable {
+
+    record LogAnswer(int code, String body) {
+    }
+
+    private final Map<String, LogAnswer> logs = new ConcurrentHashMap<>();
+    private final AtomicInteger logRequests = new AtomicInteger();
+    private final AtomicInteger listRequests = new AtomicInteger();
+    private final AtomicInteger goneWatches = new AtomicInteger();
+    private volatile int answerWatchesGone;
+    private final KubernetesMockServer server;
+    private final TcpProxy proxy;
+    private final KubernetesClient client;
+
+    MockKube() throws IOException {
+        final Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+        final KubernetesMixedDispatcher dispatcher = new KubernetesMixedDispatcher(responses) {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                final String path = request.getPath();
+                if (path.contains("/log?")) {
+                    logRequests.incrementAndGet();
+                    return logAnswer(path);
+                }
+                if (path.contains("watch=true")) {
+                    if (answerWatchesGone > 0) {
+                        answerWatchesGone--;
+                        goneWatches.incrementAndGet();
+                        return goneEvent();
+                    }
+                } else if ("GET".equals(request.getMethod()) && path.matches("/api/v1(/namespaces/[^/]+)?/pods(\\?.*)?")) {
+                    listRequests.incrementAndGet();
+                }
+                return super.dispatch(request);
+            }
+        };
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher, false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        proxy = new TcpProxy(server.getPort());
+        client = newClient();
+    }
+
+    /** A client of its own (through the proxy), as a separately started collector would have. */
+    KubernetesClient newClient() {
+        final Config config = new ConfigBuilder(Config.empty())
+                .withMasterUrl("http://127.0.0.1:" + proxy.port())
+                .withNamespace("default")
+                .withRequestTimeout(5_000)
+                .withConnectionTimeout(2_000)
+                .withWatchReconnectInterval(50)
+                .withWatchReconnectLimit(-1)
+                .build();
+        return new KubernetesClientBuilder().withConfig(config).build();
+    }
+
+    KubernetesClient client() {
+        return client;
+    }
+
+    void dropConnections() {
+        proxy.dropConnections();
+    }
+
+    /** The next {@code n} watches end at once with a 410 Gone event, which forces a relist. */
+    void answerNextWatchesGone(int n) {
+        answerWatchesGone = n;
+    }
+
+    int goneWatches() {
+        return goneWatches.get();
+    }
+
+    int listRequests() {
+        return listRequests.get();
+    }
+
+    int logRequests() {
+        return logRequests.get();
+    }
+
+    void setLog(String namespace, String pod, String container, int code, String body) {
+        logs.put(namespace + "/" + pod + "/" + container, new LogAnswer(code, body));
+    }
+
+    private MockResponse logAnswer(String path) {
+        // /api/v1/namespaces/{ns}/pods/{pod}/log?...container={c}&previous=true...
+        final String[] parts = path.split("\\?", 2);
+        final String[] segments = parts[0].split("/");
+        String container = "";
+        for (String param : parts[1].split("&")) {
+            if (param.startsWith("container=")) {
+                container = param.substring("container=".length());
+            }
+        }
+        if (!parts[1].contains("previous=true")) {
+            return status(400, "BadRequest", "test expects previous=true");
+        }
+        final LogAnswer answer = logs.get(segments[4] + "/" + segments[6] + "/" + container);
+        if (answer == null) {
+            return status(404, "NotFound", "previous terminated container not found");
+        }
+        return new MockResponse().setResponseCode(answer.code()).setHeader("Content-Type", "text/plain")
+                .setBody(answer.body());
+    }
+
+    /**
+     * What the API server does when a watch's resourceVersion is compacted away: the watch opens,
+     * then its first event is an ERROR carrying a 410 Status.
+     */
+    private static MockResponse goneEvent() {
+        return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
+            @Override
+            public void onOpen(WebSocket ws, Response response) {
+                ws.send("{\"type\":\"ERROR\",\"object\":" + statusJson(410, "Expired", "too old resource version") + "}");
+                ws.close(1000, "gone");
+            }
+        });
+    }
+
+    private static String statusJson(int code, String reason, String message) {
+        return "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\""
+                + message + "\",\"reason\":\"" + reason + "\",\"code\":" + code + "}";
+    }
+
+    private static MockResponse status(int code, String reason, String message) {
+        return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json")
+                .setBody(statusJson(code, reason, message));
+    }
+
+    // ---- pods ----
+
+    Pod createPod(String namespace, String name, String node, List<String> initContainers, List<String> containers) {
+        final PodBuilder b = new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
+                .withNewSpec().withNodeName(node).endSpec()
+                .withNewStatus().endStatus();
+        for (String c : initContainers) {
+            b.editSpec().addNewInitContainer().withName(c).withImage("busybox").endInitContainer().endSpec();
+            b.editStatus().addToInitContainerStatuses(new ContainerStatusBuilder().withName(c).withRestartCount(0).build())
+                    .endStatus();
+        }
+        for (String c : containers) {
+            b.editSpec().addNewContainer().withName(c).withImage("busybox").endContainer().endSpec();
+            b.editStatus().addToContainerStatuses(new ContainerStatusBuilder().withName(c).withRestartCount(0).build())
+                    .endStatus();
+        }
+        return client.pods().inNamespace(namespace).resource(b.build()).create();
+    }
+
+    Pod createPod(String namespace, String name, String container) {
+        return createPod(namespace, name, "talos-w-01", List.of(), List.of(container));
+    }
+
+    /** Replaces one container's status (init or not) through the status subresource. */
+    Pod updateContainer(String namespace, String pod, String container, UnaryOperator<ContainerStatusBuilder> change) {
+        final Pod current = client.pods().inNamespace(namespace).withName(pod).get();
+        final Pod next = new PodBuilder(current).build();
+        replace(next.getStatus().getContainerStatuses(), container, change);
+        replace(next.getStatus().getInitContainerStatuses(), container, change);
+        return client.pods().inNamespace(namespace).resource(next).updateStatus();
+    }
+
+    /** A restart as the kubelet reports it: count up, last state terminated, now back-off. */
+    Pod restart(String namespace, String pod, String container, int count, String reason, int exitCode,
+                String finishedAt, String message) {
+        return updateContainer(namespace, pod, container, b -> b.withRestartCount(count)
+                .withNewLastState().withNewTerminated().withReason(reason).withExitCode(exitCode)
+                .withStartedAt("2026-02-26T02:00:00Z").withFinishedAt(finishedAt).withMessage(message)
+                .endTerminated().endLastState()
+                .withNewState().withNewWaiting().withReason("CrashLoopBackOff").endWaiting().endState());
+    }
+
+    void deletePod(String namespace, String pod) {
+        client.pods().inNamespace(namespace).withName(pod).delete();
+    }
+
+    private static void replace(List<ContainerStatus> statuses, String container,
+                                UnaryOperator<ContainerStatusBuilder> change) {
+        if (statuses == null) {
+            return;
+        }
+        for (int i = 0; i < statuses.size(); i++) {
+            if (container.equals(statuses.get(i).getName())) {
+                statuses.set(i, change.apply(new ContainerStatusBuilder(statuses.get(i))).build());
+            }
+        }
+    }
+
+    // ---- waiting without Awaitility ----
+
+    static void await(Duration timeout, String what, BooleanSupplier condition) {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out after " + timeout.toMillis() + " ms waiting for " + what);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted waiting for " + what);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        proxy.close();
+        server.destroy();
+    }
+}

@@ -1,0 +1,444 @@
+package io.incidentcorrelator.collectors.kubernetes;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.incidentcorrelator.avro.PodRestart;
+import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.testing.RecordingSink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.incidentcorrelator.collectors.kubernetes.MockKube.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The collector against fabric8's mock API server in CRUD mode: pods are created and their status
+ * updated the way the kubelet reports restarts; the watch is cut, answered 410 Gone, and the
+ * collector restarted. Every test ends with a "marker" restart on another pod: informers deliver
+ * in order, so once the marker's event is in, any duplicate from before it would be too.
+ */
+@Timeout(20)
+class PodRestartCollectorTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final String NS = "kube-system";
+
+    private MockKube kube;
+    private RecordingSink sink;
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final AtomicInteger markers = new AtomicInteger();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        kube = new MockKube();
+        sink = new RecordingSink();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : toClose) {
+            c.close();
+        }
+        kube.close();
+    }
+
+    // ---- the events ----
+
+    @Test
+    void oneEventPerIncreaseWithTheKubeletsFields() {
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        start(config(), ledger, Clock.systemUTC(), kube.client());
+        kube.createPod(NS, "kube-scheduler-cp-01", "talos-cp-01", List.of("wait-for-etcd"), List.of("kube-scheduler"));
+
+        kube.restart(NS, "kube-scheduler-cp-01", "kube-scheduler", 1, "Error", 1, "2026-02-26T02:23:00Z",
+                "leaderelection lost");
+        awaitRestarts(1);
+        final RecordingSink.Sent first = sink.sent().get(0);
+        assertEquals("pod-restarts", first.topic());
+        assertEquals("prod/kube-system/kube-scheduler-cp-01/kube-scheduler", first.key());
+        final PodRestart r1 = (PodRestart) first.value();
+        assertEquals("prod", r1.getCluster());
+        assertEquals(NS, r1.getNamespace());
+        assertEquals("kube-scheduler-cp-01", r1.getPod());
+        assertEquals("kube-scheduler", r1.getContainer());
+        assertEquals("talos-cp-01", r1.getNode());
+        assertEquals(1, r1.getRestartCount());
+        assertEquals("Error", r1.getTerminatedReason());
+        assertEquals(1, r1.getExitCode());
+        assertEquals(Instant.parse("2026-02-26T02:23:00Z"), r1.getFinishedAt());
+        assertEquals("CrashLoopBackOff", r1.getWaitingReason());
+        assertEquals("leaderelection lost", r1.getMessage());
+        assertEquals(0, kube.logRequests(), "a termination message makes the log fetch unnecessary");
+
+        // No termination message: the previous container's log tail stands in.
+        kube.setLog(NS, "kube-scheduler-cp-01", "kube-scheduler", 200,
+                "I0226 starting\nE0226 failed to renew lease: context deadline exceeded\n");
+        kube.restart(NS, "kube-scheduler-cp-01", "kube-scheduler", 2, "Error", 1, "2026-02-26T02:31:00Z", null);
+        awaitRestarts(2);
+        assertEquals("I0226 starting\nE0226 failed to renew lease: context deadline exceeded", restarts().get(1).getMessage());
+
+        // A status change that is not a restart.
+        kube.updateContainer(NS, "kube-scheduler-cp-01", "kube-scheduler", b -> b.withReady(true));
+
+        // Init containers restart too.
+        kube.restart(NS, "kube-scheduler-cp-01", "wait-for-etcd", 1, "Error", 2, "2026-02-26T02:32:00Z", "no etcd");
+        awaitRestarts(3);
+        assertEquals("prod/kube-system/kube-scheduler-cp-01/wait-for-etcd", sink.sent().get(2).key());
+
+        // Three restarts between two observations: one event, for the latest.
+        kube.restart(NS, "kube-scheduler-cp-01", "kube-scheduler", 5, "Error", 1, "2026-02-26T02:40:00Z", "again");
+        awaitRestarts(4);
+
+        marker(ledger);
+        assertEquals(List.of(1, 2, 1, 5, 1), restarts().stream().map(PodRestart::getRestartCount).toList());
+    }
+
+    @Test
+    void oomKilledAndExit137AreCarriedThrough() {
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        start(config(), ledger, Clock.systemUTC(), kube.client());
+        kube.createPod("monitoring", "prometheus-0", "prometheus");
+        kube.restart("monitoring", "prometheus-0", "prometheus", 1, "OOMKilled", 137, "2026-02-26T03:00:00Z", null);
+        awaitRestarts(1);
+        final PodRestart r = restarts().get(0);
+        assertEquals("OOMKilled", r.getTerminatedReason());
+        assertEquals(137, r.getExitCode());
+        assertNull(r.getMessage(), "no termination message and no previous log (404)");
+    }
+
+    @Test
+    void messagesAreCutTo4KiBKeepingTheEnd() {
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        start(config(), ledger, Clock.systemUTC(), kube.client());
+        kube.createPod(NS, "etcd-cp-01", "etcd");
+
+        kube.restart(NS, "etcd-cp-01", "etcd", 1, "Error", 2, "2026-02-26T02:23:00Z", "x".repeat(10_000) + "THE END");
+        awaitRestarts(1);
+        final String fromTermination = restarts().get(0).getMessage();
+        assertEquals(PodRestartCollector.MAX_MESSAGE_BYTES, fromTermination.getBytes(StandardCharsets.UTF_8).length);
+        assertTrue(fromTermination.endsWith("THE END"));
+
+        final StringBuilder log = new StringBuilder();
+        for (int i = 0; i < 100; i++) {
+            log.append("zeile ").append(i).append(": Schlüsselübergabe fehlgeschlagen, nächster Versuch\n");
+        }
+        log.append("FINAL: leader changed\n");
+        kube.setLog(NS, "etcd-cp-01", "etcd", 200, log.toString());
+        kube.restart(NS, "etcd-cp-01", "etcd", 2, "Error", 2, "2026-02-26T02:33:00Z", null);
+        awaitRestarts(2);
+        final String fromLog = restarts().get(1).getMessage();
+        assertTrue(fromLog.getBytes(StandardCharsets.UTF_8).length <= PodRestartCollector.MAX_MESSAGE_BYTES);
+        assertTrue(fromLog.getBytes(StandardCharsets.UTF_8).length > PodRestartCollector.MAX_MESSAGE_BYTES - 4);
+        assertTrue(fromLog.endsWith("FINAL: leader changed"));
+        assertFalse(fromLog.contains("\uFFFD"), "not cut inside a character");
+    }
+
+    @Test
+    void aFailingLogFetchLeavesTheMessageOutButNotTheEvent() {
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        start(config(), ledger, Clock.systemUTC(), kube.client());
+        kube.createPod(NS, "coredns-1", "coredns");
+
+        kube.setLog(NS, "coredns-1", "coredns", 500, "internal error");
+        kube.restart(NS, "coredns-1", "coredns", 1, "Error", 1, "2026-02-26T02:23:00Z", null);
+        awaitRestarts(1);
+        kube.setLog(NS, "coredns-1", "coredns", 403, "forbidden");
+        kube.restart(NS, "coredns-1", "coredns", 2, "Error", 1, "2026-02-26T02:24:00Z", "");
+        awaitRestarts(2);
+
+        assertTrue(kube.logRequests() >= 2);
+        restarts().forEach(r -> assertNull(r.getMessage()));
+        assertEquals(List.of(1, 2), restarts().stream().map(PodRestart::getRestartCount).toList());
+    }
+
+    @Test
+    void logsAreNotFetchedWhenTurnedOff() {
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        start(config().withLogs(false, 40), ledger, Clock.systemUTC(), kube.client());
+        kube.createPod(NS, "coredns-1", "coredns");
+        kube.setLog(NS, "coredns-1", "coredns", 200, "would be here");
+        kube.restart(NS, "coredns-1", "coredns", 1, "Error", 1, "2026-02-26T02:23:00Z", null);
+        awaitRestarts(1);
+        assertNull(restarts().get(0).getMessage());
+        assertEquals(0, kube.logRequests());
+    }
+
+    @Test
+    void withoutFinishedAtTheCurrentContainersStartIsTheEventTime() {
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        start(config(), ledger, Clock.systemUTC(), kube.client());
+        kube.createPod(NS, "cilium-abc", "cilium-agent");
+        kube.updateContainer(NS, "cilium-abc", "cilium-agent", b -> b.withRestartCount(1)
+                .withNewLastState().withNewTerminated().withReason("Error").withExitCode(1).endTerminated().endLastState()
+                .withNewState().withNewRunning().withStartedAt("2026-02-26T04:05:06Z").endRunning().endState());
+        awaitRestarts(1);
+        final PodRestart r = restarts().get(0);
+        assertEquals(Instant.parse("2026-02-26T04:05:06Z"), r.getFinishedAt());
+        assertNull(r.getWaitingReason());
+    }
+
+    @Test
+    void aRestartTheSinkRefusedIsSentOnThePodsNextDelivery() {
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        final AtomicInteger refusals = new AtomicInteger(1);
+        final EventSink flaky = (topic, key, value) -> {
+            if (key.contains("/api-") && refusals.getAndDecrement() > 0) {
+                throw new IllegalStateException("producer buffer full");
+            }
+            sink.send(topic, key, value);
+        };
+        final PodRestartCollector c = new PodRestartCollector(config(), flaky, ledger, kube.client(), false,
+                Clock.systemUTC());
+        toClose.add(c);
+        c.start();
+        await(WAIT, "initial sync", c::hasSynced);
+        kube.createPod(NS, "api-0", "api");
+        await(WAIT, "api-0 seen", () -> ledger.get("prod/kube-system/api-0/api").isPresent());
+        kube.restart(NS, "api-0", "api", 1, "Error", 1, "2026-02-26T02:23:00Z", "m");
+        await(WAIT, "the refusal", () -> refusals.get() <= 0);
+        assertEquals(0, ledger.get("prod/kube-system/api-0/api").orElseThrow().restartCount(), "not recorded");
+
+        kube.updateContainer(NS, "api-0", "api", b -> b.withReady(false));
+        awaitRestarts(1);
+        marker(ledger);
+        assertEquals(List.of(1, 1), restarts().stream().map(PodRestart::getRestartCount).toList());
+    }
+
+    // ---- never twice ----
+
+    @Test
+    void aDroppedWatchAndResyncsRepeatNothing() {
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        start(config().withResyncPeriod(Duration.ofMillis(100)), ledger, Clock.systemUTC(), kube.client());
+        kube.createPod(NS, "kube-apiserver-cp-01", "kube-apiserver");
+        kube.restart(NS, "kube-apiserver-cp-01", "kube-apiserver", 1, "Error", 1, "2026-02-26T02:23:00Z", "m1");
+        awaitRestarts(1);
+
+        kube.dropConnections();
+        kube.restart(NS, "kube-apiserver-cp-01", "kube-apiserver", 2, "Error", 1, "2026-02-26T02:24:00Z", "m2");
+        awaitRestarts(2);
+
+        kube.dropConnections();
+        sleep(400); // several resyncs and a reconnect
+        kube.restart(NS, "kube-apiserver-cp-01", "kube-apiserver", 3, "Error", 1, "2026-02-26T02:25:00Z", "m3");
+        awaitRestarts(3);
+
+        marker(ledger);
+        assertEquals(List.of(1, 2, 3, 1), restarts().stream().map(PodRestart::getRestartCount).toList());
+    }
+
+    @Test
+    void aRelistAfter410GoneRepeatsNothing() {
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        start(config(), ledger, Clock.systemUTC(), kube.client());
+        kube.createPod(NS, "kube-controller-manager-cp-01", "kube-controller-manager");
+        kube.createPod(NS, "etcd-cp-01", "etcd");
+        kube.restart(NS, "kube-controller-manager-cp-01", "kube-controller-manager", 1, "Error", 1,
+                "2026-02-26T02:23:00Z", "lost lease");
+        kube.restart(NS, "etcd-cp-01", "etcd", 4, "Error", 2, "2026-02-26T02:23:30Z", "slow fsync");
+        awaitRestarts(2);
+
+        final int listsBefore = kube.listRequests();
+        kube.answerNextWatchesGone(1);
+        kube.dropConnections();
+        await(WAIT, "a relist after 410 Gone", () -> kube.goneWatches() == 1 && kube.listRequests() > listsBefore);
+
+        kube.restart(NS, "etcd-cp-01", "etcd", 5, "Error", 2, "2026-02-26T02:40:00Z", "slow fsync");
+        awaitRestarts(3);
+        marker(ledger);
+        assertEquals(List.of(1, 4, 5, 1), restarts().stream().map(PodRestart::getRestartCount).toList());
+    }
+
+    @Test
+    void aRestartedCollectorResumesFromItsLedgerFile(@TempDir Path dir) throws Exception {
+        final Path file = dir.resolve("state/ledger.json");
+        final KubernetesClient firstClient = kube.newClient();
+        final PodRestartCollector first = start(config().withLedgerPath(file), FileRestartLedger.open(file),
+                Clock.systemUTC(), firstClient);
+        kube.createPod(NS, "kube-scheduler-cp-01", "kube-scheduler");
+        kube.createPod(NS, "etcd-cp-01", "etcd");
+        kube.restart(NS, "kube-scheduler-cp-01", "kube-scheduler", 1, "Error", 1, "2026-02-26T02:23:00Z", "m");
+        kube.restart(NS, "etcd-cp-01", "etcd", 1, "Error", 2, "2026-02-26T02:23:10Z", "m");
+        awaitRestarts(2);
+        first.close();
+        firstClient.close();
+        final String saved = Files.readString(file);
+        assertTrue(saved.contains("\"prod/kube-system/kube-scheduler-cp-01/kube-scheduler\""), saved);
+
+        // While it is down: one more restart of a known pod, a new pod that restarted, an idle pod.
+        kube.restart(NS, "kube-scheduler-cp-01", "kube-scheduler", 2, "Error", 1, "2026-02-26T03:00:00Z", "down");
+        kube.createPod(NS, "kube-proxy-x", "kube-proxy");
+        kube.restart(NS, "kube-proxy-x", "kube-proxy", 1, "Error", 1, "2026-02-26T03:01:00Z", "new pod");
+
+        final FileRestartLedger reopened = FileRestartLedger.open(file);
+        start(config().withLedgerPath(file), reopened, Clock.systemUTC(), kube.newClient());
+        awaitRestarts(4);
+        marker(reopened);
+        final List<String> sent = sink.sent().stream()
+                .map(s -> s.key() + "#" + ((PodRestart) s.value()).getRestartCount()).toList();
+        assertEquals(List.of("prod/kube-system/kube-scheduler-cp-01/kube-scheduler#1", "prod/kube-system/etcd-cp-01/etcd#1"),
+                sent.subList(0, 2));
+        assertEquals(Set.of("prod/kube-system/kube-scheduler-cp-01/kube-scheduler#2", "prod/kube-system/kube-proxy-x/kube-proxy#1"),
+                Set.copyOf(sent.subList(2, 4)));
+        assertEquals(5, restarts().size(), "four restarts and the marker, nothing twice");
+    }
+
+    @Test
+    void anEmptyLedgerTakesExistingCountsAsHistory() {
+        kube.createPod(NS, "etcd-cp-01", "etcd");
+        kube.restart(NS, "etcd-cp-01", "etcd", 3, "Error", 2, "2026-02-25T22:00:00Z", "old");
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        // The mock stamps creationTimestamp in whole seconds; a clock a little ahead makes pods created
+        // just before start() unambiguously older than it.
+        start(config(), ledger, Clock.offset(Clock.systemUTC(), Duration.ofSeconds(2)), kube.client());
+        await(WAIT, "etcd baselined", () -> ledger.get("prod/kube-system/etcd-cp-01/etcd").isPresent());
+        assertEquals(3, ledger.get("prod/kube-system/etcd-cp-01/etcd").orElseThrow().restartCount());
+        assertEquals(0, restarts().size());
+
+        kube.restart(NS, "etcd-cp-01", "etcd", 4, "Error", 2, "2026-02-26T02:23:00Z", "new");
+        awaitRestarts(1);
+        assertEquals(4, restarts().get(0).getRestartCount());
+    }
+
+    @Test
+    void aPodRecreatedUnderTheSameNameStartsOver() {
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        start(config(), ledger, Clock.systemUTC(), kube.client());
+        final String key = "prod/default/web-0/nginx";
+        final Pod original = kube.createPod("default", "web-0", "nginx");
+        kube.restart("default", "web-0", "nginx", 1, "Error", 1, "2026-02-26T02:23:00Z", "m");
+        kube.restart("default", "web-0", "nginx", 2, "Error", 1, "2026-02-26T02:24:00Z", "m");
+        awaitRestarts(2);
+
+        kube.deletePod("default", "web-0");
+        await(WAIT, "the deleted pod forgotten", () -> ledger.get(key).isEmpty());
+        final Pod recreated = kube.createPod("default", "web-0", "nginx");
+        assertFalse(original.getMetadata().getUid().equals(recreated.getMetadata().getUid()));
+        await(WAIT, "the new pod seen", () -> ledger.get(key).isPresent());
+        kube.restart("default", "web-0", "nginx", 1, "Error", 1, "2026-02-26T02:30:00Z", "m");
+        awaitRestarts(3);
+        assertEquals(recreated.getMetadata().getUid(), ledger.get(key).orElseThrow().podUid());
+        assertEquals(List.of(1, 2, 1), restarts().stream().map(PodRestart::getRestartCount).toList());
+    }
+
+    @Test
+    void aNewUidWithoutADeleteEventAlsoStartsOver() {
+        kube.createPod("default", "web-0", "nginx");
+        kube.restart("default", "web-0", "nginx", 1, "Error", 1, "2026-02-26T02:30:00Z", "m");
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        // What a missed delete leaves behind: the predecessor's entry with a higher count.
+        ledger.put("prod/default/web-0/nginx", new RestartLedger.Entry("uid-of-the-old-web-0", 7));
+        final PodRestartCollector collector = collector(config(), ledger, Clock.systemUTC(), kube.client());
+        assertEquals(1, collector.snapshot());
+        assertEquals(1, restarts().get(0).getRestartCount());
+    }
+
+    @Test
+    void snapshotForOnceBaselinesThenEmitsIncreasesAndPrunesGonePods() {
+        kube.createPod(NS, "etcd-cp-01", "etcd");
+        kube.createPod(NS, "kube-proxy-x", "kube-proxy");
+        kube.restart(NS, "etcd-cp-01", "etcd", 2, "Error", 2, "2026-02-25T22:00:00Z", "old");
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        final PodRestartCollector collector = collector(config(), ledger,
+                Clock.offset(Clock.systemUTC(), Duration.ofSeconds(2)), kube.client());
+
+        assertEquals(0, collector.snapshot(), "first look with an empty ledger: history only");
+        assertEquals(2, ledger.get("prod/kube-system/etcd-cp-01/etcd").orElseThrow().restartCount());
+        kube.restart(NS, "etcd-cp-01", "etcd", 3, "OOMKilled", 137, "2026-02-26T02:23:00Z", null);
+        assertEquals(1, collector.snapshot());
+        assertEquals(0, collector.snapshot());
+        assertEquals("OOMKilled", restarts().get(0).getTerminatedReason());
+
+        kube.deletePod(NS, "kube-proxy-x");
+        assertEquals(0, collector.snapshot());
+        assertTrue(ledger.get("prod/kube-system/kube-proxy-x/kube-proxy").isEmpty());
+        assertTrue(ledger.get("prod/kube-system/etcd-cp-01/etcd").isPresent());
+    }
+
+    @Test
+    void onlyTheConfiguredNamespacesAreWatched() {
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        start(config().withNamespaces(List.of(NS, "monitoring")), ledger, Clock.systemUTC(), kube.client());
+        kube.createPod("default", "web-0", "nginx");
+        kube.createPod("monitoring", "prometheus-0", "prometheus");
+        kube.restart("default", "web-0", "nginx", 1, "Error", 1, "2026-02-26T02:23:00Z", "m");
+        kube.restart("monitoring", "prometheus-0", "prometheus", 1, "OOMKilled", 137, "2026-02-26T02:24:00Z", "m");
+        awaitRestarts(1);
+        marker(ledger);
+        assertEquals(2, sink.sent().size());
+        assertEquals("prod/monitoring/prometheus-0/prometheus", sink.sent().get(0).key());
+        assertTrue(sink.sent().get(1).key().startsWith("prod/kube-system/marker-"));
+    }
+
+    // ---- helpers ----
+
+    private static KubernetesCollectorConfig config() {
+        return KubernetesCollectorConfig.of("prod").withResyncPeriod(Duration.ZERO);
+    }
+
+    private PodRestartCollector collector(KubernetesCollectorConfig config, RestartLedger ledger, Clock clock,
+                                          KubernetesClient client) {
+        final PodRestartCollector c = new PodRestartCollector(config, sink, ledger, client, false, clock);
+        toClose.add(c);
+        if (client != kube.client()) {
+            toClose.add(client);
+        }
+        return c;
+    }
+
+    /** Starts a collector and returns once its watch demonstrably delivers. */
+    private PodRestartCollector start(KubernetesCollectorConfig config, RestartLedger ledger, Clock clock,
+                                      KubernetesClient client) {
+        final PodRestartCollector c = collector(config, ledger, clock, client);
+        c.start();
+        await(WAIT, "initial sync", c::hasSynced);
+        final String probe = "probe-" + markers.incrementAndGet();
+        kube.createPod(NS, probe, "c");
+        await(WAIT, "the watch to deliver " + probe, () -> ledger.get("prod/" + NS + "/" + probe + "/c").isPresent());
+        return c;
+    }
+
+    /** One restart of a fresh pod; returns once its event is in, so everything before it is in too. */
+    private void marker(RestartLedger ledger) {
+        final String name = "marker-" + markers.incrementAndGet();
+        kube.createPod(NS, name, "c");
+        await(WAIT, name + " seen", () -> ledger.get("prod/" + NS + "/" + name + "/c").isPresent());
+        final int before = sink.sent().size();
+        kube.restart(NS, name, "c", 1, "Completed", 0, "2026-02-26T05:00:00Z", "marker");
+        await(WAIT, name + " restart", () -> sink.sent().stream().anyMatch(s -> s.key().endsWith("/" + name + "/c")));
+        assertEquals(before + 1, sink.sent().size(), "only the marker arrived");
+    }
+
+    private void awaitRestarts(int n) {
+        await(WAIT, n + " restart event(s), have " + sink.sent().size(), () -> sink.sent().size() >= n);
+    }
+
+    private List<PodRestart> restarts() {
+        return sink.values(PodRestart.class);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

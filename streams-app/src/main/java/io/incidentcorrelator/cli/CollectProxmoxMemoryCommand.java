@@ -1,0 +1,43 @@
+package io.incidentcorrelator.cli;
+
+import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.proxmox.MemoryPoller;
+import io.incidentcorrelator.collectors.proxmox.ProxmoxClient;
+import io.incidentcorrelator.collectors.proxmox.ProxmoxConfig;
+import io.incidentcorrelator.topics.TopicNames;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+
+/** {@code correlator collect proxmox-memory}: host and guest memory, balloon, PSI and CPU. */
+@Command(name = "proxmox-memory",
+        mixinStandardHelpOptions = true,
+        description = {
+                "Polls Proxmox node and guest status and sends MemorySamples.",
+                "%nGET /nodes/{node}/status and, for every running guest, /nodes/{node}/qemu/{vmid}/status/current "
+                        + "(key HOST for the node, HOST/VMID for a guest): memory used/total, balloon, memory pressure "
+                        + "(PVE 9), CPU and I/O wait. A failing node backs off, with one log line per change."})
+final class CollectProxmoxMemoryCommand extends CollectorCommand {
+
+    @Mixin
+    ProxmoxOptions proxmox;
+
+    @Option(names = "--interval", paramLabel = "DURATION",
+            description = "Time between polls (default 30s; env INCIDENT_CORRELATOR_COLLECT_INTERVAL).")
+    String interval;
+
+    @Override
+    String defaultTopic(TopicNames names) {
+        return names.proxmoxMemory();
+    }
+
+    @Override
+    int collect(EventSink sink, String topic) throws Exception {
+        final ProxmoxConfig api = proxmox.config(settings, settings.duration(interval, "interval", Duration.ofSeconds(30)))
+                .withTopics(TopicNames.defaults().backupEvents(), topic);
+        final MemoryPoller poller = new MemoryPoller(new ProxmoxClient(api), api, sink);
+        return pollLoop(poller::pollOnce, poller::nextPollDelay, poller::pollOnce, true);
+    }
+}

@@ -1,0 +1,191 @@
+package io.incidentcorrelator.cli;
+
+import io.incidentcorrelator.collect.KafkaEventSink;
+import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.ScenarioLineSink;
+import io.incidentcorrelator.config.ConfigLoader;
+import io.incidentcorrelator.config.ConfigLoader.ConfigException;
+import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.serde.SchemaRegistries;
+import io.incidentcorrelator.serde.SchemaRegistryClient;
+import io.incidentcorrelator.topics.TopicNames;
+import io.incidentcorrelator.topics.Topics;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.Serializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+
+/**
+ * What every {@code correlator collect <kind>} shares: settings, the sink ({@code --print}: scenario
+ * lines on stdout; else Kafka), {@code --once} versus polling until SIGTERM, and the exit code.
+ * A subclass says which topics it writes and runs its collector against the sink.
+ */
+abstract class CollectorCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CollectorCommand.class);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--print",
+            description = "Write scenario-file JSON lines to stdout instead of sending to Kafka (the contract's topic "
+                    + "names; the output replays with `correlator replay`).")
+    boolean print;
+
+    @Option(names = "--once", description = "Collect one round, send it, and exit (non-zero when it could not be sent).")
+    boolean once;
+
+    @Option(names = "--topic", paramLabel = "NAME",
+            description = "Topic to write to instead of the configured one (the topic.* settings, "
+                    + "e.g. INCIDENT_CORRELATOR_TOPIC_ETCD_LATENCY, and topic-prefix).")
+    String topic;
+
+    @Option(names = "--flush-timeout", paramLabel = "DURATION",
+            description = "How long --once and shutdown wait for Kafka to acknowledge what was collected "
+                    + "(default 30s; env INCIDENT_CORRELATOR_COLLECT_FLUSH_TIMEOUT).")
+    String flushTimeout;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    ConfigLoader config;
+    CollectorSettings settings;
+    /** The topic names in use: the configured ones, or with {@code --print} the contract's. */
+    TopicNames topicNames;
+    /** Set while running without {@code --once}: SIGTERM / Ctrl-C. */
+    StopSignal stop;
+
+    /** The configured topic this collector writes to, from {@code names}. */
+    abstract String defaultTopic(TopicNames names);
+
+    /** Other topics this collector writes: configured name → name to use. */
+    Map<String, String> otherTopics(TopicNames names) {
+        return Map.of();
+    }
+
+    /**
+     * Runs the collector: one round with {@link #once}, else until {@link #stop} is requested.
+     *
+     * @param topic the topic to write to ({@code --topic} or the configured one)
+     * @return the exit code
+     */
+    abstract int collect(EventSink sink, String topic) throws Exception;
+
+    @Override
+    public final Integer call() throws Exception {
+        config = cluster.load();
+        settings = new CollectorSettings(config, System.getenv());
+        final Duration flush = settings.duration(flushTimeout, "flush-timeout", Duration.ofSeconds(30));
+        topicNames = print ? TopicNames.defaults() : config.correlatorConfig().topics();
+        final TopicNames names = topicNames;
+        final String target = topic != null ? topic : defaultTopic(names);
+        // Configured name → the name used, so the topic registry still picks each topic's serde.
+        final Map<String, String> topics = new LinkedHashMap<>(otherTopics(names));
+        topics.put(defaultTopic(names), target);
+
+        stop = once ? null : StopSignal.install(flush.plusSeconds(10));
+        try {
+            return print ? printing(target) : toKafka(names, topics, target, flush);
+        } finally {
+            if (stop != null) {
+                stop.close();
+            }
+        }
+    }
+
+    private int printing(String target) throws Exception {
+        final PrintWriter out = spec.commandLine().getOut();
+        final ScenarioLineSink lines = new ScenarioLineSink(out);
+        // Flushed per line: someone is watching, or a pipe is recording a scenario.
+        return collect((t, key, value) -> {
+            lines.send(t, key, value);
+            out.flush();
+        }, target);
+    }
+
+    private int toKafka(TopicNames names, Map<String, String> topics, String target, Duration flush) throws Exception {
+        final String bootstrap = cluster.bootstrap(config);
+        final String registryUrl = cluster.registryUrl(config);
+        if (bootstrap == null) {
+            throw new ConfigException("no Kafka cluster: give --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS "
+                    + "(or --print to see the records instead)");
+        }
+        if (registryUrl == null) {
+            throw new ConfigException("no schema registry: give --schema-registry-url or "
+                    + "INCIDENT_CORRELATOR_SCHEMA_REGISTRY_URL");
+        }
+        final SchemaRegistryClient registry = SchemaRegistries.forUrl(registryUrl, config.registrySettings());
+        final Topics registryTopics = Pipeline.topics(config.correlatorConfig().withTopics(names), registry);
+        final Map<String, Serializer<SpecificRecord>> serializers = new HashMap<>();
+        topics.forEach((configured, used) -> serializers.put(used,
+                registryTopics.<SpecificRecord>valueSerdeFor(configured).serializer()));
+        final Map<String, Object> producer = new HashMap<>(config.kafkaSettings());
+        producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        producer.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "incident-correlator-" + spec.name());
+
+        int code;
+        final KafkaEventSink sink = new KafkaEventSink(producer, serializers, KafkaEventSink.Options.defaults());
+        try {
+            code = collect(sink, target);
+        } finally {
+            final KafkaEventSink.Totals totals = sink.close(flush);
+            registry.close();
+            if (!totals.complete()) {
+                spec.commandLine().getErr().printf("collect %s: %d record(s) were not delivered to Kafka "
+                                + "(%d delivered); see the log above%n", spec.name(), totals.lost(), totals.delivered());
+                spec.commandLine().getErr().flush();
+                code = CorrelatorCli.EXIT_FAILURE;
+            }
+        }
+        return code;
+    }
+
+    /** One round of a collector; returns the number of records sent. */
+    @FunctionalInterface
+    interface Round {
+        int run() throws InterruptedException;
+    }
+
+    /**
+     * {@code --once}: runs {@code once} (exit 1 when {@code mustSend} and nothing came out: the
+     * source failed, the log says why). Otherwise runs {@code poll} every {@code delay} until stopped.
+     */
+    int pollLoop(Round poll, Supplier<Duration> delay, Round once, boolean mustSend) throws InterruptedException {
+        if (this.once) {
+            final int sent = once.run();
+            LOG.info("{}: {} record(s) collected", spec.name(), sent);
+            if (sent == 0 && mustSend) {
+                spec.commandLine().getErr().println("collect " + spec.name() + ": nothing collected (see the log)");
+                spec.commandLine().getErr().flush();
+                return CorrelatorCli.EXIT_FAILURE;
+            }
+            return 0;
+        }
+        LOG.info("{}: collecting every {} s until stopped", spec.name(), delay.get().toSeconds());
+        do {
+            poll.run();
+        } while (!stop.await(delay.get()));
+        LOG.info("{}: stopping", spec.name());
+        return 0;
+    }
+
+    /** Without {@code --once}: blocks until SIGTERM / Ctrl-C. */
+    void awaitStop() throws InterruptedException {
+        LOG.info("{}: running until stopped", spec.name());
+        stop.await();
+        LOG.info("{}: stopping", spec.name());
+    }
+}

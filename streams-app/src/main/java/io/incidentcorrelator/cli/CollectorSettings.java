@@ -1,0 +1,121 @@
+package io.incidentcorrelator.cli;
+
+import io.incidentcorrelator.config.ConfigLoader;
+import io.incidentcorrelator.config.ConfigLoader.ConfigException;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Where a collector option's value comes from: the command line, else the environment variable
+ * {@code INCIDENT_CORRELATOR_COLLECT_<OPTION>} ({@code --proxmox-url} →
+ * {@code INCIDENT_CORRELATOR_COLLECT_PROXMOX_URL}), else the {@code --config} file's key
+ * {@code incident-correlator.collect.<option>}. Lists are comma-separated outside the command
+ * line. Secrets are not settings: only the name of their variable or file is.
+ */
+final class CollectorSettings {
+
+    static final String ENV_PREFIX = "INCIDENT_CORRELATOR_COLLECT_";
+
+    private final Map<String, String> file;
+    private final Map<String, String> env;
+
+    CollectorSettings(ConfigLoader config, Map<String, String> env) {
+        this.file = config.collectorSettings();
+        this.env = Objects.requireNonNull(env, "env");
+    }
+
+    /** {@code proxmox-url} → {@code INCIDENT_CORRELATOR_COLLECT_PROXMOX_URL}. */
+    static String envName(String option) {
+        return ENV_PREFIX + option.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    /** The value of {@code --option}: {@code fromCli} when given, else the environment, else the file, else null. */
+    String get(String fromCli, String option) {
+        if (fromCli != null) {
+            return fromCli;
+        }
+        final String fromEnv = env.get(envName(option));
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return fromEnv.trim();
+        }
+        final String fromFile = file.get(option);
+        return fromFile == null || fromFile.isBlank() ? null : fromFile.trim();
+    }
+
+    String required(String fromCli, String option) {
+        final String value = get(fromCli, option);
+        if (value == null) {
+            throw new ConfigException("--" + option + " is required (or set " + envName(option)
+                    + ", or incident-correlator.collect." + option + " in the --config file)");
+        }
+        return value;
+    }
+
+    Path path(Path fromCli, String option) {
+        final String value = get(fromCli == null ? null : fromCli.toString(), option);
+        return value == null ? null : Path.of(value);
+    }
+
+    boolean flag(boolean fromCli, String option) {
+        final String value = get(fromCli ? "true" : null, option);
+        if (value == null) {
+            return false;
+        }
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "1" -> true;
+            case "false", "no", "0" -> false;
+            default -> throw invalid(option, value, "true or false");
+        };
+    }
+
+    Duration duration(String fromCli, String option, Duration fallback) {
+        final String value = get(fromCli, option);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            final Duration d = ConfigLoader.parseDuration(value);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("not positive");
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            throw invalid(option, value, "a positive duration like 15s, 5m or PT30S");
+        }
+    }
+
+    int integer(Integer fromCli, String option, int fallback) {
+        final String value = get(fromCli == null ? null : fromCli.toString(), option);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw invalid(option, value, "a whole number");
+        }
+    }
+
+    /** Repeated on the command line, or comma-separated in the environment or file; empty when none. */
+    List<String> list(List<String> fromCli, String option) {
+        if (fromCli != null && !fromCli.isEmpty()) {
+            return List.copyOf(fromCli);
+        }
+        final String value = get(null, option);
+        if (value == null) {
+            return List.of();
+        }
+        return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    static ConfigException invalid(String option, String value, String expected) {
+        return new ConfigException("--" + option + " (or " + envName(option) + ") is \"" + value + "\": expected "
+                + expected);
+    }
+}

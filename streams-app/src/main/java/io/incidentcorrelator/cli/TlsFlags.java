@@ -1,0 +1,31 @@
+package io.incidentcorrelator.cli;
+
+import io.incidentcorrelator.collectors.TlsOptions;
+import io.incidentcorrelator.config.ConfigLoader.ConfigException;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** {@code --ca-file} / {@code --insecure}: how a source's HTTPS certificate is checked (verified by default). */
+final class TlsFlags {
+
+    @Option(names = "--ca-file", paramLabel = "PEM",
+            description = "Trust the CA certificates in this PEM file instead of the system's, e.g. "
+                    + "/etc/pve/pve-root-ca.pem (env INCIDENT_CORRELATOR_COLLECT_CA_FILE).")
+    Path caFile;
+
+    @Option(names = "--insecure",
+            description = "Do not verify the source's TLS certificate at all; only for a first try "
+                    + "(env INCIDENT_CORRELATOR_COLLECT_INSECURE=true).")
+    boolean insecure;
+
+    TlsOptions resolve(CollectorSettings settings) {
+        final Path ca = settings.path(caFile, "ca-file");
+        final boolean off = settings.flag(insecure, "insecure");
+        if (ca != null && off) {
+            throw new ConfigException("--ca-file and --insecure exclude each other: verify with the CA, or not at all");
+        }
+        return off ? TlsOptions.insecureNoVerification() : ca != null ? TlsOptions.trustCaFile(ca)
+                : TlsOptions.verifyWithSystemTrust();
+    }
+}

@@ -1,0 +1,156 @@
+package io.incidentcorrelator.config;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The reference of every setting, as Markdown: {@code docs/configuration.md} is this text, and a
+ * test fails when the two differ, so a key added to {@link ConfigLoader#DEFAULTS} without a line
+ * here, or a changed default, cannot go unnoticed.
+ */
+public final class ConfigReference {
+
+    /** What each key of {@link ConfigLoader#DEFAULTS} means. */
+    static final Map<String, String> MEANINGS = meanings();
+
+    private ConfigReference() {
+    }
+
+    private static Map<String, String> meanings() {
+        final Map<String, String> m = new LinkedHashMap<>();
+        m.put("grouping-gap", "Restarts of one cluster and category closer than this are one incident; an incident "
+                + "is RESOLVED once this much event time passed without a new restart.");
+        m.put("grace", "How far behind event time a record may arrive and still be correlated. Later records go to "
+                + "the dead-letter topic with a `late: ...` reason and are counted.");
+        m.put("state.store-type", "`in_memory` or `rocksdb` for the correlation's state stores (global tables are "
+                + "always RocksDB).");
+        m.put("backup.cool-down", "How long after a backup ends it still counts as a cause (I/O settles).");
+        m.put("backup.max-duration", "A backup job without an end event is assumed over after this long.");
+        m.put("evidence.lookback", "How far before a restart host, etcd and backup evidence is considered.");
+        m.put("etcd.wal-fsync-p99-ms", "etcd WAL fsync p99 above this (ms) is slow disk.");
+        m.put("etcd.slow-applies", "Slow applies per interval above this point at etcd.");
+        m.put("etcd.fragmented-in-use-ratio", "etcd DB in-use/size ratio below this is fragmentation.");
+        m.put("host.memory-used-ratio", "Host memory used/total above this is memory pressure.");
+        m.put("host.balloon-ratio", "Guest balloon actual/max below this is balloon reclaim.");
+        m.put("host.memory-psi-some-avg10", "Host memory PSI some avg10 (%) above this is memory pressure.");
+        m.put("host.cpu-usage", "Host CPU usage ratio above this, sustained, is CPU pressure.");
+        m.put("host.io-wait", "Host iowait ratio above this, sustained, is I/O pressure.");
+        m.put("host.sustained-for", "How long CPU or iowait must stay high to count.");
+        m.put("topic-prefix", "Prefix of every topic name below (e.g. a per-environment namespace).");
+        m.put("topic.pod-restarts", "Input: container restarts from the Kubernetes collector.");
+        m.put("topic.backup-events", "Input: vzdump/PBS backup phases from the Proxmox collector.");
+        m.put("topic.etcd-latency", "Input: etcd latency samples.");
+        m.put("topic.proxmox-memory", "Input: host and guest memory/CPU samples.");
+        m.put("topic.inventory", "Input (compacted, global table): node → Proxmox host and VM.");
+        m.put("topic.storage-locations", "Input (compacted, global table): backup storage → receiving host.");
+        m.put("topic.incidents", "Output (compacted): the newest revision of each incident, tombstones retract.");
+        m.put("topic.dead-letter", "Output: records that could not be used, with the reason in headers "
+                + "(see below).");
+        m.put("topic.clock", "Internal: ticks that close windows at the end of a replay.");
+        return m;
+    }
+
+    /** The whole of {@code docs/configuration.md}. */
+    public static String markdown() {
+        final StringBuilder md = new StringBuilder();
+        md.append("# Configuration\n\n")
+                .append("<!-- Generated from ConfigLoader.DEFAULTS and ConfigReference; edit those and run\n")
+                .append("     mvn -o -pl streams-app -am test -Dtest=ConfigReferenceTest -Dconfig.reference.write=true -->\n\n")
+                .append("Settings come from a properties file (`--config FILE`) and the environment; the environment ")
+                .append("wins. Command-line flags (`--bootstrap-servers`, `--schema-registry-url`) win over both.\n\n")
+                .append("## Correlator settings\n\n")
+                .append("| key (file) | environment | default | meaning |\n|---|---|---|---|\n");
+        ConfigLoader.DEFAULTS.forEach((key, value) -> md.append("| `").append(ConfigLoader.PREFIX).append(key)
+                .append("` | `").append(ConfigLoader.envName(key)).append("` | ")
+                .append(value.isEmpty() ? "(empty)" : "`" + value + "`").append(" | ")
+                .append(MEANINGS.getOrDefault(key, "")).append(" |\n"));
+        md.append("\nDurations: `90s`, `30m`, `12h`, `1d`, `500ms` or ISO-8601 (`PT30M`).\n\n")
+                .append("## Kafka clients and Streams\n\n")
+                .append("Every `kafka.KEY` in the file and every `KAFKA_KEY` variable (upper case, `_` for `.`: ")
+                .append("`KAFKA_SECURITY_PROTOCOL` → `security.protocol`) is passed to the Kafka clients and Kafka ")
+                .append("Streams as `KEY`, after the correlator's own Streams settings (exactly-once, dead-letter ")
+                .append("topic, ...), so it can override them. `kafka.bootstrap.servers` / `KAFKA_BOOTSTRAP_SERVERS` ")
+                .append("names the cluster.\n\n")
+                .append("TLS and SASL use Kafka's standard settings, for example:\n\n```properties\n")
+                .append("kafka.bootstrap.servers=kafka-1:9093,kafka-2:9093\n")
+                .append("kafka.security.protocol=SASL_SSL\n")
+                .append("kafka.sasl.mechanism=SCRAM-SHA-512\n")
+                .append("kafka.sasl.jaas.config.file=/run/secrets/kafka-jaas\n")
+                .append("kafka.ssl.truststore.location=/etc/incident-correlator/kafka-ca.p12\n")
+                .append("kafka.ssl.truststore.type=PKCS12\n")
+                .append("kafka.ssl.truststore.password.file=/run/secrets/kafka-truststore-password\n```\n\n")
+                .append("where `/run/secrets/kafka-jaas` holds\n")
+                .append("`org.apache.kafka.common.security.scram.ScramLoginModule required username=\"correlator\" ")
+                .append("password=\"...\";`. A client certificate (mTLS) adds `kafka.ssl.keystore.*`.\n\n")
+                .append("### Secrets from files\n\n")
+                .append("These settings hold secrets. Give them as `KEY.file` (file) or `..._FILE` (environment) ")
+                .append("naming a file that contains the value (a trailing line break is dropped), so the secret is ")
+                .append("in neither the configuration file nor the process environment. Giving both `KEY` and ")
+                .append("`KEY.file` is an error. Secrets are never logged: Kafka prints them as `[hidden]`, the ")
+                .append("correlator's messages name the setting and the file, never the value.\n\n")
+                .append("| secret | file key | environment |\n|---|---|---|\n");
+        for (String key : ConfigLoader.KAFKA_SECRETS) {
+            md.append("| `kafka.").append(key).append("` | `kafka.").append(key).append(ConfigLoader.FILE_SUFFIX)
+                    .append("` | `").append(kafkaEnv(key)).append("`, `").append(kafkaEnv(key)).append("_FILE` |\n");
+        }
+        md.append("| `schema.registry.basic.auth.user.info` | `schema.registry.basic.auth.user.info.file` | ")
+                .append("`INCIDENT_CORRELATOR_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO`, `..._FILE` |\n")
+                .append("| `schema.registry.ssl.truststore.password` | `schema.registry.ssl.truststore.password.file` | ")
+                .append("`INCIDENT_CORRELATOR_SCHEMA_REGISTRY_SSL_TRUSTSTORE_PASSWORD_FILE` |\n\n")
+                .append("## Schema registry\n\n")
+                .append("| key (file) | environment | default | meaning |\n|---|---|---|---|\n")
+                .append("| `schema.registry.url` | `INCIDENT_CORRELATOR_SCHEMA_REGISTRY_URL` | (none; `--embedded` and ")
+                .append("replays use an in-process one) | Confluent-compatible registry, `http(s)://host:port`, ")
+                .append("comma-separated for several |\n")
+                .append("| `schema.registry.basic.auth.user.info` (or `basic.auth.user.info`) | ")
+                .append("`INCIDENT_CORRELATOR_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO` | (none) | `user:password` for ")
+                .append("HTTP basic auth; prefer the `.file` / `_FILE` form |\n")
+                .append("| `basic.auth.credentials.source` | | `USER_INFO` | only `USER_INFO` is supported |\n")
+                .append("| `auto.register.schemas` | `INCIDENT_CORRELATOR_AUTO_REGISTER_SCHEMAS` | `true` | register ")
+                .append("the incident schema when writing |\n")
+                .append("| `schema.registry.ssl.truststore.location` | ")
+                .append("`INCIDENT_CORRELATOR_SCHEMA_REGISTRY_SSL_TRUSTSTORE_LOCATION` | JDK trust store | trust ")
+                .append("store for an https registry (`.type`: PKCS12 or JKS) |\n")
+                .append("| `schema.registry.connect.timeout.ms` | | `5000` | |\n")
+                .append("| `schema.registry.request.timeout.ms` | | `10000` | |\n\n")
+                .append("A registry that cannot answer (unreachable, timeout, 5xx, 401/403/429) never turns a ")
+                .append("record into a dead letter: `correlator run` stops reading, replaces the stream thread ")
+                .append("after a pause (1 s doubling to 60 s; each retry also waits for the consumer group's ")
+                .append("`session.timeout.ms`, `kafka.session.timeout.ms` to shorten it) and reads the same ")
+                .append("records again. A failure on a global table (inventory, storage locations) stops the ")
+                .append("client: run it under a supervisor that restarts it.\n\n")
+                .append("## `correlator run` options\n\n")
+                .append("| option | default | meaning |\n|---|---|---|\n")
+                .append("| `--health-port PORT` | off | serve `/health/live`, `/health/ready` and `/metrics` ")
+                .append("(Prometheus text); `0` picks a free port |\n")
+                .append("| `--health-bind ADDRESS` | `0.0.0.0` | address of the health port |\n")
+                .append("| `--application-id ID` | `incident-correlator` | Kafka Streams `application.id` |\n")
+                .append("| `--state-dir DIR` | a temp dir | local state |\n\n")
+                .append("- `/health/live`: 200 unless Kafka Streams is in ERROR (then restart the process).\n")
+                .append("- `/health/ready`: 200 when Kafka Streams is RUNNING and no state store, global tables ")
+                .append("included, is restoring; 503 with the state and the restoring stores otherwise.\n")
+                .append("- `/metrics`: `incident_correlator_dead_letter_records_total{reason,topic}` (reason ")
+                .append("`deserialization`, `validation`, `late`), `incident_correlator_late_records_total{topic}`, ")
+                .append("`incident_correlator_skipped_records_total{reason,topic}` (bad records of the global ")
+                .append("tables, which Kafka Streams cannot dead-letter), ")
+                .append("`incident_correlator_schema_registry_unavailable_total{topic}`, ")
+                .append("`incident_correlator_incidents_emitted_total{category,status}`, ")
+                .append("`incident_correlator_ready`, Kafka Streams' `kafka_streams_records_lag_max{consumer}`, ")
+                .append("`kafka_streams_records_lag`, `kafka_streams_process_rate`, ")
+                .append("`kafka_streams_process_records_total`, `kafka_streams_dropped_records_total`, ")
+                .append("`kafka_streams_alive_stream_threads`, and JVM metrics. Counters count processing: after an ")
+                .append("aborted transaction (crash, rebalance) records are processed and counted again.\n\n")
+                .append("## Dead-letter records\n\n")
+                .append("Every dead letter carries `x-incident-correlator-error` (the reason), ")
+                .append("`x-incident-correlator-source-topic`, `-source-partition`, `-source-offset` and ")
+                .append("`-source-timestamp` headers and is stamped with the time it was rejected. Unreadable ")
+                .append("records keep their raw key and value and also carry Kafka Streams' KIP-1034 headers ")
+                .append("(`__streams.errors.exception`, `.message`, `.stacktrace`, `.topic`, `.partition`, ")
+                .append("`.offset`); invalid and late records are the event as JSON.\n");
+        return md.toString();
+    }
+
+    private static String kafkaEnv(String key) {
+        return "KAFKA_" + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_');
+    }
+}

@@ -1,0 +1,117 @@
+package io.incidentcorrelator.metrics;
+
+import io.incidentcorrelator.avro.IncidentCategory;
+import io.incidentcorrelator.avro.IncidentStatus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The correlator's own counters, process-wide so that they survive task migration and thread
+ * replacement (Prometheus counters must only go up while the process lives).
+ *
+ * <p>Kafka Streams instantiates processors and the deserialization handler itself, so this
+ * object reaches them through the Streams properties under {@link #CONFIG_KEY} (processors read
+ * it from {@code context.appConfigs()}); without it they count into a private registry nobody
+ * exports, which is what the topology test driver and replays get.
+ *
+ * <p>With exactly-once, a record whose transaction is aborted (crash, rebalance) is processed and
+ * counted again: these counters count processing, not committed output.
+ */
+public final class CorrelatorMetrics {
+
+    /** Streams property under which {@code correlator run} passes its instance to the topology. */
+    public static final String CONFIG_KEY = "incident-correlator.metrics";
+
+    public static final String DEAD_LETTER = "incident.correlator.dead.letter.records";
+    public static final String SKIPPED = "incident.correlator.skipped.records";
+    public static final String LATE = "incident.correlator.late.records";
+    public static final String INCIDENTS = "incident.correlator.incidents.emitted";
+    public static final String REGISTRY_UNAVAILABLE = "incident.correlator.schema.registry.unavailable";
+
+    /** Why a record went to the dead-letter topic: the {@code reason} tag. */
+    public enum Reason {
+        /** The bytes are not a record of the topic's type (KIP-1034 headers). */
+        DESERIALIZATION,
+        /** Decoded, but with values no real source produces ({@code x-incident-correlator-error} header). */
+        VALIDATION,
+        /** Further behind event time than the grace allows. */
+        LATE;
+
+        String tag() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private final MeterRegistry registry;
+
+    public CorrelatorMetrics(MeterRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    /** The instance passed in the Streams properties, or one that counts into a private registry. */
+    public static CorrelatorMetrics from(Map<String, ?> configs) {
+        final Object value = configs == null ? null : configs.get(CONFIG_KEY);
+        return value instanceof CorrelatorMetrics m ? m : new CorrelatorMetrics(new SimpleMeterRegistry());
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public void deadLettered(Reason reason, String topic) {
+        Counter.builder(DEAD_LETTER)
+                .description("Records sent to the dead-letter topic, by reason and source topic")
+                .tag("reason", reason.tag())
+                .tag("topic", String.valueOf(topic))
+                .register(registry)
+                .increment();
+        if (reason == Reason.LATE) {
+            Counter.builder(LATE)
+                    .description("Records further behind event time than the grace, by source topic")
+                    .tag("topic", String.valueOf(topic))
+                    .register(registry)
+                    .increment();
+        }
+    }
+
+    /**
+     * A bad record that could not go to the dead-letter topic and was skipped: Kafka Streams 4.3
+     * cannot write dead letters from the global thread (inventory, storage locations).
+     */
+    public void skipped(Reason reason, String topic) {
+        Counter.builder(SKIPPED)
+                .description("Bad records skipped without a dead letter (global tables), by reason and topic")
+                .tag("reason", reason.tag())
+                .tag("topic", String.valueOf(topic))
+                .register(registry)
+                .increment();
+    }
+
+    public void incidentEmitted(IncidentCategory category, IncidentStatus status) {
+        Counter.builder(INCIDENTS)
+                .description("Incident revisions emitted, by category and status (OPEN counts new incidents)")
+                .tag("category", String.valueOf(category))
+                .tag("status", String.valueOf(status))
+                .register(registry)
+                .increment();
+    }
+
+    public void registryUnavailable(String topic) {
+        Counter.builder(REGISTRY_UNAVAILABLE)
+                .description("Records that could not be read because the schema registry did not answer; "
+                        + "they are retried, never skipped")
+                .tag("topic", String.valueOf(topic))
+                .register(registry)
+                .increment();
+    }
+
+    /** Sum of the counters of that name matching {@code tags} (key, value, ...); 0 when none was incremented. */
+    public double count(String name, String... tags) {
+        return registry.find(name).tags(tags).counters().stream().mapToDouble(Counter::count).sum();
+    }
+}

@@ -1,0 +1,124 @@
+package io.incidentcorrelator.runtime;
+
+import io.incidentcorrelator.topics.TopicNames;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+
+/**
+ * Creates the topics the pipeline reads and writes when they are missing: the event topics,
+ * the compacted tables and incidents topic, the dead-letter and clock topics. Existing topics
+ * are left as they are.
+ */
+public final class TopicProvisioner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TopicProvisioner.class);
+
+    private TopicProvisioner() {
+    }
+
+    /** Topic settings for replays: keep every record, whatever its (historical) timestamp. */
+    public static final Map<String, String> KEEP_FOREVER = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
+
+    /**
+     * @param where        how to name the cluster in an error ("the embedded broker", the bootstrap list)
+     * @param eventConfigs settings for the event, dead-letter and clock topics; a replay passes
+     *                     {@link #KEEP_FOREVER} because brokers delete by record timestamp, and
+     *                     history is older than any retention
+     */
+    public static void ensureTopics(Admin admin, TopicNames names, int partitions, String where,
+                                    Map<String, String> eventConfigs) {
+        final Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        final List<NewTopic> wanted = new ArrayList<>();
+        for (String t : names.eventTopics()) {
+            wanted.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(eventConfigs));
+        }
+        for (String t : List.of(names.inventory(), names.storageLocations(), names.incidents())) {
+            wanted.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(compacted));
+        }
+        wanted.add(new NewTopic(names.deadLetter(), Optional.of(1), Optional.empty()).configs(eventConfigs));
+        wanted.add(new NewTopic(names.clock(), Optional.of(1), Optional.empty()).configs(eventConfigs));
+        final Set<String> existing;
+        try {
+            existing = admin.listTopics(new ListTopicsOptions().timeoutMs(20_000)).names().get();
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException("Cannot reach Kafka at " + where + ": " + Failures.rootMessage(e), e);
+        }
+        final List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        try {
+            admin.createTopics(missing).all().get();
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("Cannot create topics " + missing.stream().map(NewTopic::name).toList()
+                        + " on " + where + ": " + Failures.rootMessage(e), e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating topics", e);
+        }
+        awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
+    }
+
+    /**
+     * A topic exists for the controller before its partitions have a leader everywhere; an
+     * idempotent producer whose first batches hit that gap can end up retrying forever with
+     * OUT_OF_ORDER_SEQUENCE_NUMBER. Wait until every partition answers.
+     */
+    private static void awaitLeaders(Admin admin, List<String> topicNames) {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                final Map<String, TopicDescription> d = admin.describeTopics(topicNames).allTopicNames().get();
+                final boolean led = d.values().stream().allMatch(t -> t.partitions().stream()
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (led) {
+                    endOffsets(admin, topicNames);
+                    return;
+                }
+            } catch (ExecutionException e) {
+                LOG.debug("Topics not ready yet: {}", Failures.rootMessage(e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while waiting for topics", e);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Topics " + topicNames + " have no leader after 30 s");
+            }
+            Failures.sleep(50);
+        }
+    }
+
+
+    public static Map<TopicPartition, Long> endOffsets(Admin admin, List<String> topics)
+            throws ExecutionException, InterruptedException {
+        final Map<String, TopicDescription> descriptions = admin.describeTopics(topics).allTopicNames().get();
+        final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        descriptions.values().forEach(d -> d.partitions()
+                .forEach(p -> request.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+        final Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result =
+                admin.listOffsets(request).all().get();
+        return result.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+    }
+
+}

@@ -1,0 +1,90 @@
+package io.incidentcorrelator.sinks;
+
+import io.incidentcorrelator.avro.Incident;
+import io.incidentcorrelator.replay.ContractJson;
+import io.incidentcorrelator.replay.IncidentJsonReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.function.BiPredicate;
+
+/**
+ * POSTs every incident revision as contract JSON (the format of {@code replay} output) to a
+ * URL; a retraction (tombstone) as {@code {"id": ..., "deleted": true}}. Headers:
+ * {@code X-Incident-Correlator-Event} ({@code revision} or {@code retraction}),
+ * {@code X-Incident-Correlator-Id}, {@code X-Incident-Correlator-Delivery} (unique per record,
+ * for receivers that deduplicate: delivery is at least once) and, with a secret, the
+ * signature: {@code sha256=} and the hex HMAC-SHA256 of the body bytes.
+ */
+public final class WebhookSink implements IncidentSink {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookSink.class);
+
+    public static final String DEFAULT_SIGNATURE_HEADER = "X-Incident-Correlator-Signature-256";
+
+    private final URI url;
+    private final HttpSender http;
+    private final byte[] secret;
+    private final String signatureHeader;
+    private final BiPredicate<String, Incident> filter;
+
+    /**
+     * @param secret the HMAC key, or null to send unsigned
+     * @param filter which records to send (id, incident or null for a tombstone)
+     */
+    public WebhookSink(URI url, HttpSender http, String secret, String signatureHeader,
+                       BiPredicate<String, Incident> filter) {
+        this.url = Objects.requireNonNull(url, "url");
+        this.http = Objects.requireNonNull(http, "http");
+        this.secret = secret == null ? null : secret.getBytes(StandardCharsets.UTF_8);
+        this.signatureHeader = Objects.requireNonNull(signatureHeader, "signatureHeader");
+        this.filter = Objects.requireNonNull(filter, "filter");
+    }
+
+    @Override
+    public void accept(String id, Incident incident, String delivery) throws InterruptedException {
+        if (!filter.test(id, incident)) {
+            return;
+        }
+        final String body = incident == null ? IncidentJsonReader.tombstoneLine(id) : ContractJson.toJsonLine(incident);
+        final HttpRequest.Builder request = HttpRequest.newBuilder(url)
+                .header("Content-Type", "application/json")
+                .header("User-Agent", "incident-correlator")
+                .header("X-Incident-Correlator-Event", incident == null ? "retraction" : "revision")
+                .header("X-Incident-Correlator-Id", id)
+                .header("X-Incident-Correlator-Delivery", delivery)
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        if (secret != null) {
+            request.header(signatureHeader, signature(secret, body.getBytes(StandardCharsets.UTF_8)));
+        }
+        final HttpResponse<String> response = http.send(request, "POST " + url);
+        if (response.statusCode() == 404) {
+            throw new SinkException("POST " + url + ": HTTP 404: no receiver at that URL");
+        }
+        if (response.statusCode() / 100 != 2) {
+            // The receiver refused this payload; the next one may pass, so do not stop the sink for it.
+            LOG.warn("POST {}: HTTP {} {} for {} (delivery {}), skipped", url, response.statusCode(),
+                    HttpSender.abbreviate(response.body()), id, delivery);
+        }
+    }
+
+    /** {@code sha256=<hex HMAC-SHA256 of body>}, as GitHub signs its webhooks. */
+    public static String signature(byte[] key, byte[] body) {
+        try {
+            final Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return "sha256=" + HexFormat.of().formatHex(mac.doFinal(body));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+        }
+    }
+}

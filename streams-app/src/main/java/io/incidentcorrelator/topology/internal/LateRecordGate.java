@@ -1,0 +1,72 @@
+package io.incidentcorrelator.topology.internal;
+
+import io.incidentcorrelator.avro.internal.ClockTick;
+import io.incidentcorrelator.avro.internal.CorrelationEvent;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Sends each event either on to the correlation or, when it is further behind event time than the
+ * grace, to the late dead-letter path with the reason in the {@link DeadLetterProcessor#HEADER_REASON}
+ * header: such an event can no longer change an incident reliably, but it must be visible, not
+ * silently dropped. Ticks of the replay clock are never late.
+ *
+ * <p>Event time is the newest time this task has let through, as in {@link IncidentProcessor}
+ * (after a restart: the task's stream time), not the task's stream time alone, which may have
+ * been pushed by records that never reach the correlation. Forwards by child name because the
+ * two paths have different value types further down.
+ */
+public final class LateRecordGate implements Processor<String, CorrelationEvent, String, CorrelationEvent> {
+
+    private final Duration grace;
+    private final String onTime;
+    private final String late;
+    private ProcessorContext<String, CorrelationEvent> context;
+    private long eventTime = Long.MIN_VALUE;
+
+    /**
+     * @param onTime name of the child processor for events within the grace
+     * @param late   name of the child processor for late events
+     */
+    public LateRecordGate(Duration grace, String onTime, String late) {
+        this.grace = Objects.requireNonNull(grace, "grace");
+        this.onTime = Objects.requireNonNull(onTime, "onTime");
+        this.late = Objects.requireNonNull(late, "late");
+    }
+
+    @Override
+    public void init(ProcessorContext<String, CorrelationEvent> context) {
+        this.context = context;
+        final long streamTime = context.currentStreamTimeMs();
+        if (streamTime >= 0) {
+            eventTime = streamTime;
+        }
+    }
+
+    @Override
+    public void process(Record<String, CorrelationEvent> record) {
+        final long ts = record.timestamp();
+        final Object payload = record.value().getPayload();
+        if (eventTime != Long.MIN_VALUE && ts < eventTime - grace.toMillis() && !(payload instanceof ClockTick)) {
+            record.headers().remove(DeadLetterProcessor.HEADER_REASON);
+            record.headers().add(DeadLetterProcessor.HEADER_REASON,
+                    reason(payload, ts, eventTime, grace).getBytes(StandardCharsets.UTF_8));
+            context.forward(record, late);
+            return;
+        }
+        eventTime = Math.max(eventTime, ts);
+        context.forward(record, onTime);
+    }
+
+    static String reason(Object payload, long timestamp, long eventTime, Duration grace) {
+        return "late: " + (payload == null ? "record" : payload.getClass().getSimpleName()) + " stamped "
+                + Instant.ofEpochMilli(timestamp) + " is more than the grace " + grace + " behind event time "
+                + Instant.ofEpochMilli(eventTime);
+    }
+}

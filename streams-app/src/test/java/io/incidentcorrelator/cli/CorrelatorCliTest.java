@@ -1,0 +1,51 @@
+package io.incidentcorrelator.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class CorrelatorCliTest {
+
+    private static int run(StringWriter err, String... args) {
+        final CommandLine cli = CorrelatorCli.commandLine();
+        cli.setErr(new PrintWriter(err));
+        cli.setOut(new PrintWriter(new StringWriter()));
+        return cli.execute(args);
+    }
+
+    @Test
+    void usageErrorsExitWithTwoAndSayWhatWasWrong() {
+        final StringWriter err = new StringWriter();
+        assertEquals(CorrelatorCli.EXIT_USAGE, run(err, "replay"));
+        assertTrue(err.toString().contains("Missing required parameter"), err.toString());
+
+        final StringWriter err2 = new StringWriter();
+        assertEquals(CorrelatorCli.EXIT_USAGE, run(err2, "no-such-command"));
+        assertTrue(err2.toString().contains("no-such-command"), err2.toString());
+    }
+
+    @Test
+    void aBadSettingIsAUsageErrorNamingTheSetting() throws Exception {
+        final java.nio.file.Path config = java.nio.file.Files.createTempFile("correlator", ".properties");
+        java.nio.file.Files.writeString(config, "incident-correlator.grouping-gap=soon\n");
+        final StringWriter err = new StringWriter();
+        assertEquals(CorrelatorCli.EXIT_USAGE, run(err, "replay", "--config", config.toString(), "x.jsonl"));
+        assertTrue(err.toString().contains("incident-correlator.grouping-gap"), err.toString());
+        assertTrue(err.toString().contains("INCIDENT_CORRELATOR_GROUPING_GAP"), err.toString());
+    }
+
+    @Test
+    void everySubcommandHasHelp() {
+        for (String name : CorrelatorCli.commandLine().getSubcommands().keySet()) {
+            final StringWriter out = new StringWriter();
+            final CommandLine cli = CorrelatorCli.commandLine();
+            cli.setOut(new PrintWriter(out));
+            assertEquals(0, cli.execute(name, "--help"), name);
+            assertTrue(out.toString().contains("Usage:"), name + ": " + out);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.incidentcorrelator.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** docs/configuration.md is generated; this fails when it is out of date (or a key has no meaning). */
+class ConfigReferenceTest {
+
+    private static final Path DOC = Path.of("..", "docs", "configuration.md");
+
+    @Test
+    void everyKeyIsExplained() {
+        assertEquals(ConfigLoader.DEFAULTS.keySet(), ConfigReference.MEANINGS.keySet());
+    }
+
+    @Test
+    void theDocumentIsUpToDate() throws Exception {
+        final String generated = ConfigReference.markdown();
+        if (Boolean.getBoolean("config.reference.write")) {
+            Files.createDirectories(DOC.getParent());
+            Files.writeString(DOC, generated);
+        }
+        assertTrue(Files.exists(DOC), DOC.toAbsolutePath() + " is missing");
+        assertEquals(generated, Files.readString(DOC), "docs/configuration.md is out of date: regenerate it with "
+                + "mvn -o -pl streams-app -am test -Dtest=ConfigReferenceTest -Dconfig.reference.write=true");
+    }
+}

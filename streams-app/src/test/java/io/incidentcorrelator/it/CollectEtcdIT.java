@@ -1,0 +1,208 @@
+package io.incidentcorrelator.it;
+
+import io.incidentcorrelator.avro.EtcdLatencySample;
+import io.incidentcorrelator.replay.ScenarioEvent;
+import io.incidentcorrelator.replay.ScenarioReader;
+import io.incidentcorrelator.replay.ScenarioTopic;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.StringReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * {@code bin/correlator collect etcd} as a user runs it, on the packaged jar, against a real etcd
+ * (Debian's {@code etcd-server}, or {@code $ETCD_BIN}) started on free loopback ports with a
+ * throw-away data directory. Skipped when no etcd binary is installed.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class CollectEtcdIT {
+
+    private static final Path LAUNCHER = Path.of("../bin/correlator").toAbsolutePath().normalize();
+
+    @TempDir
+    Path dir;
+
+    private Process etcd;
+    private String client;
+    private final AtomicBoolean writing = new AtomicBoolean(true);
+    private Thread writer;
+
+    @BeforeEach
+    void startEtcd() throws Exception {
+        final Optional<Path> binary = findEtcd();
+        assumeTrue(binary.isPresent(), "no etcd binary (set ETCD_BIN or install Debian's etcd-server)");
+        final int clientPort = freePort();
+        int peerPort = freePort();
+        while (peerPort == clientPort) {
+            peerPort = freePort();
+        }
+        client = "http://127.0.0.1:" + clientPort;
+        final String peer = "http://127.0.0.1:" + peerPort;
+        final Path log = dir.resolve("etcd.log");
+        etcd = new ProcessBuilder(binary.get().toString(), "--name", "default",
+                "--data-dir", dir.resolve("data").toString(),
+                "--listen-client-urls", client, "--advertise-client-urls", client,
+                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                "--initial-cluster", "default=" + peer)
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2)).build();
+        awaitHealthy(http, log);
+        // Writes all along, so every interval the collector measures has WAL fsyncs in it.
+        writer = new Thread(() -> {
+            for (int i = 0; writing.get(); i++) {
+                try {
+                    put(http, "/it/key-" + (i % 50), "value-" + i + "-" + "x".repeat(200));
+                    Thread.sleep(50);
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        }, "etcd-writer");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    @AfterEach
+    void stopEtcd() throws InterruptedException {
+        writing.set(false);
+        if (writer != null) {
+            writer.join(5_000);
+        }
+        if (etcd != null) {
+            etcd.destroy();
+            if (!etcd.waitFor(10, TimeUnit.SECONDS)) {
+                etcd.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void printOncePrintsAReplayableEtcdLatencyLine() throws Exception {
+        final Path out = dir.resolve("stdout.txt");
+        final Path err = dir.resolve("stderr.txt");
+        final Process p = new ProcessBuilder(LAUNCHER.toString(), "collect", "etcd", "--endpoint", client,
+                "--cluster", "itest", "--print", "--once")
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "collect etcd --once did not finish");
+        final String stdout = Files.readString(out);
+        assertEquals(0, p.exitValue(), Files.readString(err));
+
+        final List<ScenarioEvent> events = new ScenarioReader().read("stdout", new StringReader(stdout));
+        assertEquals(1, events.size(), stdout);
+        final ScenarioEvent event = events.get(0);
+        assertEquals(ScenarioTopic.ETCD_LATENCY, event.topic());
+        assertEquals("itest/127.0.0.1", event.key());
+        final EtcdLatencySample s = (EtcdLatencySample) event.value();
+        assertEquals("itest", s.getCluster());
+        // etcd does not publish its --name in /metrics; the member is named after the endpoint's host.
+        assertEquals("127.0.0.1", s.getMember());
+        assertTrue(s.getWalFsyncP99Ms() > 0 && s.getWalFsyncP99Ms() < 10_000, "WAL fsync p99 " + s.getWalFsyncP99Ms());
+        assertNotNull(s.getDbSizeBytes());
+        assertTrue(s.getDbSizeBytes() > 0, "db size " + s.getDbSizeBytes());
+        assertEquals(Boolean.TRUE, s.getLeader());
+        assertTrue(stdout.startsWith("{\"topic\":\"etcd-latency\",\"key\":\"itest/127.0.0.1\",\"value\":{\"cluster\":"
+                + "\"itest\",\"member\":\"127.0.0.1\",\"walFsyncP99Ms\":"), stdout);
+    }
+
+    @Test
+    void longRunningItSamplesEveryIntervalAndStopsCleanlyOnSigterm() throws Exception {
+        final Path out = dir.resolve("stdout.txt");
+        final Path err = dir.resolve("stderr.txt");
+        final Process p = new ProcessBuilder(LAUNCHER.toString(), "collect", "etcd", "--endpoint", "cp-01=" + client,
+                "--cluster", "itest", "--print", "--interval", "1s")
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (Files.readString(out).lines().count() < 2) {
+                if (!p.isAlive() || System.nanoTime() > deadline) {
+                    fail("no two samples; stderr:\n" + Files.readString(err));
+                }
+                Thread.sleep(100);
+            }
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "did not stop on SIGTERM");
+        } finally {
+            p.destroyForcibly();
+        }
+        // 143 = 128 + SIGTERM: the JVM's status after its shutdown hooks ran.
+        assertEquals(143, p.exitValue(), Files.readString(err));
+        assertTrue(Files.readString(err).contains("etcd: stopping"), Files.readString(err));
+        final List<ScenarioEvent> events = new ScenarioReader().read("stdout",
+                new StringReader(Files.readString(out)));
+        final List<String> members = new ArrayList<>();
+        events.forEach(e -> members.add(((EtcdLatencySample) e.value()).getMember()));
+        assertTrue(members.size() >= 2 && members.stream().allMatch("cp-01"::equals), members.toString());
+    }
+
+    private void awaitHealthy(HttpClient http, Path log) throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            try {
+                final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(client + "/health"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200 && r.body().contains("true")) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("etcd did not become healthy; its log:\n" + Files.readString(log));
+    }
+
+    private void put(HttpClient http, String key, String value) throws Exception {
+        final Base64.Encoder b64 = Base64.getEncoder();
+        final String body = "{\"key\":\"" + b64.encodeToString(key.getBytes(StandardCharsets.UTF_8))
+                + "\",\"value\":\"" + b64.encodeToString(value.getBytes(StandardCharsets.UTF_8)) + "\"}";
+        http.send(HttpRequest.newBuilder(URI.create(client + "/v3/kv/put")).timeout(Duration.ofSeconds(5))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding());
+    }
+
+    private static Optional<Path> findEtcd() {
+        final String env = System.getenv("ETCD_BIN");
+        if (env != null && !env.isBlank() && Files.isExecutable(Path.of(env))) {
+            return Optional.of(Path.of(env));
+        }
+        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, "etcd"))) {
+                return Optional.of(Path.of(d, "etcd"));
+            }
+        }
+        return Files.isExecutable(Path.of("/usr/bin/etcd")) ? Optional.of(Path.of("/usr/bin/etcd")) : Optional.empty();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.incidentcorrelator.testsupport;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code correlator ARGS...} in a child JVM, started from the test classpath, as an operator
+ * would run it; {@link #kill()} is SIGKILL (no shutdown hook, no flush, no commit).
+ * Output goes to a log file next to the test reports. Tests call {@link #killAll()} after each
+ * test so that no child outlives it.
+ */
+public final class CorrelatorProcess {
+
+    private static final List<CorrelatorProcess> RUNNING = new CopyOnWriteArrayList<>();
+
+    private final String name;
+    private final Process process;
+    private final Path log;
+
+    private CorrelatorProcess(String name, Process process, Path log) {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+    }
+
+    /** Starts {@code correlator args...}; its output goes to {@code logDir/name.log} (appended). */
+    public static CorrelatorProcess start(String name, Path logDir, String... args) {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // Small and quick to start: two of these share 2 cores with the broker and the test.
+        command.addAll(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+                "-cp", System.getProperty("java.class.path"),
+                "io.incidentcorrelator.cli.CorrelatorCli"));
+        command.addAll(List.of(args));
+        try {
+            Files.createDirectories(logDir);
+            final Path log = logDir.resolve(name + ".log");
+            final ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            // Only what the test passes: no KAFKA_* or INCIDENT_CORRELATOR_* from the environment.
+            final Map<String, String> env = builder.environment();
+            env.keySet().removeIf(k -> k.startsWith("KAFKA_") || k.startsWith("INCIDENT_CORRELATOR_"));
+            final CorrelatorProcess child = new CorrelatorProcess(name, builder.start(), log);
+            RUNNING.add(child);
+            return child;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not start " + name, e);
+        }
+    }
+
+    /** A directory for child logs: {@code target/it-logs/TEST}. */
+    public static Path logDir(String test) {
+        return Path.of("target", "it-logs", test);
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    /** SIGKILL, and wait until it is gone. */
+    public void kill() {
+        process.destroyForcibly();
+        waitFor(30);
+        RUNNING.remove(this);
+    }
+
+    /** SIGTERM (the shutdown hook closes Streams cleanly); SIGKILL after 60 s. Returns the exit code. */
+    public int stop() {
+        process.destroy();
+        if (!waitFor(60)) {
+            process.destroyForcibly();
+            waitFor(30);
+        }
+        RUNNING.remove(this);
+        return process.exitValue();
+    }
+
+    /** Waits for the process to end by itself; returns its exit code. */
+    public int await(long seconds) {
+        if (!waitFor(seconds)) {
+            kill();
+            throw new AssertionError(name + " did not exit within " + seconds + " s; log: " + log);
+        }
+        RUNNING.remove(this);
+        return process.exitValue();
+    }
+
+    /** Waits until the log has a line containing {@code text}; false if the process ended or time ran out. */
+    public boolean awaitLog(String text, java.time.Duration timeout) {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            try {
+                if (Files.exists(log) && Files.readString(log).contains(text)) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // being written; read again
+            }
+            PipelineRig.sleep(50);
+        }
+        return false;
+    }
+
+    /** The last lines of the log, for failure messages. */
+    public String logTail(int lines) {
+        try {
+            final List<String> all = Files.readAllLines(log);
+            return String.join(System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    public static void killAll() {
+        for (CorrelatorProcess p : RUNNING) {
+            p.process.destroyForcibly();
+            p.waitFor(30);
+        }
+        RUNNING.clear();
+    }
+
+    private boolean waitFor(long seconds) {
+        try {
+            return process.waitFor(seconds, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + " (pid " + process.pid() + ", log " + log + File.separator + ")";
+    }
+}

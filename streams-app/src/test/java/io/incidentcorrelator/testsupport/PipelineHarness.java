@@ -1,0 +1,241 @@
+package io.incidentcorrelator.testsupport;
+
+import io.incidentcorrelator.avro.Incident;
+import io.incidentcorrelator.avro.internal.ClockTick;
+import io.incidentcorrelator.config.CorrelatorConfig;
+import io.incidentcorrelator.replay.IncidentJsonWriter;
+import io.incidentcorrelator.replay.ScenarioEvent;
+import io.incidentcorrelator.replay.ScenarioEvents;
+import io.incidentcorrelator.replay.ScenarioReader;
+import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.topics.TopicNames;
+import io.incidentcorrelator.topics.Topics;
+import io.incidentcorrelator.topology.TopologyFactory;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+/**
+ * What ITs of the always-on pipeline need around it: the topics, a scenario's events produced
+ * with their event times (bad records in between if wanted), waiting until the application has
+ * committed everything, and the committed incidents and dead letters read back.
+ */
+public final class PipelineHarness {
+
+    private final String bootstrap;
+    private final Map<String, Object> clientSettings;
+    private final TopicNames names;
+    private final Topics topics;
+
+    public PipelineHarness(String bootstrap, Map<String, ?> clientSettings, TopicNames names, Topics topics) {
+        this.bootstrap = bootstrap;
+        this.clientSettings = new HashMap<>(clientSettings);
+        this.names = names;
+        this.topics = topics;
+    }
+
+    private Properties props() {
+        final Properties p = new Properties();
+        p.putAll(clientSettings);
+        p.put("bootstrap.servers", bootstrap);
+        return p;
+    }
+
+    public Admin admin() {
+        return Admin.create(props());
+    }
+
+    /** Every topic the pipeline reads or writes, one partition each, tables and incidents compacted. */
+    public void createTopics() throws Exception {
+        final Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        final List<NewTopic> all = new ArrayList<>();
+        for (String t : names.eventTopics()) {
+            all.add(new NewTopic(t, Optional.of(1), Optional.empty()));
+        }
+        for (String t : List.of(names.inventory(), names.storageLocations(), names.incidents())) {
+            all.add(new NewTopic(t, Optional.of(1), Optional.empty()).configs(compacted));
+        }
+        all.add(new NewTopic(names.deadLetter(), Optional.of(1), Optional.empty()));
+        all.add(new NewTopic(names.clock(), Optional.of(1), Optional.empty()));
+        try (Admin admin = admin()) {
+            admin.createTopics(all).all().get();
+        }
+    }
+
+    /** A bundled scenario in replay order. */
+    public static List<ScenarioEvent> scenario(String name) throws Exception {
+        try (Reader reader = new InputStreamReader(PipelineHarness.class.getResourceAsStream("/scenarios/" + name + ".jsonl"),
+                StandardCharsets.UTF_8)) {
+            return ScenarioEvents.orderForReplay(new ScenarioReader().read(name + ".jsonl", reader));
+        }
+    }
+
+    /** Produces {@code events}, and {@code extra} raw records after the {@code extraAfter}-th event. */
+    public Instant produce(List<ScenarioEvent> events, int extraAfter, List<ProducerRecord<String, byte[]>> extra) {
+        Instant last = Instant.EPOCH;
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            for (int i = 0; i < events.size(); i++) {
+                if (i == extraAfter) {
+                    extra.forEach(producer::send);
+                }
+                final ScenarioEvent e = events.get(i);
+                final String topic = topicFor(e);
+                final byte[] value = topics.<SpecificRecord>valueSerdeFor(topic).serializer().serialize(topic, e.value());
+                producer.send(new ProducerRecord<>(topic, null,
+                        e.eventTime() == null ? null : e.eventTime().toEpochMilli(), e.key(), value));
+                if (e.eventTime() != null && e.eventTime().isAfter(last)) {
+                    last = e.eventTime();
+                }
+            }
+            if (extraAfter >= events.size()) {
+                extra.forEach(producer::send);
+            }
+            producer.flush();
+        }
+        return last;
+    }
+
+    /** A clock tick past every window, as the replay sends at its end. */
+    public void tick(Instant lastEvent, CorrelatorConfig config) {
+        final Instant tick = lastEvent.plus(config.groupingGap()).plus(config.grace()).plus(Duration.ofMinutes(1));
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            producer.send(new ProducerRecord<>(names.clock(), null, tick.toEpochMilli(), "clock",
+                    Pipeline.internalSerdes().forValue(ClockTick.class).serializer().serialize(names.clock(), new ClockTick(tick))));
+        }
+    }
+
+    public void send(List<ProducerRecord<String, byte[]>> records) {
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            records.forEach(producer::send);
+        }
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        final Properties p = props();
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return new KafkaProducer<>(p);
+    }
+
+    private String topicFor(ScenarioEvent e) {
+        return switch (e.topic().topicName()) {
+            case "pod-restarts" -> names.podRestarts();
+            case "backup-events" -> names.backupEvents();
+            case "etcd-latency" -> names.etcdLatency();
+            case "proxmox-memory" -> names.proxmoxMemory();
+            case "inventory" -> names.inventory();
+            case "storage-locations" -> names.storageLocations();
+            default -> throw new IllegalArgumentException(e.topic().topicName());
+        };
+    }
+
+    /** Records {@code applicationId} has not committed yet on its input and repartition topics (-1: not started). */
+    public long behind(String applicationId) throws Exception {
+        final List<String> consumed = new ArrayList<>(names.eventTopics());
+        consumed.add(names.clock());
+        consumed.add(applicationId + "-" + TopologyFactory.EVENTS_BY_CLUSTER + "-repartition");
+        try (Admin admin = admin()) {
+            if (!admin.listTopics().names().get().containsAll(consumed)) {
+                return -1;
+            }
+            final Map<TopicPartition, OffsetAndMetadata> committed =
+                    admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
+            final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            admin.describeTopics(consumed).allTopicNames().get().values().forEach(d -> d.partitions()
+                    .forEach(p -> request.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+            long behind = 0;
+            for (var end : admin.listOffsets(request).all().get().entrySet()) {
+                final OffsetAndMetadata c = committed.get(end.getKey());
+                behind += Math.max(0, end.getValue().offset() - (c == null ? 0 : c.offset()));
+            }
+            return behind;
+        }
+    }
+
+    public void awaitConsumed(String applicationId, Duration timeout) throws Exception {
+        await(timeout, "application " + applicationId + " to commit every input record", () -> {
+            try {
+                return behind(applicationId) == 0;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    public static void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** The incidents topic as a compacted-topic reader sees it (read_committed, newest per id), as JSON lines. */
+    public String incidentsJson() throws Exception {
+        final Map<String, Incident> newest = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : readAll(names.incidents())) {
+            final String id = new String(r.key(), StandardCharsets.UTF_8);
+            if (r.value() == null) {
+                newest.remove(id);
+            } else {
+                newest.put(id, topics.incidents().deserializer().deserialize(names.incidents(), r.value()));
+            }
+        }
+        return newest.values().stream().map(IncidentJsonWriter::toLine).collect(Collectors.joining("\n"));
+    }
+
+    /** Every committed record of {@code topic}. */
+    public List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+        final Properties p = props();
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        final List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("could not read " + topic + " to its end");
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,424 @@
+package io.incidentcorrelator.testsupport;
+
+import io.incidentcorrelator.avro.Incident;
+import io.incidentcorrelator.avro.internal.ClockTick;
+import io.incidentcorrelator.config.CorrelatorConfig;
+import io.incidentcorrelator.replay.IncidentJsonWriter;
+import io.incidentcorrelator.replay.ScenarioEvent;
+import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.serde.SchemaRegistries;
+import io.incidentcorrelator.topics.TopicNames;
+import io.incidentcorrelator.topics.Topics;
+import io.incidentcorrelator.topology.TopologyFactory;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One namespaced copy of the pipeline's topics on a test broker, and what the reliability ITs do
+ * with it: create the topics, produce a scenario, tell how far an application got (its committed
+ * offsets against the end offsets, as {@code ReplayRunner} does), and read back every committed
+ * revision of every incident.
+ *
+ * <p>Each rig has its own topic prefix, so a clean reference run and a run under test can share
+ * one broker and one registry.
+ */
+public final class PipelineRig {
+
+    private final String bootstrap;
+    private final String registryUrl;
+    private final String prefix;
+    private final int partitions;
+    private final CorrelatorConfig config;
+    private final Topics topics;
+    private final Integer inputPartition;
+
+    public PipelineRig(String bootstrap, String registryUrl, String prefix, int partitions) {
+        this(bootstrap, registryUrl, prefix, partitions, null);
+    }
+
+    /**
+     * @param inputPartition the partition every event is produced to, or null to partition by key
+     *                       as a producer does by default
+     */
+    public PipelineRig(String bootstrap, String registryUrl, String prefix, int partitions, Integer inputPartition) {
+        this.inputPartition = inputPartition;
+        this.bootstrap = bootstrap;
+        this.registryUrl = registryUrl;
+        this.prefix = prefix;
+        this.partitions = partitions;
+        this.config = CorrelatorConfig.defaults().withTopics(TopicNames.defaults().withPrefix(prefix));
+        this.topics = Pipeline.topics(config, SchemaRegistries.forUrl(registryUrl, Map.of()));
+    }
+
+    public TopicNames names() {
+        return topics.names();
+    }
+
+    /** The same topics' settings with another prefix: for a reference run to compare with. */
+    public PipelineRig withPrefix(String otherPrefix) {
+        return new PipelineRig(bootstrap, registryUrl, otherPrefix, partitions, inputPartition);
+    }
+
+    public String bootstrap() {
+        return bootstrap;
+    }
+
+    public String registryUrl() {
+        return registryUrl;
+    }
+
+    /**
+     * The settings file the app under test reads ({@code --config}): this rig's topics, and the
+     * event-time-only mode so that a run's output depends on its input alone.
+     *
+     * <ul>
+     *   <li>{@code pending-flush-after=0s}: no wall-clock classification, which would depend on
+     *       how long a restarted instance took to come back;</li>
+     *   <li>{@code max.task.idle.ms}: take records of the merged inputs in event-time order;</li>
+     *   <li>a short session timeout: a killed member leaves the group in seconds, not 45 s;</li>
+     *   <li>window-store changelogs kept for years: Streams gives them a retention of the window
+     *       plus one day, which the broker measures against record timestamps, here months old;
+     *       without it a restore after a crash would find the evidence deleted.</li>
+     * </ul>
+     */
+    public Path writeConfig(Path dir, Map<String, String> extra) {
+        final Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("incident-correlator.topic-prefix", prefix);
+        settings.put("incident-correlator.pending-flush-after", "0s");
+        settings.put("kafka.max.task.idle.ms", "500");
+        settings.put("kafka.session.timeout.ms", "6000");
+        settings.put("kafka.heartbeat.interval.ms", "1000");
+        settings.put("kafka.windowstore.changelog.additional.retention.ms", String.valueOf(Duration.ofDays(3650).toMillis()));
+        settings.putAll(extra);
+        final StringBuilder text = new StringBuilder();
+        settings.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+        try {
+            Files.createDirectories(dir);
+            final Path file = dir.resolve(prefix + "correlator.properties");
+            Files.writeString(file, text);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The event and table topics with this rig's partition count; clock and dead letters with one.
+     *
+     * <p>The scenarios' records carry their event times, months in the past. Time-based retention
+     * and segment rolling go by record timestamps, so with a default retention the broker would
+     * delete the input within a minute (its first retention check). The event topics keep
+     * everything, and so does the incident topic, which is not compacted here: the tests read
+     * every revision ever committed, not only the newest.
+     */
+    public void createTopics() {
+        final TopicNames n = names();
+        final Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        final Map<String, String> keepAll = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.RETENTION_MS_CONFIG, "-1");
+        final List<NewTopic> wanted = new ArrayList<>();
+        for (String t : n.eventTopics()) {
+            wanted.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(keepAll));
+        }
+        for (String t : List.of(n.inventory(), n.storageLocations())) {
+            wanted.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(compacted));
+        }
+        wanted.add(new NewTopic(n.incidents(), Optional.of(partitions), Optional.empty()).configs(keepAll));
+        wanted.add(new NewTopic(n.deadLetter(), Optional.of(1), Optional.empty()).configs(keepAll));
+        wanted.add(new NewTopic(n.clock(), Optional.of(1), Optional.empty()).configs(keepAll));
+        try (Admin admin = admin()) {
+            admin.createTopics(wanted).all().get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Could not create the topics of " + prefix + ": " + e, e);
+        }
+    }
+
+    /** Produces the events in the given order (idempotent, acks=all); returns the newest event time. */
+    public Instant produce(List<ScenarioEvent> events) {
+        return produce(events, Integer.MAX_VALUE, 0);
+    }
+
+    /**
+     * Produces the events in chunks with a pause after each, like a collector that keeps sending;
+     * a broker that goes away meanwhile is waited for (up to two minutes per record).
+     */
+    public Instant produce(List<ScenarioEvent> events, int chunk, long pauseMillis) {
+        Instant last = Instant.EPOCH;
+        int sent = 0;
+        final java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            for (ScenarioEvent e : events) {
+                if (sent > 0 && sent % chunk == 0) {
+                    producer.flush();
+                    sleep(pauseMillis);
+                }
+                sent++;
+                final String topic = topicFor(e);
+                final byte[] value = topics.<SpecificRecord>valueSerdeFor(topic).serializer().serialize(topic, e.value());
+                final Long timestamp = e.eventTime() == null ? null : e.eventTime().toEpochMilli();
+                producer.send(new ProducerRecord<>(topic, inputPartition, timestamp, e.key(), value), (metadata, error) -> {
+                    if (error != null) {
+                        failure.compareAndSet(null, error);
+                    }
+                });
+                if (e.eventTime() != null && e.eventTime().isAfter(last)) {
+                    last = e.eventTime();
+                }
+            }
+            producer.flush();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError("Could not produce every event: " + failure.get(), failure.get());
+        }
+        return last;
+    }
+
+    /**
+     * One clock tick past every window after {@code lastEvent}, as a replay ends. Produced only
+     * once the app has consumed every event, so that it cannot overtake events that are still on
+     * their way through another task (with several partitions that would make them late).
+     */
+    public void produceTick(Instant lastEvent) {
+        final Instant tick = lastEvent.plus(config.groupingGap()).plus(config.grace()).plus(Duration.ofMinutes(1));
+        final String topic = names().clock();
+        final byte[] value = Pipeline.internalSerdes().forValue(ClockTick.class).serializer()
+                .serialize(topic, new ClockTick(tick));
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            producer.send(new ProducerRecord<>(topic, null, tick.toEpochMilli(), "clock", value));
+            producer.flush();
+        }
+    }
+
+    /** Records per event topic (end offsets, all partitions). */
+    public Map<String, Long> eventTopicRecords() {
+        try (Admin admin = admin()) {
+            final Map<String, Long> counts = new TreeMap<>();
+            endOffsets(admin, names().eventTopics()).forEach((tp, end) -> counts.merge(tp.topic(), end, Long::sum));
+            return counts;
+        }
+    }
+
+    /** How many events of each topic a list holds, named as {@link #eventTopicRecords()} names them. */
+    public Map<String, Long> countByTopic(List<ScenarioEvent> events) {
+        final Map<String, Long> counts = new TreeMap<>();
+        for (ScenarioEvent e : events) {
+            final String topic = topicFor(e);
+            if (names().eventTopics().contains(topic)) {
+                counts.merge(topic, 1L, Long::sum);
+            }
+        }
+        return counts;
+    }
+
+    /** Records on the input topics (events and clock). */
+    public long inputRecords() {
+        try (Admin admin = admin()) {
+            return endOffsets(admin, inputTopics()).values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /** Input records the application has committed as consumed, 0 while it has committed nothing. */
+    public long consumedInputRecords(String applicationId) {
+        try (Admin admin = admin()) {
+            final Map<TopicPartition, OffsetAndMetadata> committed =
+                    admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            return committed.entrySet().stream()
+                    .filter(e -> inputTopics().contains(e.getKey().topic()) && e.getValue() != null)
+                    .mapToLong(e -> e.getValue().offset()).sum();
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            return 0; // the coordinator may be moving; ask again later
+        }
+    }
+
+    /**
+     * Whether the application's committed offsets reached the end of every input and of its
+     * repartition topic. Exactly-once commits offsets and output together, so every incident
+     * of the input is then committed too.
+     */
+    public boolean caughtUp(String applicationId) {
+        final List<String> consumed = new ArrayList<>(inputTopics());
+        consumed.add(repartitionTopic(applicationId));
+        try (Admin admin = admin()) {
+            if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).containsAll(consumed)) {
+                return false;
+            }
+            final Map<TopicPartition, OffsetAndMetadata> committed =
+                    admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            for (Map.Entry<TopicPartition, Long> end : endOffsets(admin, consumed).entrySet()) {
+                final OffsetAndMetadata c = committed.get(end.getKey());
+                if ((c == null ? 0 : c.offset()) < end.getValue()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            return false;
+        }
+    }
+
+    /** Waits until {@link #caughtUp}; fails early when {@code alive} turns false. */
+    public void awaitCaughtUp(String applicationId, Duration timeout, BooleanSupplier alive) {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!caughtUp(applicationId)) {
+            if (!alive.getAsBoolean()) {
+                throw new AssertionError(applicationId + " stopped before it consumed its input");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(applicationId + " did not consume its input within " + timeout
+                        + " (" + consumedInputRecords(applicationId) + " of " + inputRecords() + " input records)");
+            }
+            sleep(200);
+        }
+    }
+
+    public static String repartitionTopic(String applicationId) {
+        return applicationId + "-" + TopologyFactory.EVENTS_BY_CLUSTER + "-repartition";
+    }
+
+    /**
+     * Every committed revision on the incidents topic (read_committed), per incident id in the
+     * order written, as JSON lines; {@code "tombstone"} for a deletion. With exactly-once, a crash
+     * must leave no trace here: no revision twice, none missing.
+     */
+    public Map<String, List<String>> committedRevisions() {
+        final Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        final String topic = names().incidents();
+        final Map<String, List<String>> byId = new TreeMap<>();
+        try (KafkaConsumer<String, Incident> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
+                topics.incidents().deserializer())) {
+            final List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            final Map<TopicPartition, Long> ends = consumer.endOffsets(parts);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (parts.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+                for (ConsumerRecord<String, Incident> r : consumer.poll(Duration.ofMillis(200))) {
+                    byId.computeIfAbsent(r.key(), k -> new ArrayList<>())
+                            .add(r.value() == null ? "tombstone" : IncidentJsonWriter.toLine(r.value()));
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("Could not read " + topic + " to its end within 60 s");
+                }
+            }
+        }
+        return byId;
+    }
+
+    /** The newest revision per id, as the compacted topic will eventually hold it; deleted ids left out. */
+    public static Map<String, String> newest(Map<String, List<String>> revisions) {
+        final Map<String, String> newest = new TreeMap<>();
+        revisions.forEach((id, list) -> {
+            final String last = list.get(list.size() - 1);
+            if (!last.equals("tombstone")) {
+                newest.put(id, last);
+            }
+        });
+        return newest;
+    }
+
+    public Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+    }
+
+    private List<String> inputTopics() {
+        final List<String> inputs = new ArrayList<>(names().eventTopics());
+        inputs.add(names().clock());
+        return inputs;
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        final Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // A broker restart mid-run must be ridden out, not turned into an error.
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000);
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private String topicFor(ScenarioEvent e) {
+        final TopicNames n = names();
+        return switch (e.topic()) {
+            case POD_RESTARTS -> n.podRestarts();
+            case BACKUP_EVENTS -> n.backupEvents();
+            case ETCD_LATENCY -> n.etcdLatency();
+            case PROXMOX_MEMORY -> n.proxmoxMemory();
+            case INVENTORY -> n.inventory();
+            case STORAGE_LOCATIONS -> n.storageLocations();
+        };
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(Admin admin, List<String> topicNames) {
+        try {
+            final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            admin.describeTopics(topicNames).allTopicNames().get(30, TimeUnit.SECONDS).values()
+                    .forEach(d -> d.partitions().forEach(
+                            p -> request.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+            final Map<TopicPartition, Long> ends = new HashMap<>();
+            admin.listOffsets(request).all().get(30, TimeUnit.SECONDS)
+                    .forEach((tp, info) -> ends.put(tp, info.offset()));
+            return ends;
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Could not read the end offsets of " + topicNames + ": " + e, e);
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Topics of this rig that exist on the broker, for assertions about internal topics. */
+    public Set<String> existingTopics() {
+        try (Admin admin = admin()) {
+            return admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
