@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class, ReplayCommand.class, RunCommand.class, ResetCommand.class,
                 CollectCommand.class, BackfillCommand.class,
                 IncidentsCommand.class, SinkCommand.class, DiffCommand.class,
-                CommandLine.HelpCommand.class})
+                io.incidentcorrelator.bench.BenchCommand.class, CommandLine.HelpCommand.class})
 public final class CorrelatorCli {
 
     /** Usage errors and bad input: the user can fix them. */

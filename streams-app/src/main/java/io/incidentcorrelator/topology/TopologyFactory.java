@@ -45,6 +45,7 @@ import org.apache.kafka.streams.state.WindowStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -91,9 +92,12 @@ public final class TopologyFactory {
         final EventValidation validation = new EventValidation(clock);
         final EventTimeExtractor eventTime = new EventTimeExtractor(validation);
 
-        globalTable(builder, names.inventory(), StoreNames.INVENTORY, keys, topics.inventory(), "inventory");
+        // Bumped on every inventory change: the router rebuilds its host index only then.
+        final AtomicLong inventoryVersion = new AtomicLong();
+        globalTable(builder, names.inventory(), StoreNames.INVENTORY, keys, topics.inventory(), "inventory",
+                inventoryVersion);
         globalTable(builder, names.storageLocations(), StoreNames.STORAGE_LOCATIONS, keys, topics.storageLocations(),
-                "storage-locations");
+                "storage-locations", null);
 
         final KStream<String, CorrelationEvent> restarts = source(builder, names.podRestarts(), keys,
                 topics.podRestarts(), eventTime, "pod-restarts");
@@ -116,7 +120,7 @@ public final class TopologyFactory {
         events.split(Named.as("validate-"))
                 .branch((key, event) -> validation.problem(event.getPayload()) == null,
                         Branched.withConsumer(valid -> correlateOrDeadLetter(valid
-                                .process(EventRouter::new, Named.as("route-by-cluster"))
+                                .process(() -> new EventRouter(inventoryVersion), Named.as("route-by-cluster"))
                                 .repartition(Repartitioned.<String, CorrelationEvent>as(EVENTS_BY_CLUSTER)
                                         .withKeySerde(keys)
                                         .withValueSerde(eventSerde)
@@ -148,13 +152,14 @@ public final class TopologyFactory {
      * deserialization handler, so a bad record is skipped instead of being copied into the store.
      */
     private static <V extends SpecificRecord> void globalTable(StreamsBuilder builder, String topic, String store,
-                                                               Serde<String> keys, Serde<V> values, String name) {
+                                                               Serde<String> keys, Serde<V> values, String name,
+                                                               AtomicLong version) {
         builder.addGlobalStore(
                 Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(store), keys, values)
                         .withLoggingDisabled(),
                 topic,
                 Consumed.with(keys, values).withName(name + "-source"),
-                () -> new GlobalTableUpdater<>(store));
+                () -> new GlobalTableUpdater<>(store, version));
     }
 
     private static <V extends SpecificRecord> KStream<String, CorrelationEvent> source(

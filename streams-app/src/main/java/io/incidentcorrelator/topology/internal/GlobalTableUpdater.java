@@ -6,6 +6,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
  * Keeps a global table's store: the newest value per key, a null value deleting the key.
  *
@@ -14,14 +16,24 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * deserialization handler again, whereas a {@code globalTable} is restored by copying the raw
  * bytes: a poison pill on the inventory topic would land in the store and fail every processor
  * that reads it.
+ *
+ * <p>An optional {@code version} is bumped on every change, so that a reader can keep an index of
+ * the table and rebuild it only when the table changed (the router's host → clusters index).
  */
 public final class GlobalTableUpdater<V> implements Processor<String, V, Void, Void> {
 
     private final String storeName;
+    private final AtomicLong version;
     private TimestampedKeyValueStore<String, V> store;
 
     public GlobalTableUpdater(String storeName) {
+        this(storeName, null);
+    }
+
+    /** @param version bumped on every change, or null */
+    public GlobalTableUpdater(String storeName, AtomicLong version) {
         this.storeName = storeName;
+        this.version = version;
     }
 
     @Override
@@ -38,6 +50,9 @@ public final class GlobalTableUpdater<V> implements Processor<String, V, Void, V
             store.delete(record.key());
         } else {
             store.put(record.key(), ValueAndTimestamp.make(record.value(), record.timestamp()));
+        }
+        if (version != null) {
+            version.incrementAndGet();
         }
     }
 }

@@ -1,0 +1,295 @@
+package io.incidentcorrelator.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.incidentcorrelator.config.CorrelatorConfig;
+import io.incidentcorrelator.config.StoreType;
+import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
+import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.serde.SchemaRegistries;
+import io.incidentcorrelator.serde.SchemaRegistryClient;
+import io.incidentcorrelator.topics.TopicNames;
+import io.incidentcorrelator.topics.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.StreamsConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code correlator bench}: a synthetic month of homelab history through the raw pipe and the
+ * correlation topology on the embedded broker, then detection latency in live mode, and the
+ * memory the topology took. One line per figure on stdout, progress on stderr.
+ */
+@Command(name = "bench",
+        mixinStandardHelpOptions = true,
+        description = {
+                "Measures the correlation topology on the embedded broker with a deterministic synthetic homelab",
+                "history: throughput against a plain exactly-once consumer→producer copy of the same records,",
+                "detection latency in live mode, heap and RSS. Run it with the heap you mean to give the",
+                "pipeline, e.g. JAVA_OPTS=-Xmx512m bin/correlator bench --days 30."})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--days", defaultValue = "30", description = "Days of history to generate (default: ${DEFAULT-VALUE}).")
+    int days;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the generator (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Stream threads per instance (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--instances", defaultValue = "1",
+            description = "Topology instances (same application.id) in this process (default: ${DEFAULT-VALUE}).")
+    int instances;
+
+    @Option(names = "--partitions", defaultValue = "1",
+            description = "Partitions of the input topics; more than 1 lets threads and instances share the work "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--store", defaultValue = "IN_MEMORY",
+            description = "State store kind: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    StoreType store;
+
+    @Option(names = "--skip-latency", description = "Skip the live-mode detection latency measurement.")
+    boolean skipLatency;
+
+    @Option(names = "--latency-restarts", defaultValue = "300",
+            description = "Restarts injected to measure detection latency (default: ${DEFAULT-VALUE}).")
+    int latencyRestarts;
+
+    @Option(names = "--out-json", paramLabel = "FILE", description = "Also write the figures as JSON.")
+    Path outJson;
+
+    @Option(names = "--chart", paramLabel = "FILE.png",
+            description = "Write a PNG of records done over time, raw pipe against topology.")
+    Path chart;
+
+    @Option(names = "--chart-from", paramLabel = "RESULT.json", split = ",",
+            description = "Do not run: draw --chart from earlier --out-json results (records/s and heap by days).")
+    List<Path> chartFrom;
+
+    @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
+            description = "Extra Kafka Streams / client setting for the topology, applied last (repeatable).")
+    Map<String, String> streamsProperties = new LinkedHashMap<>();
+
+    @Option(names = "--timeout", defaultValue = "PT20M", description = "Give up on a phase after this (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Override
+    public Integer call() throws Exception {
+        final PrintWriter out = spec.commandLine().getOut();
+        final PrintWriter err = spec.commandLine().getErr();
+        if (chartFrom != null && !chartFrom.isEmpty()) {
+            if (chart == null) {
+                err.println("bench: --chart-from needs --chart FILE.png");
+                return io.incidentcorrelator.cli.CorrelatorCli.EXIT_USAGE;
+            }
+            BenchChart.scaling(chart, chartFrom);
+            out.println("bench: chart: " + chart);
+            return 0;
+        }
+        final Map<String, Object> json = new LinkedHashMap<>();
+        final long maxHeap = Runtime.getRuntime().maxMemory();
+        final String machine = String.format(Locale.ROOT, "%d cores, %.1f GiB RAM, %s %s, max heap %d MiB",
+                Runtime.getRuntime().availableProcessors(), totalRamBytes() / (double) (1L << 30),
+                System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"), maxHeap >> 20);
+        figure(out, "machine: " + machine);
+        json.put("machine", machine);
+        json.put("days", days);
+        json.put("seed", seed);
+        json.put("threads", threads);
+        json.put("instances", instances);
+        json.put("partitions", partitions);
+        json.put("store", store.name());
+
+        final String runId = UUID.randomUUID().toString().substring(0, 8);
+        final String registryScope = "bench-" + runId;
+        final CorrelatorConfig base = CorrelatorConfig.defaults();
+        final CorrelatorConfig config = new CorrelatorConfig(base.topics(), base.classifier(), base.groupingGap(),
+                base.grace(), store, base.pendingFlushAfter());
+        final SchemaRegistryClient registry = SchemaRegistries.forUrl(SchemaRegistries.MOCK_SCHEME + registryScope, Map.of());
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults()
+                // A month of samples is a few GiB of log; nothing needs to be kept after the run.
+                .withBrokerProperty("log.segment.bytes", String.valueOf(256 << 20)));
+             Admin admin = Admin.create(BenchKafka.client(broker.bootstrapServers()))) {
+            final String bootstrap = broker.bootstrapServers();
+
+            // --- history ---------------------------------------------------------------------
+            final Topics history = Pipeline.topics(config.withTopics(config.topics().withPrefix("history.")), registry);
+            final TopicNames names = history.names();
+            final List<String> copies = names.eventTopics().stream().map(t -> t + ".copy").toList();
+            BenchKafka.createTopics(admin, names, partitions, copies);
+            progress(err, String.format("generating %d days of homelab history (seed %d), about %,d records", days, seed,
+                    SyntheticHomelab.expectedRecords(days)));
+            final long genStart = System.nanoTime();
+            final BenchKafka.Produced produced = BenchKafka.produceHistory(bootstrap, history, new SyntheticHomelab(seed),
+                    days, n -> progress(err, String.format("  %,d records produced", n)));
+            final double genSeconds = (System.nanoTime() - genStart) / 1e9;
+            final long events = produced.events();
+            figure(out, String.format(Locale.ROOT, "history: %,d records (%s) in %.1f s", events, produced.counts(),
+                    genSeconds));
+            json.put("records", events);
+            json.put("recordsByTopic", produced.counts());
+
+            // --- raw pipe --------------------------------------------------------------------
+            progress(err, "raw pipe: copying the same records with a transactional consumer→producer");
+            final long rawCpuStart = processCpuNanos();
+            final Timeline raw = RawPipe.copy(bootstrap, names.eventTopics(), t -> t + ".copy", events, 100, timeout,
+                    m -> progress(err, m));
+            figure(out, String.format(Locale.ROOT, "raw pipe: %,d records in %.1f s: %.0f rec/s", raw.records(),
+                    raw.seconds(), raw.recordsPerSecond()));
+            final double rawCpuPerK = (processCpuNanos() - rawCpuStart) / 1e6 / (events / 1000.0);
+            json.put("rawPipeRecordsPerSecond", Math.round(raw.recordsPerSecond()));
+            json.put("rawPipeCpuMsPer1000", rawCpuPerK);
+            json.put("rawPipeSeconds", raw.seconds());
+
+            // --- topology --------------------------------------------------------------------
+            progress(err, String.format("topology: %d instance(s) × %d thread(s), %s stores, exactly_once_v2",
+                    instances, threads, store));
+            final Timeline topo;
+            final long heapPeak;
+            final long liveHeapPeak;
+            final long rss;
+            final long stateBytes;
+            final boolean rssPhaseOnly;
+            // Replay settings, as for weeks of history: only event time closes windows.
+            final CorrelatorConfig replayConfig = config.withTopics(names).withPendingFlushAfter(Duration.ZERO);
+            final Map<String, String> replayOverrides = new LinkedHashMap<>(Map.of(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "500"));
+            replayOverrides.putAll(streamsProperties);
+            final long topoCpuStart = processCpuNanos();
+            final double topoCpuPerK;
+            try (MemoryWatch memory = new MemoryWatch();
+                 TopologyRun run = new TopologyRun(replayConfig, history, bootstrap, "bench-topology-" + runId,
+                         instances, threads, replayOverrides)) {
+                run.start();
+                topo = run.awaitConsumed(admin, names.eventTopics(), events, timeout, m -> progress(err, m));
+                topoCpuPerK = (processCpuNanos() - topoCpuStart) / 1e6 / (events / 1000.0);
+                stateBytes = run.stateBytes();
+                figure(out, String.format(Locale.ROOT, "repartition topic: %,d offsets (records and commit markers)",
+                        BenchKafka.endOffsets(admin, run.repartitionTopic())));
+                heapPeak = memory.heapPeak();
+                liveHeapPeak = memory.liveHeapPeak();
+                rss = MemoryWatch.rssPeak();
+                rssPhaseOnly = memory.rssPeakIsPhaseOnly();
+            }
+            final long[] incidents = BenchKafka.incidents(bootstrap, names.incidents());
+            figure(out, String.format(Locale.ROOT, "incidents: %d (%d revisions)", incidents[0], incidents[1]));
+            json.put("incidents", incidents[0]);
+            json.put("incidentRevisions", incidents[1]);
+            final double ratio = topo.recordsPerSecond() / raw.recordsPerSecond();
+            figure(out, String.format(Locale.ROOT, "topology: %,d records in %.1f s: %.0f rec/s", topo.records(),
+                    topo.seconds(), topo.recordsPerSecond()));
+            figure(out, String.format(Locale.ROOT, "ratio topology / raw pipe: %.2f", ratio));
+            // CPU per record hardly depends on what else the machine runs; wall-clock rates do.
+            figure(out, String.format(Locale.ROOT,
+                    "CPU (whole process, broker included): raw pipe %.1f ms, topology %.1f ms per 1000 records; ratio %.2f",
+                    rawCpuPerK, topoCpuPerK, rawCpuPerK / topoCpuPerK));
+            figure(out, String.format(Locale.ROOT, "load average during the run: %.1f",
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+            json.put("topologyCpuMsPer1000", topoCpuPerK);
+            json.put("cpuRatio", rawCpuPerK / topoCpuPerK);
+            json.put("loadAverage", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            figure(out, String.format(Locale.ROOT, "heap peak: %d MiB (most live after a GC: %d MiB, max heap %d MiB)",
+                    heapPeak >> 20, liveHeapPeak >> 20, maxHeap >> 20));
+            figure(out, String.format(Locale.ROOT, "RSS peak: %s (%s; the broker runs in this process too)",
+                    rss < 0 ? "n/a" : (rss >> 20) + " MiB", rssPhaseOnly ? "during the topology run" : "since start"));
+            figure(out, String.format(Locale.ROOT, "state stores on disk: %.1f MiB", stateBytes / (double) (1 << 20)));
+            json.put("topologyRecordsPerSecond", Math.round(topo.recordsPerSecond()));
+            json.put("topologySeconds", topo.seconds());
+            json.put("ratio", ratio);
+            json.put("heapPeakMiB", heapPeak >> 20);
+            json.put("liveHeapPeakMiB", liveHeapPeak >> 20);
+            json.put("rssPeakMiB", rss < 0 ? null : rss >> 20);
+            json.put("stateStoreBytes", stateBytes);
+
+            // --- detection latency -----------------------------------------------------------
+            String p50 = "-";
+            String p99 = "-";
+            if (!skipLatency) {
+                final Topics live = Pipeline.topics(config.withTopics(config.topics().withPrefix("live.")), registry);
+                BenchKafka.createTopics(admin, live.names(), partitions, List.of());
+                final long evidence = LatencyProbe.produceEvidence(bootstrap, live);
+                // Live settings, as `run` uses them.
+                try (TopologyRun run = new TopologyRun(config.withTopics(live.names()), live, bootstrap,
+                        "bench-live-" + runId, instances, threads, streamsProperties)) {
+                    run.start();
+                    run.awaitConsumed(admin, live.names().eventTopics(), evidence, timeout, m -> progress(err, m));
+                    progress(err, String.format("latency: %d restarts, their evidence already in", latencyRestarts));
+                    final LatencyProbe.Result result = LatencyProbe.measure(bootstrap, live, latencyRestarts, 30,
+                            Duration.ofSeconds(30));
+                    final double p50ms = result.percentile(50);
+                    final double p99ms = result.percentile(99);
+                    p50 = String.format(Locale.ROOT, "%.0f", p50ms);
+                    p99 = String.format(Locale.ROOT, "%.0f", p99ms);
+                    figure(out, String.format(Locale.ROOT,
+                            "detection latency: %d of %d restarts seen, p50 %.0f ms, p99 %.0f ms, max %.0f ms",
+                            result.latenciesMs().size(), result.sent(), p50ms, p99ms, result.percentile(100)));
+                    json.put("detectionSeen", result.latenciesMs().size());
+                    json.put("detectionSent", result.sent());
+                    json.put("detectionP50Ms", p50ms);
+                    json.put("detectionP99Ms", p99ms);
+                    json.put("detectionMaxMs", result.percentile(100));
+                }
+            }
+
+            if (chart != null) {
+                BenchChart.timeline(chart, raw, topo, String.format(Locale.ROOT, "%d days, %,d records", days, events));
+                figure(out, "chart: " + chart);
+            }
+            final String last = String.format(Locale.ROOT,
+                    "bench: topology %d rec/s, raw pipe %d rec/s, ratio %.2f, detection p50 %s ms p99 %s ms, heap peak %d MiB",
+                    Math.round(topo.recordsPerSecond()), Math.round(raw.recordsPerSecond()), ratio, p50, p99,
+                    heapPeak >> 20);
+            json.put("summary", last);
+            if (outJson != null) {
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(outJson.toFile(), json);
+            }
+            out.println(last);
+            out.flush();
+            return 0;
+        } finally {
+            SchemaRegistries.dropMockScope(registryScope);
+        }
+    }
+
+    private static void figure(PrintWriter out, String line) {
+        out.println("bench: " + line);
+        out.flush();
+    }
+
+    private static void progress(PrintWriter err, String message) {
+        err.println("bench: [" + java.time.LocalTime.now().withNano(0) + "] " + message);
+        err.flush();
+    }
+
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return 0;
+    }
+
+    private static long totalRamBytes() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return -1;
+    }
+}

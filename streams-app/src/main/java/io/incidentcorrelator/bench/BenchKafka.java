@@ -1,0 +1,210 @@
+package io.incidentcorrelator.bench;
+
+import io.incidentcorrelator.topics.TopicNames;
+import io.incidentcorrelator.topics.Topics;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
+
+/** Topics, producing the synthetic history, and waiting for a consumer group to catch up. */
+final class BenchKafka {
+
+    private BenchKafka() {
+    }
+
+    static Properties client(String bootstrap) {
+        final Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        return p;
+    }
+
+    static void createTopics(Admin admin, TopicNames names, int partitions, List<String> extra) {
+        final Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        // The history is stamped months ago: under the broker's 24 h retention the first retention
+        // check (30 s after start) would delete it while it is being read.
+        final Map<String, String> kept = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
+        final List<NewTopic> topics = new ArrayList<>();
+        for (String t : names.eventTopics()) {
+            topics.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(kept));
+        }
+        for (String t : extra) {
+            topics.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(kept));
+        }
+        for (String t : List.of(names.inventory(), names.storageLocations(), names.incidents())) {
+            topics.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(compacted));
+        }
+        topics.add(new NewTopic(names.deadLetter(), Optional.of(1), Optional.empty()));
+        topics.add(new NewTopic(names.clock(), Optional.of(1), Optional.empty()));
+        try {
+            admin.createTopics(topics).all().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot create the bench topics: " + e.getCause(), e);
+        }
+    }
+
+    static String topicOf(TopicNames names, SyntheticHomelab.Topic topic) {
+        return switch (topic) {
+            case POD_RESTARTS -> names.podRestarts();
+            case BACKUP_EVENTS -> names.backupEvents();
+            case ETCD_LATENCY -> names.etcdLatency();
+            case PROXMOX_MEMORY -> names.proxmoxMemory();
+            case INVENTORY -> names.inventory();
+            case STORAGE_LOCATIONS -> names.storageLocations();
+        };
+    }
+
+    /** A producer as a collector would run it: idempotent, acks=all, batching for throughput. */
+    static KafkaProducer<String, byte[]> producer(String bootstrap, int lingerMs) {
+        final Properties p = client(bootstrap);
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return new KafkaProducer<>(p);
+    }
+
+    /** Record counts per topic of what {@link #produceHistory} wrote. */
+    record Produced(Map<SyntheticHomelab.Topic, Long> counts) {
+        long events() {
+            return counts.entrySet().stream()
+                    .filter(e -> e.getKey() != SyntheticHomelab.Topic.INVENTORY
+                            && e.getKey() != SyntheticHomelab.Topic.STORAGE_LOCATIONS)
+                    .mapToLong(Map.Entry::getValue).sum();
+        }
+    }
+
+    /** Generates {@code days} of history straight into Kafka, serialized as the collectors would. */
+    static Produced produceHistory(String bootstrap, Topics topics, SyntheticHomelab homelab, int days,
+                                   LongConsumer progress) {
+        final Map<SyntheticHomelab.Topic, Long> counts = new EnumMap<>(SyntheticHomelab.Topic.class);
+        final AtomicReference<Exception> failed = new AtomicReference<>();
+        final Map<String, org.apache.kafka.common.serialization.Serializer<SpecificRecord>> serializers = new HashMap<>();
+        try (KafkaProducer<String, byte[]> producer = producer(bootstrap, 20)) {
+            final long[] total = {0};
+            homelab.generate(days, (topic, key, value, ts) -> {
+                final String name = topicOf(topics.names(), topic);
+                final byte[] bytes = serializers.computeIfAbsent(name,
+                        n -> topics.<SpecificRecord>valueSerdeFor(n).serializer()).serialize(name, value);
+                producer.send(new ProducerRecord<>(name, null, ts, key, bytes), (meta, e) -> {
+                    if (e != null) {
+                        failed.compareAndSet(null, e);
+                    }
+                });
+                counts.merge(topic, 1L, Long::sum);
+                if (++total[0] % 500_000 == 0) {
+                    progress.accept(total[0]);
+                }
+            });
+            producer.flush();
+        }
+        if (failed.get() != null) {
+            throw new IllegalStateException("producing the history failed: " + failed.get(), failed.get());
+        }
+        return new Produced(counts);
+    }
+
+    /** Offsets the group still has to commit to reach the end of {@code topics}; -1 if a topic is missing yet. */
+    static long lag(Admin admin, String groupId, List<String> topics) throws ExecutionException, InterruptedException {
+        final Map<TopicPartition, OffsetAndMetadata> committed =
+                admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
+        final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        final var existing = admin.listTopics().names().get();
+        for (String t : topics) {
+            if (!existing.contains(t)) {
+                return -1;
+            }
+        }
+        admin.describeTopics(topics).allTopicNames().get().values().forEach(d -> d.partitions()
+                .forEach(p -> request.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+        long behind = 0;
+        for (var e : admin.listOffsets(request).all().get().entrySet()) {
+            final OffsetAndMetadata c = committed.get(e.getKey());
+            behind += Math.max(0, e.getValue().offset() - (c == null ? 0 : c.offset()));
+        }
+        return behind;
+    }
+
+    /** Sum of committed offsets of the group on {@code topics} (records consumed so far, on fresh topics). */
+    static long committed(Admin admin, String groupId, List<String> topics) throws ExecutionException, InterruptedException {
+        long sum = 0;
+        for (var e : admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get().entrySet()) {
+            if (topics.contains(e.getKey().topic()) && e.getValue() != null) {
+                sum += e.getValue().offset();
+            }
+        }
+        return sum;
+    }
+
+    /** Sum of the end offsets of {@code topic} (records, plus transaction markers if written transactionally). */
+    static long endOffsets(Admin admin, String topic) throws ExecutionException, InterruptedException {
+        final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        admin.describeTopics(List.of(topic)).allTopicNames().get().values().forEach(d -> d.partitions()
+                .forEach(p -> request.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+        return admin.listOffsets(request).all().get().values().stream().mapToLong(i -> i.offset()).sum();
+    }
+
+    /** Distinct incidents (newest revision per id, tombstones removing) and revisions on the incidents topic. */
+    static long[] incidents(String bootstrap, String topic) {
+        final Properties p = client(bootstrap);
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        final java.util.Set<String> ids = new java.util.HashSet<>();
+        long revisions = 0;
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)) && System.nanoTime() < deadline) {
+                for (var r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.value() == null) {
+                        ids.remove(r.key());
+                    } else {
+                        ids.add(r.key());
+                        revisions++;
+                    }
+                }
+            }
+        }
+        return new long[]{ids.size(), revisions};
+    }
+
+    static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.incidentcorrelator.bench;
+
+import io.incidentcorrelator.config.CorrelatorConfig;
+import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.topics.Topics;
+import io.incidentcorrelator.topology.TopologyFactory;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * The correlation topology exactly as {@code replay} and {@code run} build it (Pipeline's
+ * serdes and Streams settings), over already-produced topics, in one or more instances of one
+ * application in this process. Done when the group's committed offsets reach the end of every
+ * input and of the repartition topic: with exactly-once the output is then committed too.
+ */
+final class TopologyRun implements AutoCloseable {
+
+    private final List<KafkaStreams> instances = new ArrayList<>();
+    private final List<Path> stateDirs = new ArrayList<>();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final String applicationId;
+
+    TopologyRun(CorrelatorConfig config, Topics topics, String bootstrap, String applicationId, int instances,
+                int threads, Map<String, String> overrides) {
+        this.applicationId = applicationId;
+        for (int i = 0; i < instances; i++) {
+            final Path stateDir;
+            try {
+                stateDir = Files.createTempDirectory("incident-correlator-bench-state-");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            stateDirs.add(stateDir);
+            final Properties props = Pipeline.streamsProperties(config, bootstrap, applicationId, stateDir, overrides);
+            props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
+            final KafkaStreams streams = Pipeline.streams(Pipeline.topology(config, topics, props), props);
+            streams.setUncaughtExceptionHandler(e -> {
+                failure.compareAndSet(null, e);
+                return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            });
+            this.instances.add(streams);
+        }
+    }
+
+    void start() {
+        instances.forEach(KafkaStreams::start);
+    }
+
+    String repartitionTopic() {
+        return applicationId + "-" + TopologyFactory.EVENTS_BY_CLUSTER + "-repartition";
+    }
+
+    /** Waits until {@code expected} input records are consumed and the repartition topic is drained. */
+    Timeline awaitConsumed(Admin admin, List<String> inputs, long expected, Duration timeout, Consumer<String> progress)
+            throws ExecutionException, InterruptedException {
+        final Timeline timeline = new Timeline();
+        final List<String> all = new ArrayList<>(inputs);
+        all.add(repartitionTopic());
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        long lastReport = System.nanoTime();
+        while (true) {
+            if (failure.get() != null) {
+                throw new IllegalStateException("the topology failed: " + failure.get(), failure.get());
+            }
+            final long done = BenchKafka.committed(admin, applicationId, inputs);
+            timeline.add(done);
+            if (done >= expected && BenchKafka.lag(admin, applicationId, all) == 0) {
+                timeline.finish(done);
+                return timeline;
+            }
+            if (System.nanoTime() - lastReport > 10_000_000_000L) {
+                progress.accept(String.format("topology: %,d of %,d records", done, expected));
+                lastReport = System.nanoTime();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the topology did not consume " + expected + " records within " + timeout);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Bytes the state stores take on local disk (RocksDB files, checkpoints). */
+    long stateBytes() {
+        long total = 0;
+        for (Path dir : stateDirs) {
+            try (var files = Files.walk(dir)) {
+                total += files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            } catch (IOException | UncheckedIOException e) {
+                // a file vanished while walking: a store was being compacted; the figure is approximate anyway
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public void close() {
+        instances.forEach(s -> s.close(Duration.ofSeconds(30)));
+        for (Path dir : stateDirs) {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException | UncheckedIOException e) {
+                // best effort: a temp dir
+            }
+        }
+    }
+}
