@@ -8,8 +8,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = CorrelatorCli.Version.class,
         description = {
-                "Explains why Kubernetes pods on Proxmox restarted: correlates restarts with backups, etcd latency",
-                "and host memory/CPU pressure, and writes one classified incident per group of restarts."},
+                "Explains why Kubernetes pods on Proxmox restarted.",
+                "Correlates restarts with backups, etcd latency and host memory/CPU pressure, and writes one",
+                "classified incident per group of restarts."},
         subcommands = {DemoCommand.class, ReplayCommand.class, RunCommand.class, ResetCommand.class,
                 CollectCommand.class, BackfillCommand.class,
                 IncidentsCommand.class, SinkCommand.class, DiffCommand.class,

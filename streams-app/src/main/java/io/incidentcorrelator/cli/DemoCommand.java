@@ -29,9 +29,9 @@ import java.util.stream.Collectors;
 @Command(name = "demo",
         mixinStandardHelpOptions = true,
         description = {
-                "Replays the bundled scenarios (three nights of a Proxmox homelab: backup windows, a staggered",
-                "backup with a real crash hiding after it, OOM kills and an image pull failure) on the embedded",
-                "Kafka broker and prints the incidents it finds."})
+                "Replays three bundled nights of a homelab on an embedded broker and prints the incidents.",
+                "The nights: backup windows, a staggered backup with a real crash hiding after it, OOM kills and",
+                "an image pull failure."})
 final class DemoCommand implements Callable<Integer> {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT)

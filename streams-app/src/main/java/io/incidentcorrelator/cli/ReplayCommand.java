@@ -36,8 +36,9 @@ import java.util.concurrent.Callable;
 @Command(name = "replay",
         mixinStandardHelpOptions = true,
         description = {
-                "Replays scenario files (JSON Lines of contract events, any order) through the correlation topology",
-                "and writes the newest revision of every incident as JSON Lines. Runs on an embedded Kafka broker",
+                "Replays scenario files through the correlation topology and writes the incidents.",
+                "Scenario files are JSON Lines of contract events, in any order; the output is the newest revision",
+                "of every incident as JSON Lines. Runs on an embedded Kafka broker",
                 "and in-process schema registry unless --bootstrap-servers / --schema-registry-url are given.",
                 "Exit codes: 0 done, 2 bad input or usage (FILE:LINE: reason on stderr), 1 run failed."})
 final class ReplayCommand implements Callable<Integer> {

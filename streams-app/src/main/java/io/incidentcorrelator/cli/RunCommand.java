@@ -29,8 +29,9 @@ import java.util.concurrent.Callable;
 @Command(name = "run",
         mixinStandardHelpOptions = true,
         description = {
-                "Runs the correlation topology continuously against a Kafka cluster (or --embedded: an embedded",
-                "broker that lives as long as this process), reading the collectors' topics and writing incidents.",
+                "Runs the correlation pipeline continuously until stopped.",
+                "Runs the topology against a Kafka cluster (or --embedded: an embedded broker that lives as long",
+                "as this process), reading the collectors' topics and writing incidents.",
                 "Stop it with Ctrl-C / SIGTERM; state is kept under --state-dir and in changelog topics."})
 final class RunCommand implements Callable<Integer> {
 
