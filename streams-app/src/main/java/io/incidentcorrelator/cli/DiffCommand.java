@@ -22,6 +22,7 @@ import java.util.concurrent.Callable;
 @Command(name = "diff",
         mixinStandardHelpOptions = true,
         description = {
+                "Shows which incidents appeared, disappeared or changed between two incident files.",
                 "Compares two incident JSON Lines files (replay --out, or incidents tail --json; the newest revision",
                 "of each id counts) and reports the incidents that appeared, disappeared, were reclassified or",
                 "changed (transient, pods, restarts, window). Incidents are matched by id, and because ids embed the",

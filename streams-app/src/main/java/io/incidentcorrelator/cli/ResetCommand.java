@@ -40,6 +40,7 @@ import java.util.concurrent.TimeoutException;
 @Command(name = "reset",
         mixinStandardHelpOptions = true,
         description = {
+                "Resets the pipeline so that the next `correlator run` reprocesses history.",
                 "Resets an application so that the next `correlator run` reprocesses",
                 "history: moves its offsets on the input topics back (to the earliest",
                 "offset, or --to-datetime), deletes its internal topics (repartition,",

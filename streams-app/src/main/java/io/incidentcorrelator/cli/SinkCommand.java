@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sink",
         mixinStandardHelpOptions = true,
         description = {
+                "Hands incidents to Alertmanager or a webhook.",
                 "Long-running consumers of the incidents topic that hand incidents to other systems. Each commits",
                 "its position in a consumer group after acting on a batch, so a restart goes on where it stopped",
                 "(at least once). Run one instance of each."},
