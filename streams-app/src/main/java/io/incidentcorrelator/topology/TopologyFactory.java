@@ -23,6 +23,7 @@ import io.incidentcorrelator.topology.internal.GlobalTableUpdater;
 import io.incidentcorrelator.topology.internal.IncidentProcessor;
 import io.incidentcorrelator.topology.internal.LateRecordGate;
 import io.incidentcorrelator.topology.internal.SourceTopics;
+import io.incidentcorrelator.topology.internal.TimelineRecorder;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -31,6 +32,7 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -57,6 +59,8 @@ import java.util.function.Function;
  *  etcd-latency ─┤  from payload                         │    ► late-gate ─┬► correlate-and-classify ► incidents (compacted)
  *  proxmox-memory┤                                       │                 └► late-dead-letter-sink (beyond the grace)
  *  clock ────────┘                                       └► dead-letter-sink (reason in headers)
+ *  events-by-cluster ► record-timeline (store timeline-by-cluster, for the web view's chart)
+ *  correlate-and-classify ► incidents-view (repartitioned by id; store incidents-view, for the web API)
  *  (ticks on the clock topic close every window at the end of a replay;
  *   unreadable records go to the dead-letter topic from the deserialization handler, KIP-1034)
  * </pre>
@@ -73,6 +77,9 @@ public final class TopologyFactory {
     /** Name of the repartition step; its topic is {@code <application.id>-events-by-cluster-repartition}. */
     public static final String EVENTS_BY_CLUSTER = "events-by-cluster";
 
+    /** How long the timeline store keeps a cluster's minutes, behind event time, unless configured. */
+    public static final Duration DEFAULT_TIMELINE_RETENTION = Duration.ofDays(7);
+
     private static final String CORRELATE = "correlate-and-classify";
     private static final String LATE_DEAD_LETTER = "late-dead-letter-reason";
 
@@ -86,6 +93,12 @@ public final class TopologyFactory {
      */
     public static Topology build(StreamsBuilder builder, CorrelatorConfig config, Topics topics, ValueSerdes internal,
                                  Clock clock) {
+        return build(builder, config, topics, internal, clock, DEFAULT_TIMELINE_RETENTION);
+    }
+
+    /** As above, keeping the web view's timeline for {@code timelineRetention} of event time. */
+    public static Topology build(StreamsBuilder builder, CorrelatorConfig config, Topics topics, ValueSerdes internal,
+                                 Clock clock, Duration timelineRetention) {
         final TopicNames names = topics.names();
         final Serde<String> keys = topics.keySerde();
         final EventValidation validation = new EventValidation(clock);
@@ -115,15 +128,18 @@ public final class TopologyFactory {
         final Serde<CorrelationEvent> eventSerde = internal.forValue(CorrelationEvent.class);
         events.split(Named.as("validate-"))
                 .branch((key, event) -> validation.problem(event.getPayload()) == null,
-                        Branched.withConsumer(valid -> correlateOrDeadLetter(valid
-                                .process(EventRouter::new, Named.as("route-by-cluster"))
-                                .repartition(Repartitioned.<String, CorrelationEvent>as(EVENTS_BY_CLUSTER)
-                                        .withKeySerde(keys)
-                                        .withValueSerde(eventSerde)
-                                        .withStreamPartitioner(new ClusterPartitioner()))
-                                .process(() -> new LateRecordGate(config.grace(), CORRELATE, LATE_DEAD_LETTER),
-                                        Named.as("late-gate")), config, topics, internal),
-                                "valid"))
+                        Branched.withConsumer(valid -> {
+                            final KStream<String, CorrelationEvent> byCluster = valid
+                                    .process(EventRouter::new, Named.as("route-by-cluster"))
+                                    .repartition(Repartitioned.<String, CorrelationEvent>as(EVENTS_BY_CLUSTER)
+                                            .withKeySerde(keys)
+                                            .withValueSerde(eventSerde)
+                                            .withStreamPartitioner(new ClusterPartitioner()));
+                            recordTimeline(byCluster, config, timelineRetention);
+                            correlateOrDeadLetter(byCluster
+                                    .process(() -> new LateRecordGate(config.grace(), CORRELATE, LATE_DEAD_LETTER),
+                                            Named.as("late-gate")), config, topics, internal);
+                        }, "valid"))
                 .defaultBranch(Branched.withConsumer(invalid -> invalid
                         .processValues(() -> new DeadLetterProcessor(validation), Named.as("dead-letter-reason"))
                         .to(names.deadLetter(), Produced.with(keys, Serdes.String()).withName("dead-letter-sink")),
@@ -135,12 +151,47 @@ public final class TopologyFactory {
     private static void correlateOrDeadLetter(KStream<String, CorrelationEvent> gated, CorrelatorConfig config,
                                               Topics topics, ValueSerdes internal) {
         final TopicNames names = topics.names();
-        gated.process(incidentProcessor(config, internal), Named.as(CORRELATE))
-                .to(names.incidents(), Produced.with(topics.keySerde(), topics.incidents()).withName("incidents-sink"));
+        final KStream<String, Incident> incidents = gated.process(incidentProcessor(config, internal), Named.as(CORRELATE));
+        incidents.to(names.incidents(), Produced.with(topics.keySerde(), topics.incidents()).withName("incidents-sink"));
+        // The web view's incidents, by id. The classifier's output is keyed by id but partitioned by
+        // cluster, so the table repartitions it by id: the key's partition is then the default one,
+        // which is what KafkaStreams#queryMetadataForKey assumes when the API routes a lookup.
+        incidents.toTable(Named.as(StoreNames.INCIDENTS_VIEW),
+                Materialized.<String, Incident>as(config.storeType() == StoreType.IN_MEMORY
+                                ? Stores.inMemoryKeyValueStore(StoreNames.INCIDENTS_VIEW)
+                                : Stores.persistentTimestampedKeyValueStore(StoreNames.INCIDENTS_VIEW))
+                        .withKeySerde(topics.keySerde())
+                        .withValueSerde(internal.forValue(Incident.class)));
         gated.processValues(() -> new DeadLetterProcessor(CorrelatorMetrics.Reason.LATE,
                                 DeadLetterProcessor.Reason.fromHeader(), new SourceTopics(names)),
                         Named.as(LATE_DEAD_LETTER))
                 .to(names.deadLetter(), Produced.with(topics.keySerde(), Serdes.String()).withName("late-dead-letter-sink"));
+    }
+
+    /**
+     * What the web view's timeline chart needs, per cluster and minute. Fed before the late gate:
+     * a late sample is still a true sample for a person looking at the chart.
+     */
+    private static void recordTimeline(KStream<String, CorrelationEvent> byCluster, CorrelatorConfig config,
+                                       Duration retention) {
+        final boolean inMemory = config.storeType() == StoreType.IN_MEMORY;
+        // One window per minute; a bucket is rewritten as points arrive, so no duplicates.
+        final WindowBytesStoreSupplier supplier = inMemory
+                ? Stores.inMemoryWindowStore(StoreNames.TIMELINE, retention, TimelinePoint.BUCKET, false)
+                : Stores.persistentWindowStore(StoreNames.TIMELINE, retention, TimelinePoint.BUCKET, false);
+        final StoreBuilder<WindowStore<String, String>> store =
+                Stores.windowStoreBuilder(supplier, Serdes.String(), Serdes.String());
+        byCluster.process(new ProcessorSupplier<String, CorrelationEvent, Void, Void>() {
+            @Override
+            public TimelineRecorder get() {
+                return new TimelineRecorder();
+            }
+
+            @Override
+            public Set<StoreBuilder<?>> stores() {
+                return Set.of(store);
+            }
+        }, Named.as("record-timeline"));
     }
 
     /**

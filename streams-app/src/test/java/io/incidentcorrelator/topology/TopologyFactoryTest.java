@@ -273,7 +273,9 @@ class TopologyFactoryTest {
                 .flatMap(n -> ((TopologyDescription.Processor) n).stores().stream())
                 .sorted().distinct().collect(Collectors.toList());
         assertEquals(List.of(StoreNames.BACKUP_EVENTS, StoreNames.RESTARTS, StoreNames.ETCD_SAMPLES,
-                StoreNames.HOST_SAMPLES, StoreNames.INCIDENTS).stream().sorted().toList(), stores);
+                StoreNames.HOST_SAMPLES, StoreNames.INCIDENTS, StoreNames.INCIDENTS_VIEW, StoreNames.TIMELINE)
+                .stream().sorted().toList(), stores);
+        assertTrue(text.contains("incidents-view-repartition"), text);
     }
 
     private static <T> List<T> concat(List<T> a, List<T> b) {
