@@ -157,6 +157,7 @@ public final class ReplayRunner {
                 // History is older than any retention: keep windowed changelogs by timestamp for ~100 years.
                 props.putIfAbsent(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG,
                         Duration.ofDays(36_500).toMillis());
+                List<Incident> served = null;
                 if (after != null) {
                     after.configure(props);
                 }
@@ -171,15 +172,17 @@ public final class ReplayRunner {
                     streams.start();
                     waitUntilConsumed(admin, applicationId, config.topics(), failure);
                     if (after != null) {
+                        // Read now: after a Ctrl-C the embedded broker may be stopping by its own hook.
+                        served = readIncidents(bootstrap, topics);
                         try {
-                            after.whileRunning(streams, readIncidents(bootstrap, topics));
+                            after.whileRunning(streams, served);
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                         }
                     }
                     streams.close(Duration.ofSeconds(30));
                 }
-                final List<Incident> incidents = readIncidents(bootstrap, topics);
+                final List<Incident> incidents = served != null ? served : readIncidents(bootstrap, topics);
                 progress(String.format("done: %d incidents from %d events in %.1f s (event time up to %s)",
                         incidents.size(), ordered.size(), (System.nanoTime() - started) / 1e9, lastEvent));
                 return incidents;
