@@ -8,6 +8,7 @@ import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.IncidentCategory;
 import io.incidentcorrelator.avro.IncidentStatus;
 import io.incidentcorrelator.replay.ContractJson;
+import io.incidentcorrelator.runtime.HealthServer;
 import io.incidentcorrelator.topology.StoreNames;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -17,7 +18,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
@@ -303,17 +303,7 @@ public final class WebServer implements AutoCloseable {
     }
 
     private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", contentType);
-        exchange.getResponseHeaders().set("Cache-Control", "no-store");
-        if (exchange.getRequestMethod().equals("HEAD")) {
-            exchange.sendResponseHeaders(status, -1);
-            return;
-        }
-        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
+        HealthServer.send(exchange, status, contentType, body);
     }
 
     @Override
