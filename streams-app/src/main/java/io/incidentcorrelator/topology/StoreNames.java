@@ -19,7 +19,8 @@ public final class StoreNames {
     public static final String INCIDENTS = "incident-revisions";
     /**
      * Queryable view of the incidents topic for the web API: id → newest revision, a tombstone
-     * deletes. Unlike {@link #INCIDENTS} it is not purged once an incident resolved.
+     * deletes. Unlike {@link #INCIDENTS} it is not purged once an incident resolved. Partitioned
+     * by the cluster in the id ({@code IncidentIds.parse}), like the classifier's stores.
      */
     public static final String INCIDENTS_VIEW = "incidents-view";
     /**

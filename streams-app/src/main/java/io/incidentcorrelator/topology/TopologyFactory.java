@@ -21,6 +21,7 @@ import io.incidentcorrelator.topology.internal.EventTimeExtractor;
 import io.incidentcorrelator.topology.internal.EventValidation;
 import io.incidentcorrelator.topology.internal.GlobalTableUpdater;
 import io.incidentcorrelator.topology.internal.IncidentProcessor;
+import io.incidentcorrelator.topology.internal.IncidentsViewUpdater;
 import io.incidentcorrelator.topology.internal.LateRecordGate;
 import io.incidentcorrelator.topology.internal.SourceTopics;
 import io.incidentcorrelator.topology.internal.TimelineRecorder;
@@ -32,7 +33,6 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -60,7 +60,7 @@ import java.util.function.Function;
  *  proxmox-memory┤                                       │                 └► late-dead-letter-sink (beyond the grace)
  *  clock ────────┘                                       └► dead-letter-sink (reason in headers)
  *  events-by-cluster ► record-timeline (store timeline-by-cluster, for the web view's chart)
- *  correlate-and-classify ► incidents-view (repartitioned by id; store incidents-view, for the web API)
+ *  correlate-and-classify ► update-incidents-view (store incidents-view, by id, for the web API)
  *  (ticks on the clock topic close every window at the end of a replay;
  *   unreadable records go to the dead-letter topic from the deserialization handler, KIP-1034)
  * </pre>
@@ -153,15 +153,20 @@ public final class TopologyFactory {
         final TopicNames names = topics.names();
         final KStream<String, Incident> incidents = gated.process(incidentProcessor(config, internal), Named.as(CORRELATE));
         incidents.to(names.incidents(), Produced.with(topics.keySerde(), topics.incidents()).withName("incidents-sink"));
-        // The web view's incidents, by id. The classifier's output is keyed by id but partitioned by
-        // cluster, so the table repartitions it by id: the key's partition is then the default one,
-        // which is what KafkaStreams#queryMetadataForKey assumes when the API routes a lookup.
-        incidents.toTable(Named.as(StoreNames.INCIDENTS_VIEW),
-                Materialized.<String, Incident>as(config.storeType() == StoreType.IN_MEMORY
-                                ? Stores.inMemoryKeyValueStore(StoreNames.INCIDENTS_VIEW)
-                                : Stores.persistentTimestampedKeyValueStore(StoreNames.INCIDENTS_VIEW))
-                        .withKeySerde(topics.keySerde())
-                        .withValueSerde(internal.forValue(Incident.class)));
+        // The web view's incidents, by id, in the classifier's task (partitioned by cluster).
+        final StoreBuilder<KeyValueStore<String, Incident>> view = keyValueStore(StoreNames.INCIDENTS_VIEW,
+                config.storeType() == StoreType.IN_MEMORY, internal.forValue(Incident.class));
+        incidents.process(new ProcessorSupplier<String, Incident, Void, Void>() {
+            @Override
+            public IncidentsViewUpdater get() {
+                return new IncidentsViewUpdater();
+            }
+
+            @Override
+            public Set<StoreBuilder<?>> stores() {
+                return Set.of(view);
+            }
+        }, Named.as("update-incidents-view"));
         gated.processValues(() -> new DeadLetterProcessor(CorrelatorMetrics.Reason.LATE,
                                 DeadLetterProcessor.Reason.fromHeader(), new SourceTopics(names)),
                         Named.as(LATE_DEAD_LETTER))

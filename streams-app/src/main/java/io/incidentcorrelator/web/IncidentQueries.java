@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.incidentcorrelator.avro.Incident;
+import io.incidentcorrelator.incident.IncidentIds;
 import io.incidentcorrelator.replay.ContractJson;
 import io.incidentcorrelator.topology.StoreNames;
 import io.incidentcorrelator.topology.TimelinePoint;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
@@ -27,6 +29,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -114,11 +118,24 @@ final class IncidentQueries {
         if (self == null) {
             return null;
         }
-        final KeyQueryMetadata metadata = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
+        final KeyQueryMetadata metadata = store.equals(StoreNames.INCIDENTS_VIEW)
+                ? streams.queryMetadataForKey(store, key, IncidentQueries::partitionOfIncident)
+                : streams.queryMetadataForKey(store, key, Serdes.String().serializer());
         if (metadata == null || metadata.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
             throw new NotReady("no instance holds " + store + " yet");
         }
         return isSelf(metadata.activeHost()) ? null : metadata.activeHost();
+    }
+
+    /**
+     * The view lives where its cluster's events are: the partition of the cluster in the id, by
+     * Kafka's default hash as {@code ClusterPartitioner} does. An id that names no cluster is
+     * answered here (404).
+     */
+    private static Optional<Set<Integer>> partitionOfIncident(String topic, String id, Object value, int partitions) {
+        final IncidentIds.Parts parts = IncidentIds.parse(id);
+        final String key = parts == null ? id : parts.cluster();
+        return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions));
     }
 
     /** The chart's data for {@code cluster} between {@code from} and {@code to}, from this instance's store. */
