@@ -24,6 +24,8 @@ public final class ConfigReference {
                 + "the dead-letter topic with a `late: ...` reason and are counted.");
         m.put("state.store-type", "`in_memory` or `rocksdb` for the correlation's state stores (global tables are "
                 + "always RocksDB).");
+        m.put("pending-flush-after", "Live mode: a restart whose event time no later event has passed yet is "
+                + "classified after waiting this long in wall-clock time (a quiet cluster still gets its incident).");
         m.put("backup.cool-down", "How long after a backup ends it still counts as a cause (I/O settles).");
         m.put("backup.max-duration", "A backup job without an end event is assumed over after this long.");
         m.put("evidence.lookback", "How far before a restart host, etcd and backup evidence is considered.");
@@ -124,8 +126,15 @@ public final class ConfigReference {
                 .append("| `--health-port PORT` | off | serve `/health/live`, `/health/ready` and `/metrics` ")
                 .append("(Prometheus text); `0` picks a free port |\n")
                 .append("| `--health-bind ADDRESS` | `0.0.0.0` | address of the health port |\n")
+                .append("| `--port [PORT]` | off (`8080` when given alone) | serve the web view and its JSON API ")
+                .append("(`/`, `/api/incidents`, `/api/incidents/{id}`, `/api/timeline`); `0` picks a free port |\n")
+                .append("| `--web-bind ADDRESS` | `0.0.0.0` | address of the web view |\n")
+                .append("| `--advertised-host HOST` | the bind address or this machine's name | what other instances ")
+                .append("call this one's web view (`application.server`) |\n")
                 .append("| `--application-id ID` | `incident-correlator` | Kafka Streams `application.id` |\n")
                 .append("| `--state-dir DIR` | a temp dir | local state |\n\n")
+                .append("The web view's timeline (store `timeline-by-cluster`) keeps 7 days of event time; ")
+                .append("`kafka.incident-correlator.timeline.retention=P14D` (or milliseconds) changes it.\n\n")
                 .append("- `/health/live`: 200 unless Kafka Streams is in ERROR (then restart the process).\n")
                 .append("- `/health/ready`: 200 when Kafka Streams is RUNNING and no state store, global tables ")
                 .append("included, is restoring; 503 with the state and the restoring stores otherwise.\n")
