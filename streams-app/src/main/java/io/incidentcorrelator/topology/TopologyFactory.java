@@ -36,6 +36,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -48,6 +49,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The correlation topology, read top to bottom as the dataflow:
@@ -156,17 +158,7 @@ public final class TopologyFactory {
         // The web view's incidents, by id, in the classifier's task (partitioned by cluster).
         final StoreBuilder<KeyValueStore<String, Incident>> view = keyValueStore(StoreNames.INCIDENTS_VIEW,
                 config.storeType() == StoreType.IN_MEMORY, internal.forValue(Incident.class));
-        incidents.process(new ProcessorSupplier<String, Incident, Void, Void>() {
-            @Override
-            public IncidentsViewUpdater get() {
-                return new IncidentsViewUpdater();
-            }
-
-            @Override
-            public Set<StoreBuilder<?>> stores() {
-                return Set.of(view);
-            }
-        }, Named.as("update-incidents-view"));
+        incidents.process(withStore(IncidentsViewUpdater::new, view), Named.as("update-incidents-view"));
         gated.processValues(() -> new DeadLetterProcessor(CorrelatorMetrics.Reason.LATE,
                                 DeadLetterProcessor.Reason.fromHeader(), new SourceTopics(names)),
                         Named.as(LATE_DEAD_LETTER))
@@ -186,17 +178,23 @@ public final class TopologyFactory {
                 : Stores.persistentWindowStore(StoreNames.TIMELINE, retention, TimelinePoint.BUCKET, false);
         final StoreBuilder<WindowStore<String, String>> store =
                 Stores.windowStoreBuilder(supplier, Serdes.String(), Serdes.String());
-        byCluster.process(new ProcessorSupplier<String, CorrelationEvent, Void, Void>() {
+        byCluster.process(withStore(TimelineRecorder::new, store), Named.as("record-timeline"));
+    }
+
+    /** A processor that only writes its own store (a view for interactive queries). */
+    private static <K, V> ProcessorSupplier<K, V, Void, Void> withStore(Supplier<Processor<K, V, Void, Void>> processor,
+                                                                       StoreBuilder<?> store) {
+        return new ProcessorSupplier<>() {
             @Override
-            public TimelineRecorder get() {
-                return new TimelineRecorder();
+            public Processor<K, V, Void, Void> get() {
+                return processor.get();
             }
 
             @Override
             public Set<StoreBuilder<?>> stores() {
                 return Set.of(store);
             }
-        }, Named.as("record-timeline"));
+        };
     }
 
     /**
