@@ -7,7 +7,10 @@ import io.incidentcorrelator.replay.ReplayRunner;
 import io.incidentcorrelator.replay.ScenarioEvent;
 import io.incidentcorrelator.replay.ScenarioReader;
 import picocli.CommandLine.Command;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -17,11 +20,13 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -42,6 +47,17 @@ final class DemoCommand implements Callable<Integer> {
 
     @Mixin
     ClusterOptions cluster;
+
+    @Option(names = "--serve", description = {
+            "After the replay keep the embedded broker and the topology running and serve the web view",
+            "(incidents and their timelines) until Ctrl-C."})
+    boolean serve;
+
+    @Mixin
+    WebOptions web;
+
+    /** Set while serving; a test ends the demo with {@code stop.request()}, people with Ctrl-C. */
+    volatile StopSignal stop;
 
     @Override
     public Integer call() throws Exception {
@@ -69,14 +85,45 @@ final class DemoCommand implements Callable<Integer> {
                     cluster.bootstrap(config) == null ? "" : "demo-" + System.currentTimeMillis() + ".")
                     .withClientOverrides(cluster.clientOverrides(config));
         }
-        final List<Incident> incidents = new ReplayRunner(options).run(events);
+        if (!serve) {
+            printTable(out, new ReplayRunner(options).run(events));
+            return 0;
+        }
+        if (web.port != null && (web.port < 0 || web.port > 65_535)) {
+            err.println("demo: --port must be 0..65535, was " + web.port);
+            return CorrelatorCli.EXIT_USAGE;
+        }
+        try (WebOptions.Served served = web.start(WebOptions.DEFAULT_PORT, "127.0.0.1");
+             StopSignal signal = StopSignal.install(Duration.ofSeconds(30))) {
+            stop = signal;
+            new ReplayRunner(options).run(events, new ReplayRunner.AfterReplay() {
+                @Override
+                public void configure(Properties streamsProperties) {
+                    streamsProperties.put(StreamsConfig.APPLICATION_SERVER_CONFIG,
+                            served.self().host() + ":" + served.self().port());
+                }
+
+                @Override
+                public void whileRunning(KafkaStreams streams, List<Incident> incidents) throws InterruptedException {
+                    printTable(out, incidents);
+                    served.server().attach(streams, served.self());
+                    out.println();
+                    out.println("demo: web view at " + served.url() + " (Ctrl-C to stop)");
+                    out.flush();
+                    signal.await();
+                }
+            });
+        }
+        return 0;
+    }
+
+    private static void printTable(PrintWriter out, List<Incident> incidents) {
         out.println();
         out.print(table(incidents));
         out.printf("%n%d incidents, %d transient (expected to heal by themselves), %d to act on.%n",
                 incidents.size(), incidents.stream().filter(Incident::getTransient$).count(),
                 incidents.stream().filter(i -> !i.getTransient$()).count());
         out.flush();
-        return 0;
     }
 
     static String table(List<Incident> incidents) {

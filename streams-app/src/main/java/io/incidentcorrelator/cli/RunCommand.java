@@ -10,6 +10,7 @@ import io.incidentcorrelator.runtime.CorrelatorService;
 import io.incidentcorrelator.serde.SchemaRegistries;
 import io.incidentcorrelator.serde.SchemaRegistryClient;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,6 +69,9 @@ final class RunCommand implements Callable<Integer> {
             description = "Address the health port listens on (default: ${DEFAULT-VALUE}).")
     String healthBind;
 
+    @Mixin
+    WebOptions web;
+
     @Override
     public Integer call() throws Exception {
         final PrintWriter err = spec.commandLine().getErr();
@@ -102,6 +106,11 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         final InetSocketAddress health = healthPort == null ? null : new InetSocketAddress(healthBind, healthPort);
+        // Bound before Kafka Streams starts so that application.server names the real port (--port 0).
+        final WebOptions.Served served = web.port == null ? null : web.start(WebOptions.DEFAULT_PORT, "0.0.0.0");
+        if (served != null) {
+            overrides.put(StreamsConfig.APPLICATION_SERVER_CONFIG, served.self().host() + ":" + served.self().port());
+        }
 
         final CorrelatorService service = CorrelatorService.start(new CorrelatorService.Settings(correlator, bootstrap,
                 registry, applicationId, state, overrides, health), transition -> {
@@ -113,8 +122,16 @@ final class RunCommand implements Callable<Integer> {
                     + "/health/live, /health/ready, /metrics");
             err.flush();
         }
+        if (served != null) {
+            served.server().attach(service.kafkaStreams(), served.self());
+            err.println("run: web view at " + served.url());
+            err.flush();
+        }
         final EmbeddedKafkaBroker embeddedBroker = broker;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (served != null) {
+                served.close();
+            }
             service.close();
             if (embeddedBroker != null) {
                 embeddedBroker.close();

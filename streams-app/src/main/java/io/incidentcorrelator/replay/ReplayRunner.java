@@ -98,8 +98,26 @@ public final class ReplayRunner {
         this.options = options;
     }
 
+    /**
+     * Keeps the topology (and the embedded broker) up once a replay has been consumed, for as long
+     * as {@link #whileRunning} takes: {@code demo --serve} serves the web view from it.
+     */
+    public interface AfterReplay {
+        /** Last changes to the Streams settings before the start, e.g. {@code application.server}. */
+        default void configure(Properties streamsProperties) {
+        }
+
+        /** Everything was consumed; {@code incidents} as {@link #run} returns them. Returning ends the replay. */
+        void whileRunning(KafkaStreams streams, List<Incident> incidents) throws InterruptedException;
+    }
+
     /** Replays {@code events} (in any order) and returns the newest revision of each incident, sorted. */
     public List<Incident> run(List<ScenarioEvent> events) {
+        return run(events, null);
+    }
+
+    /** As {@link #run(List)}, calling {@code after} (null: none) before the topology stops. */
+    public List<Incident> run(List<ScenarioEvent> events, AfterReplay after) {
         final List<ScenarioEvent> ordered = ScenarioEvents.orderForReplay(events);
         final String runId = UUID.randomUUID().toString().substring(0, 8);
         final long started = System.nanoTime();
@@ -139,6 +157,10 @@ public final class ReplayRunner {
                 // History is older than any retention: keep windowed changelogs by timestamp for ~100 years.
                 props.putIfAbsent(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG,
                         Duration.ofDays(36_500).toMillis());
+                List<Incident> served = null;
+                if (after != null) {
+                    after.configure(props);
+                }
                 try (KafkaStreams streams = Pipeline.streams(Pipeline.topology(config, topics, props), props)) {
                     final AtomicReference<Throwable> failure = new AtomicReference<>();
                     streams.setUncaughtExceptionHandler(e -> {
@@ -149,9 +171,18 @@ public final class ReplayRunner {
                     progress("starting the correlation topology");
                     streams.start();
                     waitUntilConsumed(admin, applicationId, config.topics(), failure);
+                    if (after != null) {
+                        // Read now: after a Ctrl-C the embedded broker may be stopping by its own hook.
+                        served = readIncidents(bootstrap, topics);
+                        try {
+                            after.whileRunning(streams, served);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
                     streams.close(Duration.ofSeconds(30));
                 }
-                final List<Incident> incidents = readIncidents(bootstrap, topics);
+                final List<Incident> incidents = served != null ? served : readIncidents(bootstrap, topics);
                 progress(String.format("done: %d incidents from %d events in %.1f s (event time up to %s)",
                         incidents.size(), ordered.size(), (System.nanoTime() - started) / 1e9, lastEvent));
                 return incidents;

@@ -145,6 +145,11 @@ public final class CorrelatorService implements AutoCloseable {
         return health == null ? -1 : health.port();
     }
 
+    /** The running client, for interactive queries (the web view). */
+    public KafkaStreams kafkaStreams() {
+        return streams;
+    }
+
     public CorrelatorMetrics metrics() {
         return metrics;
     }

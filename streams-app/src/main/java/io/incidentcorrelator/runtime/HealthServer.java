@@ -86,7 +86,8 @@ public final class HealthServer implements AutoCloseable {
         return true;
     }
 
-    private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+    /** Answers and closes {@code exchange}: no caching, no body for HEAD. The web view answers the same way. */
+    public static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
         try (exchange) {
             final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", contentType);

@@ -18,6 +18,7 @@ import org.apache.kafka.streams.TopologyConfig;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 
@@ -60,7 +61,28 @@ public final class Pipeline {
      */
     public static Topology topology(CorrelatorConfig config, Topics topics, Properties streamsProperties) {
         final StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
-        return TopologyFactory.build(builder, config, topics, internalSerdes(), Clock.systemUTC());
+        return TopologyFactory.build(builder, config, topics, internalSerdes(), Clock.systemUTC(),
+                timelineRetention(streamsProperties));
+    }
+
+    /**
+     * Streams setting (so {@code kafka.incident-correlator.timeline.retention} in the configuration)
+     * for how long the web view's timeline is kept: an ISO-8601 duration ({@code P7D}) or milliseconds.
+     */
+    public static final String TIMELINE_RETENTION_CONFIG = "incident-correlator.timeline.retention";
+
+    static Duration timelineRetention(Properties streamsProperties) {
+        final Object value = streamsProperties.get(TIMELINE_RETENTION_CONFIG);
+        if (value == null) {
+            return TopologyFactory.DEFAULT_TIMELINE_RETENTION;
+        }
+        final String text = value.toString().trim();
+        try {
+            return text.matches("\\d+") ? Duration.ofMillis(Long.parseLong(text)) : Duration.parse(text);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(TIMELINE_RETENTION_CONFIG + " must be an ISO-8601 duration (P7D) or"
+                    + " milliseconds, was " + text, e);
+        }
     }
 
     /**

@@ -17,6 +17,17 @@ public final class StoreNames {
     public static final String RESTARTS = "classified-restarts";
     /** The last revision emitted per incident, keyed cluster|id. */
     public static final String INCIDENTS = "incident-revisions";
+    /**
+     * Queryable view of the incidents topic for the web API: id → newest revision, a tombstone
+     * deletes. Unlike {@link #INCIDENTS} it is not purged once an incident resolved. Partitioned
+     * by the cluster in the id ({@code IncidentIds.parse}), like the classifier's stores.
+     */
+    public static final String INCIDENTS_VIEW = "incidents-view";
+    /**
+     * Queryable, windowed: cluster → per-minute {@link TimelinePoint}s for the web view's chart
+     * (backups, etcd fsync p99, host memory, balloon, restarts).
+     */
+    public static final String TIMELINE = "timeline-by-cluster";
 
     private StoreNames() {
     }

@@ -21,8 +21,10 @@ import io.incidentcorrelator.topology.internal.EventTimeExtractor;
 import io.incidentcorrelator.topology.internal.EventValidation;
 import io.incidentcorrelator.topology.internal.GlobalTableUpdater;
 import io.incidentcorrelator.topology.internal.IncidentProcessor;
+import io.incidentcorrelator.topology.internal.IncidentsViewUpdater;
 import io.incidentcorrelator.topology.internal.LateRecordGate;
 import io.incidentcorrelator.topology.internal.SourceTopics;
+import io.incidentcorrelator.topology.internal.TimelineRecorder;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -34,6 +36,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -47,6 +50,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The correlation topology, read top to bottom as the dataflow:
@@ -58,6 +62,8 @@ import java.util.function.Function;
  *  etcd-latency ─┤  from payload                         │    ► late-gate ─┬► correlate-and-classify ► incidents (compacted)
  *  proxmox-memory┤                                       │                 └► late-dead-letter-sink (beyond the grace)
  *  clock ────────┘                                       └► dead-letter-sink (reason in headers)
+ *  events-by-cluster ► record-timeline (store timeline-by-cluster, for the web view's chart)
+ *  correlate-and-classify ► update-incidents-view (store incidents-view, by id, for the web API)
  *  (ticks on the clock topic close every window at the end of a replay;
  *   unreadable records go to the dead-letter topic from the deserialization handler, KIP-1034)
  * </pre>
@@ -74,6 +80,9 @@ public final class TopologyFactory {
     /** Name of the repartition step; its topic is {@code <application.id>-events-by-cluster-repartition}. */
     public static final String EVENTS_BY_CLUSTER = "events-by-cluster";
 
+    /** How long the timeline store keeps a cluster's minutes, behind event time, unless configured. */
+    public static final Duration DEFAULT_TIMELINE_RETENTION = Duration.ofDays(7);
+
     private static final String CORRELATE = "correlate-and-classify";
     private static final String LATE_DEAD_LETTER = "late-dead-letter-reason";
 
@@ -87,6 +96,12 @@ public final class TopologyFactory {
      */
     public static Topology build(StreamsBuilder builder, CorrelatorConfig config, Topics topics, ValueSerdes internal,
                                  Clock clock) {
+        return build(builder, config, topics, internal, clock, DEFAULT_TIMELINE_RETENTION);
+    }
+
+    /** As above, keeping the web view's timeline for {@code timelineRetention} of event time. */
+    public static Topology build(StreamsBuilder builder, CorrelatorConfig config, Topics topics, ValueSerdes internal,
+                                 Clock clock, Duration timelineRetention) {
         final TopicNames names = topics.names();
         final Serde<String> keys = topics.keySerde();
         final EventValidation validation = new EventValidation(clock);
@@ -119,15 +134,18 @@ public final class TopologyFactory {
         final Serde<CorrelationEvent> eventSerde = internal.forValue(CorrelationEvent.class);
         events.split(Named.as("validate-"))
                 .branch((key, event) -> validation.problem(event.getPayload()) == null,
-                        Branched.withConsumer(valid -> correlateOrDeadLetter(valid
-                                .process(() -> new EventRouter(inventoryVersion), Named.as("route-by-cluster"))
-                                .repartition(Repartitioned.<String, CorrelationEvent>as(EVENTS_BY_CLUSTER)
-                                        .withKeySerde(keys)
-                                        .withValueSerde(eventSerde)
-                                        .withStreamPartitioner(new ClusterPartitioner()))
-                                .process(() -> new LateRecordGate(config.grace(), CORRELATE, LATE_DEAD_LETTER),
-                                        Named.as("late-gate")), config, topics, internal),
-                                "valid"))
+                        Branched.withConsumer(valid -> {
+                            final KStream<String, CorrelationEvent> byCluster = valid
+                                    .process(() -> new EventRouter(inventoryVersion), Named.as("route-by-cluster"))
+                                    .repartition(Repartitioned.<String, CorrelationEvent>as(EVENTS_BY_CLUSTER)
+                                            .withKeySerde(keys)
+                                            .withValueSerde(eventSerde)
+                                            .withStreamPartitioner(new ClusterPartitioner()));
+                            recordTimeline(byCluster, config, timelineRetention);
+                            correlateOrDeadLetter(byCluster
+                                    .process(() -> new LateRecordGate(config.grace(), CORRELATE, LATE_DEAD_LETTER),
+                                            Named.as("late-gate")), config, topics, internal);
+                        }, "valid"))
                 .defaultBranch(Branched.withConsumer(invalid -> invalid
                         .processValues(() -> new DeadLetterProcessor(validation), Named.as("dead-letter-reason"))
                         .to(names.deadLetter(), Produced.with(keys, Serdes.String()).withName("dead-letter-sink")),
@@ -139,12 +157,48 @@ public final class TopologyFactory {
     private static void correlateOrDeadLetter(KStream<String, CorrelationEvent> gated, CorrelatorConfig config,
                                               Topics topics, ValueSerdes internal) {
         final TopicNames names = topics.names();
-        gated.process(incidentProcessor(config, internal), Named.as(CORRELATE))
-                .to(names.incidents(), Produced.with(topics.keySerde(), topics.incidents()).withName("incidents-sink"));
+        final KStream<String, Incident> incidents = gated.process(incidentProcessor(config, internal), Named.as(CORRELATE));
+        incidents.to(names.incidents(), Produced.with(topics.keySerde(), topics.incidents()).withName("incidents-sink"));
+        // The web view's incidents, by id, in the classifier's task (partitioned by cluster).
+        final StoreBuilder<KeyValueStore<String, Incident>> view = keyValueStore(StoreNames.INCIDENTS_VIEW,
+                config.storeType() == StoreType.IN_MEMORY, internal.forValue(Incident.class));
+        incidents.process(withStore(IncidentsViewUpdater::new, view), Named.as("update-incidents-view"));
         gated.processValues(() -> new DeadLetterProcessor(CorrelatorMetrics.Reason.LATE,
                                 DeadLetterProcessor.Reason.fromHeader(), new SourceTopics(names)),
                         Named.as(LATE_DEAD_LETTER))
                 .to(names.deadLetter(), Produced.with(topics.keySerde(), Serdes.String()).withName("late-dead-letter-sink"));
+    }
+
+    /**
+     * What the web view's timeline chart needs, per cluster and minute. Fed before the late gate:
+     * a late sample is still a true sample for a person looking at the chart.
+     */
+    private static void recordTimeline(KStream<String, CorrelationEvent> byCluster, CorrelatorConfig config,
+                                       Duration retention) {
+        final boolean inMemory = config.storeType() == StoreType.IN_MEMORY;
+        // One window per minute; a bucket is rewritten as points arrive, so no duplicates.
+        final WindowBytesStoreSupplier supplier = inMemory
+                ? Stores.inMemoryWindowStore(StoreNames.TIMELINE, retention, TimelinePoint.BUCKET, false)
+                : Stores.persistentWindowStore(StoreNames.TIMELINE, retention, TimelinePoint.BUCKET, false);
+        final StoreBuilder<WindowStore<String, String>> store =
+                Stores.windowStoreBuilder(supplier, Serdes.String(), Serdes.String());
+        byCluster.process(withStore(TimelineRecorder::new, store), Named.as("record-timeline"));
+    }
+
+    /** A processor that only writes its own store (a view for interactive queries). */
+    private static <K, V> ProcessorSupplier<K, V, Void, Void> withStore(Supplier<Processor<K, V, Void, Void>> processor,
+                                                                       StoreBuilder<?> store) {
+        return new ProcessorSupplier<>() {
+            @Override
+            public Processor<K, V, Void, Void> get() {
+                return processor.get();
+            }
+
+            @Override
+            public Set<StoreBuilder<?>> stores() {
+                return Set.of(store);
+            }
+        };
     }
 
     /**

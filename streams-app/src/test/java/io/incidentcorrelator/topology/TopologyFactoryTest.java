@@ -26,7 +26,11 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
+import io.incidentcorrelator.replay.ContractJson;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
+import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -258,6 +262,47 @@ class TopologyFactoryTest {
     }
 
     @Test
+    void theWebViewsStoresHoldIncidentsByIdAndTheTimelineByClusterAndMinute() {
+        backup("ruapehu", BackupPhase.JOB_START, "02:00");
+        memory.pipeInput("ruapehu", Events.host("ruapehu", "02:20", 0.70, 0.3, 0.02));
+        memory.pipeInput("ruapehu", MemorySample.newBuilder(Events.host("ruapehu", "02:20", 0.90, 0.3, 0.02))
+                .setTime(Instant.parse("2026-02-26T02:20:30Z")).build());
+        etcd.pipeInput("prod/talos-cp-01", Events.etcd("prod", "talos-cp-01", "02:21", 80.0, 0));
+        restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "02:23:12", 9, Events.LEADER_LOST_LOCAL);
+        sample("02:24");
+
+        final Incident incident = newest(incidents.readKeyValuesToList()).values().iterator().next();
+        final KeyValueStore<String, Object> view = driver.getKeyValueStore(StoreNames.INCIDENTS_VIEW);
+        // Avro's equals cannot compare the logical-type times inside unions: compare the contract JSON.
+        assertEquals(ContractJson.toJsonLine(incident),
+                ContractJson.toJsonLine((Incident) unwrap(view.get(incident.getId()))));
+
+        final WindowStore<String, String> timeline = driver.getWindowStore(StoreNames.TIMELINE);
+        final Instant minute = Instant.parse("2026-02-26T02:20:00Z");
+        final List<TimelinePoint> at2220 = TimelinePoint.decode(timeline.fetch("prod", minute.toEpochMilli()));
+        // Two samples in one minute: the larger one is kept.
+        assertEquals(1, at2220.size(), at2220.toString());
+        assertEquals(TimelinePoint.HOST_MEMORY, at2220.get(0).kind());
+        assertEquals("ruapehu", at2220.get(0).series());
+        assertEquals(Instant.parse("2026-02-26T02:20:30Z").toEpochMilli(), at2220.get(0).time());
+        assertEquals(90.0, at2220.get(0).value(), 1e-6);
+        assertEquals(TimelinePoint.BACKUP, TimelinePoint.decode(timeline.fetch("prod",
+                Instant.parse("2026-02-26T02:00:00Z").toEpochMilli())).get(0).kind());
+        assertEquals(80.0, TimelinePoint.decode(timeline.fetch("prod",
+                Instant.parse("2026-02-26T02:21:00Z").toEpochMilli())).get(0).value());
+        final TimelinePoint restart = TimelinePoint.decode(timeline.fetch("prod",
+                Instant.parse("2026-02-26T02:23:00Z").toEpochMilli())).get(0);
+        assertEquals(TimelinePoint.RESTART, restart.kind());
+        assertEquals("kube-system/kube-scheduler-talos-cp-01", restart.series());
+        // The monit cluster has no node on ruapehu: nothing of it there.
+        assertTrue(TimelinePoint.decode(timeline.fetch("monit", minute.toEpochMilli())).isEmpty());
+    }
+
+    private static Object unwrap(Object value) {
+        return value instanceof ValueAndTimestamp<?> vt ? vt.value() : value;
+    }
+
+    @Test
     void everyProcessorStoreAndInternalTopicIsNamedExplicitly() {
         final Properties props = Pipeline.streamsProperties(config, "dummy:9092", "naming-test", Path.of("unused"), Map.of());
         assertEquals(true, props.get(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG));
@@ -273,7 +318,9 @@ class TopologyFactoryTest {
                 .flatMap(n -> ((TopologyDescription.Processor) n).stores().stream())
                 .sorted().distinct().collect(Collectors.toList());
         assertEquals(List.of(StoreNames.BACKUP_EVENTS, StoreNames.RESTARTS, StoreNames.ETCD_SAMPLES,
-                StoreNames.HOST_SAMPLES, StoreNames.INCIDENTS).stream().sorted().toList(), stores);
+                StoreNames.HOST_SAMPLES, StoreNames.INCIDENTS, StoreNames.INCIDENTS_VIEW, StoreNames.TIMELINE)
+                .stream().sorted().toList(), stores);
+        assertFalse(text.contains("incidents-view-repartition"), "the view stays in the classifier's task");
     }
 
     private static <T> List<T> concat(List<T> a, List<T> b) {

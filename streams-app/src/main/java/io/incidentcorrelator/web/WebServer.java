@@ -1,0 +1,314 @@
+package io.incidentcorrelator.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.incidentcorrelator.avro.Incident;
+import io.incidentcorrelator.avro.IncidentCategory;
+import io.incidentcorrelator.avro.IncidentStatus;
+import io.incidentcorrelator.replay.ContractJson;
+import io.incidentcorrelator.runtime.HealthServer;
+import io.incidentcorrelator.topology.StoreNames;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Predicate;
+
+/**
+ * The web view: a single page ({@code GET /}, assets from the jar) and a read-only JSON API over
+ * the topology's queryable stores.
+ * <ul>
+ *   <li>{@code GET /api/incidents?cluster=&category=&status=&since=&until=}: newest first;</li>
+ *   <li>{@code GET /api/incidents/{id}}: one incident with its evidence, 404 when unknown;</li>
+ *   <li>{@code GET /api/timeline?cluster=C&from=&to=} (or {@code &incident=ID}): the chart's data,
+ *       ±1 h around the incident when no range is given.</li>
+ * </ul>
+ * The server binds before Kafka Streams starts (so {@code application.server} can name the real
+ * port) and answers 503 until {@link #attach} hands it the running client.
+ */
+public final class WebServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebServer.class);
+    private static final Duration AROUND_INCIDENT = Duration.ofHours(1);
+    private static final Map<String, String> ASSETS = Map.of(
+            "/", "index.html",
+            "/app.js", "app.js",
+            "/app.css", "app.css");
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private volatile IncidentQueries queries;
+
+    private WebServer(HttpServer server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    /** Binds {@code address} (port 0: any free port) and serves until {@link #close()}. */
+    public static WebServer start(InetSocketAddress address) {
+        final HttpServer server;
+        try {
+            server = HttpServer.create(address, 32);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot serve the web view on " + address + ": " + e.getMessage(), e);
+        }
+        // A few threads: a list request may wait on other instances while they ask this one.
+        final ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
+            final Thread t = new Thread(r, "correlator-web");
+            t.setDaemon(true);
+            return t;
+        });
+        final WebServer web = new WebServer(server, executor);
+        server.createContext("/", web::handle);
+        server.setExecutor(executor);
+        server.start();
+        return web;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /**
+     * Starts answering API requests from {@code streams}.
+     *
+     * @param self this instance's {@code application.server}, or null when it is the only one
+     */
+    public void attach(KafkaStreams streams, HostInfo self) {
+        queries = new IncidentQueries(streams, self);
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            final String method = exchange.getRequestMethod();
+            if (!method.equals("GET") && !method.equals("HEAD")) {
+                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+                send(exchange, 405, "text/plain; charset=utf-8", "method not allowed\n");
+                return;
+            }
+            final String path = exchange.getRequestURI().getPath();
+            if (ASSETS.containsKey(path)) {
+                asset(exchange, ASSETS.get(path));
+            } else if (path.startsWith("/api/")) {
+                api(exchange, path);
+            } else {
+                send(exchange, 404, "text/plain; charset=utf-8", "not found\n");
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("web request {} failed", exchange.getRequestURI(), e);
+            error(exchange, 500, e.toString());
+        }
+    }
+
+    private void api(HttpExchange exchange, String path) throws IOException {
+        final IncidentQueries q = queries;
+        if (q == null) {
+            error(exchange, 503, "the topology is starting");
+            return;
+        }
+        final String query = exchange.getRequestURI().getRawQuery();
+        final Map<String, String> params = params(query);
+        final boolean local = "1".equals(params.get("local"));
+        final String forward = withoutLocal(query);
+        try {
+            if (path.equals("/api/incidents")) {
+                json(exchange, 200, IncidentQueries.array(q.list(filter(params), forward, local)));
+            } else if (path.startsWith("/api/incidents/") && path.length() > "/api/incidents/".length()) {
+                incident(exchange, q, URLDecoder.decode(path.substring("/api/incidents/".length()),
+                        StandardCharsets.UTF_8), local);
+            } else if (path.equals("/api/timeline")) {
+                timeline(exchange, q, params, local);
+            } else {
+                error(exchange, 404, "no such endpoint: " + path);
+            }
+        } catch (IllegalArgumentException | DateTimeParseException e) {
+            error(exchange, 400, e.getMessage());
+        } catch (IncidentQueries.NotReady | InvalidStateStoreException e) {
+            exchange.getResponseHeaders().set("Retry-After", "2");
+            error(exchange, 503, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error(exchange, 503, "interrupted");
+        }
+    }
+
+    private void incident(HttpExchange exchange, IncidentQueries q, String id, boolean local)
+            throws IOException, InterruptedException {
+        final HostInfo owner = local ? null : q.ownerOf(StoreNames.INCIDENTS_VIEW, id);
+        if (owner != null) {
+            final IncidentQueries.Remote remote = q.get(owner, exchange.getRequestURI().getRawPath(), "");
+            send(exchange, remote.status(), "application/json", remote.body());
+            return;
+        }
+        final Optional<Incident> incident = q.localIncident(id);
+        if (incident.isEmpty()) {
+            error(exchange, 404, "no incident " + id);
+        } else {
+            json(exchange, 200, ContractJson.toJson(incident.get()));
+        }
+    }
+
+    private void timeline(HttpExchange exchange, IncidentQueries q, Map<String, String> params, boolean local)
+            throws IOException, InterruptedException {
+        String cluster = params.get("cluster");
+        Instant from = instant(params.get("from"));
+        Instant to = instant(params.get("to"));
+        if (from == null || to == null) {
+            final Incident around = aroundWhich(q, params, cluster);
+            if (around == null) {
+                error(exchange, 404, "no incident to put the timeline around; give from and to");
+                return;
+            }
+            cluster = around.getCluster();
+            from = from != null ? from : around.getWindowStart().minus(AROUND_INCIDENT);
+            to = to != null ? to : around.getWindowEnd().plus(AROUND_INCIDENT);
+        }
+        if (cluster == null || cluster.isBlank()) {
+            throw new IllegalArgumentException("cluster is required");
+        }
+        if (!from.isBefore(to)) {
+            throw new IllegalArgumentException("from must be before to");
+        }
+        final HostInfo owner = local ? null : q.ownerOf(StoreNames.TIMELINE, cluster);
+        if (owner != null) {
+            final IncidentQueries.Remote remote = q.get(owner, "/api/timeline", "cluster=" + enc(cluster)
+                    + "&from=" + from.toEpochMilli() + "&to=" + to.toEpochMilli());
+            send(exchange, remote.status(), "application/json", remote.body());
+            return;
+        }
+        json(exchange, 200, q.localTimeline(cluster, from, to));
+    }
+
+    /** The incident named by {@code incident=}, else the cluster's newest one. */
+    private static Incident aroundWhich(IncidentQueries q, Map<String, String> params, String cluster)
+            throws IOException, InterruptedException {
+        final String id = params.get("incident");
+        final List<JsonNode> candidates = q.list(i -> id != null ? i.getId().equals(id)
+                : cluster != null && i.getCluster().equals(cluster), null, false);
+        return candidates.isEmpty() ? null : ContractJson.fromJson(candidates.get(0), Incident.class);
+    }
+
+    static Predicate<Incident> filter(Map<String, String> params) {
+        Predicate<Incident> p = i -> true;
+        final String cluster = params.get("cluster");
+        if (cluster != null && !cluster.isEmpty()) {
+            p = p.and(i -> i.getCluster().equals(cluster));
+        }
+        final String category = params.get("category");
+        if (category != null && !category.isEmpty()) {
+            final IncidentCategory c = IncidentCategory.valueOf(symbol(category, "category"));
+            p = p.and(i -> i.getCategory() == c);
+        }
+        final String status = params.get("status");
+        if (status != null && !status.isEmpty()) {
+            final IncidentStatus s = IncidentStatus.valueOf(symbol(status, "status"));
+            p = p.and(i -> i.getStatus() == s);
+        }
+        // An incident is in [since, until] when its window overlaps it.
+        final Instant since = instant(params.get("since"));
+        if (since != null) {
+            p = p.and(i -> !i.getWindowEnd().isBefore(since));
+        }
+        final Instant until = instant(params.get("until"));
+        if (until != null) {
+            p = p.and(i -> !i.getWindowStart().isAfter(until));
+        }
+        return p;
+    }
+
+    private static String symbol(String value, String name) {
+        final String s = value.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        try {
+            return (name.equals("category") ? IncidentCategory.valueOf(s) : IncidentStatus.valueOf(s)).name();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown " + name + " " + value);
+        }
+    }
+
+    /** ISO-8601 instant or epoch milliseconds; null when absent. */
+    static Instant instant(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        return value.chars().allMatch(Character::isDigit) ? Instant.ofEpochMilli(Long.parseLong(value))
+                : Instant.parse(value);
+    }
+
+    static Map<String, String> params(String rawQuery) {
+        final Map<String, String> params = new HashMap<>();
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return params;
+        }
+        for (String pair : rawQuery.split("&")) {
+            final int eq = pair.indexOf('=');
+            final String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            final String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            params.putIfAbsent(key, value);
+        }
+        return params;
+    }
+
+    private static String withoutLocal(String rawQuery) {
+        if (rawQuery == null) {
+            return "";
+        }
+        return String.join("&", java.util.Arrays.stream(rawQuery.split("&"))
+                .filter(p -> !p.isEmpty() && !p.startsWith("local=")).toList());
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private static void asset(HttpExchange exchange, String name) throws IOException {
+        try (InputStream in = WebServer.class.getResourceAsStream("/web/" + name)) {
+            if (in == null) {
+                send(exchange, 404, "text/plain; charset=utf-8", "missing asset " + name + "\n");
+                return;
+            }
+            final String type = name.endsWith(".html") ? "text/html; charset=utf-8"
+                    : name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
+            send(exchange, 200, type, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    private static void json(HttpExchange exchange, int status, JsonNode body) throws IOException {
+        send(exchange, status, "application/json", IncidentQueries.JSON.writeValueAsString(body));
+    }
+
+    private static void error(HttpExchange exchange, int status, String message) throws IOException {
+        final ObjectNode body = IncidentQueries.JSON.createObjectNode().put("error", message);
+        json(exchange, status, body);
+    }
+
+    private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        HealthServer.send(exchange, status, contentType, body);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,244 @@
+package io.incidentcorrelator.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * {@code correlator demo --serve --port 0} in-process: one replay of the bundled scenarios, then
+ * the JSON API and the page in a real headless Chromium (skipped when there is none).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class WebViewIT {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Pattern URL = Pattern.compile("web view at (http://\\S+/)");
+    private static final Pattern COUNT = Pattern.compile("(\\d+) incidents, ");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final StringWriter out = new StringWriter();
+    private DemoCommand demo;
+    private Thread running;
+    private String base;
+    private JsonNode incidents;
+
+    @BeforeAll
+    void serveTheDemo() throws Exception {
+        final CommandLine cli = CorrelatorCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(new StringWriter(), true));
+        demo = cli.getSubcommands().get("demo").getCommand();
+        running = new Thread(() -> cli.execute("demo", "--serve", "--port", "0"), "demo-serve");
+        running.start();
+        final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        Matcher url = URL.matcher("");
+        while (!url.find()) {
+            assertTrue(running.isAlive() && System.nanoTime() < deadline, "demo did not serve:\n" + out);
+            Thread.sleep(200);
+            url = URL.matcher(out.toString());
+        }
+        base = url.group(1);
+        final Matcher count = COUNT.matcher(out.toString());
+        assertTrue(count.find(), out.toString());
+        final int expected = Integer.parseInt(count.group(1));
+        // The view is fed through its own repartition topic: it may trail the printed table briefly.
+        do {
+            Thread.sleep(200);
+            final HttpResponse<String> r = get("api/incidents");
+            incidents = r.statusCode() == 200 ? JSON.readTree(r.body()) : JSON.createArrayNode();
+        } while (incidents.size() < expected && System.nanoTime() < deadline);
+        assertEquals(expected, incidents.size(), incidents.toString());
+    }
+
+    @AfterAll
+    void stop() throws InterruptedException {
+        if (demo != null && demo.stop != null) {
+            demo.stop.request();
+        }
+        if (running != null) {
+            running.join(TimeUnit.SECONDS.toMillis(60));
+        }
+    }
+
+    @Test
+    void listsIncidentsNewestFirstAndFilters() throws Exception {
+        final List<Instant> starts = new ArrayList<>();
+        incidents.forEach(i -> starts.add(Instant.parse(i.path("windowStart").asText())));
+        for (int n = 1; n < starts.size(); n++) {
+            assertFalse(starts.get(n).isAfter(starts.get(n - 1)), "newest first: " + starts);
+        }
+        assertFilter("cluster=monit", i -> i.path("cluster").asText().equals("monit"));
+        assertFilter("category=oom-killed", i -> i.path("category").asText().equals("OOM_KILLED"));
+        assertFilter("category=BACKUP_IO_CONTENTION&cluster=prod", i -> i.path("cluster").asText().equals("prod")
+                && i.path("category").asText().equals("BACKUP_IO_CONTENTION"));
+        assertFilter("status=resolved", i -> i.path("status").asText().equals("RESOLVED"));
+        final Instant since = Instant.parse("2026-03-01T00:00:00Z");
+        assertFilter("since=" + since, i -> !Instant.parse(i.path("windowEnd").asText()).isBefore(since));
+        assertFilter("until=" + since, i -> !Instant.parse(i.path("windowStart").asText()).isAfter(since));
+        assertEquals(400, get("api/incidents?category=nonsense").statusCode());
+        assertEquals(400, get("api/incidents?since=yesterday").statusCode());
+    }
+
+    private void assertFilter(String query, java.util.function.Predicate<JsonNode> expected) throws Exception {
+        final HttpResponse<String> r = get("api/incidents?" + query);
+        assertEquals(200, r.statusCode(), r.body());
+        final List<String> want = new ArrayList<>();
+        incidents.forEach(i -> {
+            if (expected.test(i)) {
+                want.add(i.path("id").asText());
+            }
+        });
+        final List<String> got = new ArrayList<>();
+        JSON.readTree(r.body()).forEach(i -> got.add(i.path("id").asText()));
+        assertEquals(want, got, query);
+        assertFalse(got.isEmpty(), "the filter " + query + " selects none of " + incidents);
+    }
+
+    @Test
+    void oneIncidentWithItsEvidenceOr404() throws Exception {
+        final String id = incidents.get(0).path("id").asText();
+        final HttpResponse<String> r = get("api/incidents/" + id);
+        assertEquals(200, r.statusCode(), r.body());
+        final JsonNode incident = JSON.readTree(r.body());
+        assertEquals(id, incident.path("id").asText());
+        assertTrue(incident.path("evidence").isArray() && incident.path("evidence").size() > 0, r.body());
+        assertEquals(404, get("api/incidents/no-such-incident").statusCode());
+        assertEquals(404, get("api/nothing-here").statusCode());
+    }
+
+    @Test
+    void timelineAroundABackupIncident() throws Exception {
+        final JsonNode incident = backupIncident();
+        final Instant start = Instant.parse(incident.path("windowStart").asText());
+        final Instant end = Instant.parse(incident.path("windowEnd").asText());
+        final HttpResponse<String> r = get("api/timeline?cluster=" + incident.path("cluster").asText()
+                + "&incident=" + incident.path("id").asText());
+        assertEquals(200, r.statusCode(), r.body());
+        final JsonNode t = JSON.readTree(r.body());
+        assertEquals(start.minus(Duration.ofHours(1)).toEpochMilli(), t.path("from").asLong());
+        assertEquals(end.plus(Duration.ofHours(1)).toEpochMilli(), t.path("to").asLong());
+        // The backups the incident names, as bars that overlap its window.
+        assertTrue(t.path("backups").size() > 0, r.body());
+        for (JsonNode b : t.path("backups")) {
+            assertTrue(b.path("start").asLong() <= b.path("end").asLong(), b.toString());
+        }
+        final List<String> hosts = new ArrayList<>();
+        t.path("backups").forEach(b -> hosts.add(b.path("host").asText()));
+        final List<String> incidentHosts = new ArrayList<>();
+        incident.path("hosts").forEach(h -> incidentHosts.add(h.asText()));
+        assertTrue(hosts.stream().anyMatch(incidentHosts::contains), hosts + " vs " + incidentHosts);
+        // The restarts of its pods, inside the window.
+        final List<String> pods = new ArrayList<>();
+        incident.path("pods").forEach(p -> pods.add(p.path("namespace").asText() + "/" + p.path("pod").asText()));
+        int inWindow = 0;
+        for (JsonNode restart : t.path("restarts")) {
+            final long time = restart.path("time").asLong();
+            assertTrue(time >= t.path("from").asLong() && time <= t.path("to").asLong(), restart.toString());
+            if (pods.contains(restart.path("pod").asText()) && time >= start.toEpochMilli() && time <= end.toEpochMilli()) {
+                inWindow++;
+            }
+        }
+        assertTrue(inWindow > 0, "restarts of " + pods + " in " + r.body());
+        // Per-minute samples: etcd p99 per member, host memory % per host.
+        assertTrue(t.path("etcd").size() > 0 && t.path("etcd").get(0).path("points").size() > 30, r.body());
+        assertTrue(t.path("hostMemory").size() > 0, r.body());
+        for (JsonNode series : t.path("hostMemory")) {
+            series.path("points").forEach(p -> assertTrue(p.get(1).asDouble() > 0 && p.get(1).asDouble() <= 100));
+        }
+        // An explicit range; a range without a cluster is a client error.
+        final HttpResponse<String> ranged = get("api/timeline?cluster=" + incident.path("cluster").asText()
+                + "&from=" + start.minusSeconds(600) + "&to=" + end.toEpochMilli());
+        assertEquals(200, ranged.statusCode(), ranged.body());
+        assertEquals(start.minusSeconds(600).toEpochMilli(), JSON.readTree(ranged.body()).path("from").asLong());
+        assertEquals(400, get("api/timeline?cluster=monit&from=" + end + "&to=" + start).statusCode());
+        assertEquals(400, get("api/timeline?from=" + start + "&to=" + end).statusCode());
+    }
+
+    @Test
+    void pageListsTheIncidentsAndDrawsTheSelectedOnesChart() throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM), "no " + CHROMIUM + ": apt-get install -y chromium");
+        final String id = backupIncident().path("id").asText();
+        final String url = base + "#incident=" + id;
+        final String dom = chromium("--dump-dom", url);
+        for (JsonNode i : incidents) {
+            assertTrue(dom.contains("data-id=\"" + i.path("id").asText() + "\""), "listed: " + i.path("id"));
+        }
+        assertTrue(dom.contains("data-ready=\"true\""), dom);
+        assertTrue(dom.contains("<svg id=\"timeline\"") && dom.contains("data-incident=\"" + id + "\""), dom);
+        assertTrue(dom.contains("data-kind=\"backup\""), "backup bars");
+        assertTrue(dom.contains("data-kind=\"etcd-point\""), "etcd p99 points");
+        assertTrue(dom.contains("data-kind=\"memory-point\""), "host memory points");
+        assertTrue(dom.contains("data-kind=\"restart\""), "restart markers");
+
+        final Path screenshot = Path.of("target", "web-view.png").toAbsolutePath();
+        Files.deleteIfExists(screenshot);
+        chromium("--screenshot=" + screenshot, "--window-size=1280,900", url);
+        assertTrue(Files.size(screenshot) > 10_000, "screenshot " + screenshot);
+    }
+
+    private JsonNode backupIncident() {
+        for (JsonNode i : incidents) {
+            if (i.path("category").asText().equals("BACKUP_IO_CONTENTION") && i.path("cluster").asText().equals("monit")) {
+                return i;
+            }
+        }
+        throw new AssertionError("the demo has no backup incident on monit: " + incidents);
+    }
+
+    /** Runs headless Chromium; returns its standard output (the DOM for --dump-dom). */
+    private static String chromium(String... args) throws IOException, InterruptedException {
+        final Path profile = Files.createTempDirectory("web-view-chromium-");
+        final List<String> command = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox",
+                "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--user-data-dir=" + profile, "--virtual-time-budget=10000"));
+        command.addAll(List.of(args));
+        final Path stdout = Files.createTempFile("web-view-chromium-", ".out");
+        final Process p = new ProcessBuilder(command).redirectOutput(stdout.toFile())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("chromium did not finish within 60 s");
+        }
+        assertEquals(0, p.exitValue(), "chromium exit");
+        final String text = Files.readString(stdout);
+        Files.deleteIfExists(stdout);
+        try (var paths = Files.walk(profile)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        return text;
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
