@@ -46,18 +46,7 @@ final class PolledNodes {
         }
         if (Duration.between(discoveredAt, now).compareTo(REDISCOVER) >= 0 && discoveryHealth.isDue(now)) {
             try {
-                final JsonNode data = client.get("/nodes", Map.of());
-                final List<String> online = new ArrayList<>();
-                if (data != null && data.isArray()) {
-                    for (JsonNode n : data) {
-                        final String name = Json.text(n, "node");
-                        final String status = Json.text(n, "status");
-                        if (name != null && (status == null || "online".equals(status))) {
-                            online.add(name);
-                        }
-                    }
-                }
-                online.sort(null);
+                final List<String> online = online(client);
                 if (!online.equals(discovered)) {
                     log.info("{}: polling nodes {}", poller, online);
                 }
@@ -99,6 +88,23 @@ final class PolledNodes {
             }
         }
         return sent;
+    }
+
+    /** Every node {@code GET /nodes} lists as online (or without a status), sorted. */
+    static List<String> online(ProxmoxClient client) throws ProxmoxApiException, InterruptedException {
+        final JsonNode data = client.get("/nodes", Map.of());
+        final List<String> online = new ArrayList<>();
+        if (data != null && data.isArray()) {
+            for (JsonNode n : data) {
+                final String name = Json.text(n, "node");
+                final String status = Json.text(n, "status");
+                if (name != null && (status == null || "online".equals(status))) {
+                    online.add(name);
+                }
+            }
+        }
+        online.sort(null);
+        return online;
     }
 
     SourceHealth health(String node) {

@@ -52,19 +52,7 @@ public final class ProxmoxHistory {
         if (!config.nodes().isEmpty()) {
             return config.nodes();
         }
-        final JsonNode data = client.get("/nodes", Map.of());
-        final List<String> online = new ArrayList<>();
-        if (data != null && data.isArray()) {
-            for (JsonNode n : data) {
-                final String name = Json.text(n, "node");
-                final String status = Json.text(n, "status");
-                if (name != null && (status == null || "online".equals(status))) {
-                    online.add(name);
-                }
-            }
-        }
-        online.sort(null);
-        return online;
+        return PolledNodes.online(client);
     }
 
     /**
