@@ -184,8 +184,7 @@ public final class IncidentGrouper {
             }
         }
         final List<Evidence> sorted = new ArrayList<>(merged.values());
-        sorted.sort(Comparator.comparing((Evidence e) -> e.getKind().ordinal() == EvidenceKind.UNKNOWN.ordinal()
-                        ? Integer.MAX_VALUE : kindOrder(e.getKind()))
+        sorted.sort(Comparator.comparing((Evidence e) -> kindOrder(e.getKind()))
                 .thenComparing(Evidence::getSource)
                 .thenComparing(e -> e.getTime() == null ? Instant.EPOCH : e.getTime())
                 .thenComparing(e -> e.getText() == null ? "" : e.getText()));
