@@ -1,10 +1,7 @@
 package io.incidentcorrelator.topology;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One point of the timeline chart as kept in the {@link StoreNames#TIMELINE} store: a minute's
@@ -42,7 +39,8 @@ public record TimelinePoint(String kind, String series, long time, double value,
         return kind.equals(ETCD) || kind.equals(HOST_MEMORY) || kind.equals(BALLOON);
     }
 
-    private String identity() {
+    /** Two points with the same identity are one point of the chart: the sample's series, or the event itself. */
+    String identity() {
         return isSample() ? kind + '\t' + series : kind + '\t' + series + '\t' + time + '\t' + text;
     }
 
@@ -55,43 +53,22 @@ public record TimelinePoint(String kind, String series, long time, double value,
         return Math.floorDiv(time, BUCKET.toMillis()) * BUCKET.toMillis();
     }
 
-    /** Adds {@code point} to an encoded bucket (null: empty), keeping the larger of two samples. */
-    public static String merge(String bucket, TimelinePoint point) {
-        final Map<String, TimelinePoint> points = new LinkedHashMap<>();
-        for (TimelinePoint p : decode(bucket)) {
-            points.put(p.identity(), p);
-        }
-        final TimelinePoint before = points.get(point.identity());
-        if (before == null && points.size() >= MAX_PER_BUCKET) {
-            return bucket;
-        }
-        if (before == null || (point.isSample() && point.value() > before.value())) {
-            points.put(point.identity(), point);
-        }
-        final StringBuilder sb = new StringBuilder();
-        for (TimelinePoint p : points.values()) {
-            sb.append(p.encode()).append('\n');
-        }
-        return sb.toString();
-    }
-
     /** The points of an encoded bucket; malformed lines are skipped. */
     public static List<TimelinePoint> decode(String bucket) {
-        final List<TimelinePoint> points = new ArrayList<>();
-        if (bucket == null) {
-            return points;
+        return TimelineBucket.decode(bucket).points();
+    }
+
+    /** One line of a bucket; null when the line was not written by this version. */
+    static TimelinePoint parse(String line) {
+        final String[] f = line.split("\t", 5);
+        if (f.length != 5) {
+            return null;
         }
-        for (String line : bucket.split("\n")) {
-            final String[] f = line.split("\t", 5);
-            if (f.length == 5) {
-                try {
-                    points.add(new TimelinePoint(f[0], f[1], Long.parseLong(f[2]), Double.parseDouble(f[3]), f[4]));
-                } catch (NumberFormatException ignored) {
-                    // Not written by this version: leave it out of the chart.
-                }
-            }
+        try {
+            return new TimelinePoint(f[0], f[1], Long.parseLong(f[2]), Double.parseDouble(f[3]), f[4]);
+        } catch (NumberFormatException e) {
+            return null;
         }
-        return points;
     }
 
     private static String clean(String s) {

@@ -298,6 +298,23 @@ class TopologyFactoryTest {
         assertTrue(TimelinePoint.decode(timeline.fetch("monit", minute.toEpochMilli())).isEmpty());
     }
 
+    @Test
+    void aLateSampleJoinsItsMinuteOfTheTimelineWithoutLosingWhatWasThere() {
+        memory.pipeInput("ruapehu", Events.host("ruapehu", "02:20", 0.70, 0.3, 0.02));
+        sample("02:22");
+        // Back to 02:20, within the grace: that minute was written before and must be read back.
+        etcd.pipeInput("prod/talos-cp-01", Events.etcd("prod", "talos-cp-01", "02:20", 80.0, 0));
+        memory.pipeInput("ruapehu", Events.host("ruapehu", "02:20", 0.60, 0.3, 0.02));
+
+        final WindowStore<String, String> timeline = driver.getWindowStore(StoreNames.TIMELINE);
+        final List<TimelinePoint> at2220 = TimelinePoint.decode(timeline.fetch("prod",
+                Instant.parse("2026-02-26T02:20:00Z").toEpochMilli()));
+        assertEquals(List.of(TimelinePoint.HOST_MEMORY, TimelinePoint.ETCD),
+                at2220.stream().map(TimelinePoint::kind).toList(), at2220.toString());
+        assertEquals(70.0, at2220.get(0).value(), 1e-6, "the smaller late sample does not replace the maximum");
+        assertEquals(80.0, at2220.get(1).value(), 1e-6);
+    }
+
     private static Object unwrap(Object value) {
         return value instanceof ValueAndTimestamp<?> vt ? vt.value() : value;
     }

@@ -6,13 +6,16 @@ import io.incidentcorrelator.avro.MemorySample;
 import io.incidentcorrelator.avro.PodRestart;
 import io.incidentcorrelator.avro.internal.CorrelationEvent;
 import io.incidentcorrelator.topology.StoreNames;
+import io.incidentcorrelator.topology.TimelineBucket;
 import io.incidentcorrelator.topology.TimelinePoint;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.WindowStore;
 
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Keeps what the web view's timeline chart draws, per cluster and minute, in
@@ -21,11 +24,18 @@ import java.util.Locale;
  */
 public final class TimelineRecorder implements Processor<String, CorrelationEvent, Void, Void> {
 
+    /** The bucket a cluster's last point went to, exactly as written to the store (write-through). */
+    private record OpenBucket(long minute, TimelineBucket bucket) {
+    }
+
+    private final Map<String, OpenBucket> open = new HashMap<>();
     private WindowStore<String, String> store;
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         store = context.getStateStore(StoreNames.TIMELINE);
+        // A task re-initialised after a crash or a move restores its store from the changelog.
+        open.clear();
     }
 
     @Override
@@ -38,7 +48,14 @@ public final class TimelineRecorder implements Processor<String, CorrelationEven
             return;
         }
         final long minute = TimelinePoint.bucketStart(record.timestamp());
-        store.put(record.key(), TimelinePoint.merge(store.fetch(record.key(), minute), point), minute);
+        OpenBucket current = open.get(record.key());
+        if (current == null || current.minute() != minute) {
+            current = new OpenBucket(minute, TimelineBucket.decode(store.fetch(record.key(), minute)));
+            open.put(record.key(), current);
+        }
+        if (current.bucket().add(point)) {
+            store.put(record.key(), current.bucket().encode(), minute);
+        }
     }
 
     static TimelinePoint pointOf(Object payload, long time) {
