@@ -1,5 +1,6 @@
 package io.incidentcorrelator.serde;
 
+import io.incidentcorrelator.serde.internal.CompiledAvroWriter;
 import io.incidentcorrelator.serde.internal.TrustedAvroClasses;
 import io.incidentcorrelator.serde.internal.WireFormat;
 import java.io.ByteArrayOutputStream;
@@ -35,14 +36,22 @@ public final class AvroBinarySerde<T extends SpecificRecord> implements Serde<T>
     private final Schema schema;
     // Datum readers/writers keep per-read state in some versions of Avro, so each thread gets its own set.
     private final ThreadLocal<Codec<T>> codecs;
+    // Writes the same bytes as the datum writer, several times faster; absent for schemas it does not cover.
+    private final CompiledAvroWriter compiled;
 
     public AvroBinarySerde(Class<T> type) {
         this.type = Objects.requireNonNull(type, "type");
         TrustedAvroClasses.declare(type);
         final SpecificData model = SpecificData.getForClass(type);
         this.schema = model.getSchema(type);
+        this.compiled = CompiledAvroWriter.forSchema(schema, model).orElse(null);
         this.codecs = ThreadLocal.withInitial(() -> new Codec<>(
                 new SpecificDatumWriter<>(schema, model), new SpecificDatumReader<>(schema, schema, model)));
+    }
+
+    /** Whether records of this type are written by the compiled writer rather than Avro's datum writer. */
+    boolean compiled() {
+        return compiled != null;
     }
 
     public static <T extends SpecificRecord> AvroBinarySerde<T> of(Class<T> type) {
@@ -81,7 +90,11 @@ public final class AvroBinarySerde<T extends SpecificRecord> implements Serde<T>
         codec.out.write(FORMAT_VERSION);
         try {
             codec.encoder = EncoderFactory.get().binaryEncoder(codec.out, codec.encoder);
-            codec.writer.write(record, codec.encoder);
+            if (compiled != null) {
+                compiled.write(record, codec.encoder);
+            } else {
+                codec.writer.write(record, codec.encoder);
+            }
             codec.encoder.flush();
         } catch (IOException | RuntimeException e) {
             throw new SerializationException("cannot encode " + schema.getFullName() + " for " + topic + ": "
