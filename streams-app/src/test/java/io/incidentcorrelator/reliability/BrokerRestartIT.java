@@ -79,7 +79,10 @@ class BrokerRestartIT {
             awaitConsumed(rig, child, firstHalfInputs / 3);
 
             final CompletableFuture<Instant> producing = CompletableFuture.supplyAsync(
-                    () -> rig.produce(events.subList(half, events.size()), 500, 100));
+                    // Chunks spanning under the 10-minute grace, as live collectors send: a broker restart
+                    // may reorder a chunk's topics, and hours of skew would make restarts late, which is
+                    // the backlog case of docs/operations.md, not what this test is about.
+                    () -> rig.produce(events.subList(half, events.size()), 500, 100, Duration.ofMinutes(5)));
             final long consumedAtStop = rig.consumedInputRecords(APP);
             broker.close();
             System.out.printf("broker stopped with %d of %d first-half input records consumed%n",

@@ -178,16 +178,38 @@ public final class PipelineRig {
      * a broker that goes away meanwhile is waited for (up to two minutes per record).
      */
     public Instant produce(List<ScenarioEvent> events, int chunk, long pauseMillis) {
+        return produce(events, chunk, pauseMillis, null);
+    }
+
+    /**
+     * As above, and a chunk also ends before its events would span more than {@code maxSpan} of
+     * event time (null: no limit). Within a chunk the producer may land the topics' batches in any
+     * order (retries after a broker restart do), so live collectors, whose topics are seconds apart,
+     * are imitated only if a chunk spans less than the grace.
+     */
+    public Instant produce(List<ScenarioEvent> events, int chunk, long pauseMillis, Duration maxSpan) {
         Instant last = Instant.EPOCH;
-        int sent = 0;
+        int inChunk = 0;
+        Instant chunkMin = null;
+        Instant chunkMax = null;
         final java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
         try (KafkaProducer<String, byte[]> producer = producer()) {
             for (ScenarioEvent e : events) {
-                if (sent > 0 && sent % chunk == 0) {
+                final Instant t = e.eventTime();
+                final boolean spanFull = maxSpan != null && t != null && chunkMin != null
+                        && (t.isAfter(chunkMin.plus(maxSpan)) || t.isBefore(chunkMax.minus(maxSpan)));
+                if (inChunk > 0 && (inChunk >= chunk || spanFull)) {
                     producer.flush();
                     sleep(pauseMillis);
+                    inChunk = 0;
+                    chunkMin = null;
+                    chunkMax = null;
                 }
-                sent++;
+                if (t != null) {
+                    chunkMin = chunkMin == null || t.isBefore(chunkMin) ? t : chunkMin;
+                    chunkMax = chunkMax == null || t.isAfter(chunkMax) ? t : chunkMax;
+                }
+                inChunk++;
                 final String topic = topicFor(e);
                 final byte[] value = topics.<SpecificRecord>valueSerdeFor(topic).serializer().serialize(topic, e.value());
                 final Long timestamp = e.eventTime() == null ? null : e.eventTime().toEpochMilli();
