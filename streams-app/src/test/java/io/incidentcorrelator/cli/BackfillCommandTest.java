@@ -1,7 +1,7 @@
 package io.incidentcorrelator.cli;
 
+import io.incidentcorrelator.collectors.testing.LoopbackWireMock;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.incidentcorrelator.cli.CollectCommandTest.Run;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,8 +50,8 @@ class BackfillCommandTest {
 
     @BeforeEach
     void start() {
-        pve = server();
-        prom = server();
+        pve = LoopbackWireMock.start();
+        prom = LoopbackWireMock.start();
     }
 
     @AfterEach
@@ -60,12 +60,6 @@ class BackfillCommandTest {
         prom.stop();
     }
 
-    private static WireMockServer server() {
-        final WireMockServer s = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1")
-                .dynamicPort().containerThreads(8).jettyAcceptors(1));
-        s.start();
-        return s;
-    }
 
     private void stubProxmox() {
         // A nightly job on ruapehu, 02:20 to 02:45 UTC (epoch seconds, as the API answers).

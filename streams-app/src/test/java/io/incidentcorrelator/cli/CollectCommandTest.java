@@ -1,7 +1,7 @@
 package io.incidentcorrelator.cli;
 
+import io.incidentcorrelator.collectors.testing.LoopbackWireMock;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.incidentcorrelator.avro.MemorySample;
 import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.replay.ScenarioEvent;
@@ -100,9 +100,7 @@ class CollectCommandTest {
 
     @Test
     void proxmoxMemoryPrintsHostAndGuestSamplesOnce(@TempDir Path dir) throws Exception {
-        final WireMockServer pve = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1")
-                .dynamicPort().containerThreads(8).jettyAcceptors(1));
-        pve.start();
+        final WireMockServer pve = LoopbackWireMock.start();
         try {
             final String secret = UUID.randomUUID().toString(); // made up per run
             final String header = "PVEAPIToken=collector@pve!correlator=" + secret;

@@ -1,6 +1,7 @@
 package io.incidentcorrelator.it;
 
 import io.incidentcorrelator.avro.EtcdLatencySample;
+import io.incidentcorrelator.collectors.testing.RealEtcd;
 import io.incidentcorrelator.replay.ScenarioEvent;
 import io.incidentcorrelator.replay.ScenarioReader;
 import io.incidentcorrelator.replay.ScenarioTopic;
@@ -10,21 +11,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
-import java.io.IOException;
 import java.io.StringReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -49,37 +39,22 @@ class CollectEtcdIT {
     @TempDir
     Path dir;
 
-    private Process etcd;
+    private RealEtcd etcd;
     private String client;
     private final AtomicBoolean writing = new AtomicBoolean(true);
     private Thread writer;
 
     @BeforeEach
     void startEtcd() throws Exception {
-        final Optional<Path> binary = findEtcd();
-        assumeTrue(binary.isPresent(), "no etcd binary (set ETCD_BIN or install Debian's etcd-server)");
-        final int clientPort = freePort();
-        int peerPort = freePort();
-        while (peerPort == clientPort) {
-            peerPort = freePort();
-        }
-        client = "http://127.0.0.1:" + clientPort;
-        final String peer = "http://127.0.0.1:" + peerPort;
-        final Path log = dir.resolve("etcd.log");
-        etcd = new ProcessBuilder(binary.get().toString(), "--name", "default",
-                "--data-dir", dir.resolve("data").toString(),
-                "--listen-client-urls", client, "--advertise-client-urls", client,
-                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                "--initial-cluster", "default=" + peer)
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2)).build();
-        awaitHealthy(http, log);
+        final Optional<Path> binary = RealEtcd.binary();
+        assumeTrue(binary.isPresent(), RealEtcd.NOT_INSTALLED);
+        etcd = RealEtcd.start(binary.get(), dir);
+        client = etcd.clientUrl();
         // Writes all along, so every interval the collector measures has WAL fsyncs in it.
         writer = new Thread(() -> {
             for (int i = 0; writing.get(); i++) {
                 try {
-                    put(http, "/it/key-" + (i % 50), "value-" + i + "-" + "x".repeat(200));
+                    etcd.put("/it/key-" + (i % 50), "value-" + i + "-" + "x".repeat(200));
                     Thread.sleep(50);
                 } catch (Exception e) {
                     return;
@@ -97,10 +72,7 @@ class CollectEtcdIT {
             writer.join(5_000);
         }
         if (etcd != null) {
-            etcd.destroy();
-            if (!etcd.waitFor(10, TimeUnit.SECONDS)) {
-                etcd.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
+            etcd.close();
         }
     }
 
@@ -160,49 +132,5 @@ class CollectEtcdIT {
         final List<String> members = new ArrayList<>();
         events.forEach(e -> members.add(((EtcdLatencySample) e.value()).getMember()));
         assertTrue(members.size() >= 2 && members.stream().allMatch("cp-01"::equals), members.toString());
-    }
-
-    private void awaitHealthy(HttpClient http, Path log) throws Exception {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            try {
-                final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(client + "/health"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200 && r.body().contains("true")) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // still starting
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("etcd did not become healthy; its log:\n" + Files.readString(log));
-    }
-
-    private void put(HttpClient http, String key, String value) throws Exception {
-        final Base64.Encoder b64 = Base64.getEncoder();
-        final String body = "{\"key\":\"" + b64.encodeToString(key.getBytes(StandardCharsets.UTF_8))
-                + "\",\"value\":\"" + b64.encodeToString(value.getBytes(StandardCharsets.UTF_8)) + "\"}";
-        http.send(HttpRequest.newBuilder(URI.create(client + "/v3/kv/put")).timeout(Duration.ofSeconds(5))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding());
-    }
-
-    private static Optional<Path> findEtcd() {
-        final String env = System.getenv("ETCD_BIN");
-        if (env != null && !env.isBlank() && Files.isExecutable(Path.of(env))) {
-            return Optional.of(Path.of(env));
-        }
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (!d.isEmpty() && Files.isExecutable(Path.of(d, "etcd"))) {
-                return Optional.of(Path.of(d, "etcd"));
-            }
-        }
-        return Files.isExecutable(Path.of("/usr/bin/etcd")) ? Optional.of(Path.of("/usr/bin/etcd")) : Optional.empty();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

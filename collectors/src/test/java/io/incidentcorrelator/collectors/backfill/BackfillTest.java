@@ -1,7 +1,7 @@
 package io.incidentcorrelator.collectors.backfill;
 
+import io.incidentcorrelator.collectors.testing.LoopbackWireMock;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.incidentcorrelator.collectors.inventory.InventoryFile;
 import io.incidentcorrelator.collectors.proxmox.ApiToken;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxConfig;
@@ -80,8 +80,8 @@ class BackfillTest {
 
     @BeforeEach
     void start() {
-        pve = server();
-        prom = server();
+        pve = LoopbackWireMock.start();
+        prom = LoopbackWireMock.start();
         secret = UUID.randomUUID().toString();
     }
 
@@ -91,12 +91,6 @@ class BackfillTest {
         prom.stop();
     }
 
-    private static WireMockServer server() {
-        final WireMockServer s = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1")
-                .dynamicPort().containerThreads(8).jettyAcceptors(1));
-        s.start();
-        return s;
-    }
 
     private static String data(String json) {
         return "{\"data\":" + json + "}";

@@ -1,7 +1,7 @@
 package io.incidentcorrelator.collectors.inventory;
 
+import io.incidentcorrelator.collectors.testing.LoopbackWireMock;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.incidentcorrelator.avro.NodePlacement;
 import io.incidentcorrelator.collectors.proxmox.ApiToken;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxClient;
@@ -45,9 +45,7 @@ class InventoryDiscoveryTest {
 
     @Test
     void fetchesGuestsAndMatchesNodeNames() throws Exception {
-        final WireMockServer pve = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1")
-                .dynamicPort().containerThreads(8).jettyAcceptors(1));
-        pve.start();
+        final WireMockServer pve = LoopbackWireMock.start();
         try {
             pve.stubFor(get(urlPathEqualTo("/api2/json/cluster/resources")).withQueryParam("type", equalTo("vm"))
                     .willReturn(okJson(RESOURCES)));

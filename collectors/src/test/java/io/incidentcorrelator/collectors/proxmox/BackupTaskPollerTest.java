@@ -1,5 +1,6 @@
 package io.incidentcorrelator.collectors.proxmox;
 
+import io.incidentcorrelator.collectors.testing.LoopbackWireMock;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.avro.BackupPhase;
@@ -91,7 +92,7 @@ class BackupTaskPollerTest {
 
     @BeforeEach
     void start() {
-        pve = ProxmoxTestSupport.startHttp();
+        pve = LoopbackWireMock.start();
         secret = ProxmoxTestSupport.fakeSecret();
     }
 

@@ -1,5 +1,6 @@
 package io.incidentcorrelator.collectors.proxmox;
 
+import io.incidentcorrelator.collectors.testing.LoopbackWireMock;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.incidentcorrelator.avro.MemorySample;
 import io.incidentcorrelator.collectors.testing.MutableClock;
@@ -64,7 +65,7 @@ class MemoryPollerTest {
 
     @BeforeEach
     void start() {
-        pve = ProxmoxTestSupport.startHttp();
+        pve = LoopbackWireMock.start();
     }
 
     @AfterEach

@@ -1,5 +1,6 @@
 package io.incidentcorrelator.collectors.proxmox;
 
+import io.incidentcorrelator.collectors.testing.LoopbackWireMock;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.incidentcorrelator.collectors.TlsOptions;
@@ -66,7 +67,7 @@ class ProxmoxFailureHandlingTest {
 
     @Test
     void unauthorizedAndServerErrorsBackOffWithOneLinePerStateChangeAndNoSecret() throws Exception {
-        pve = ProxmoxTestSupport.startHttp();
+        pve = LoopbackWireMock.start();
         pve.stubFor(get(urlPathEqualTo("/api2/json/nodes/ruapehu/status")).inScenario("s").whenScenarioStateIs(STARTED)
                 .willReturn(aResponse().withStatus(401).withBody("")).willSetStateTo("500"));
         pve.stubFor(get(urlPathEqualTo("/api2/json/nodes/ruapehu/status")).inScenario("s").whenScenarioStateIs("500")
@@ -112,7 +113,7 @@ class ProxmoxFailureHandlingTest {
 
     @Test
     void errorKindsAndMessages() throws Exception {
-        pve = ProxmoxTestSupport.startHttp();
+        pve = LoopbackWireMock.start();
         final ProxmoxConfig config = ProxmoxTestSupport.config(URI.create(pve.baseUrl()), secret, List.of("ruapehu"))
                 .withTimings(Duration.ofSeconds(30), Duration.ofMillis(400), Duration.ofMinutes(5));
         final ProxmoxClient client = new ProxmoxClient(config);

@@ -1,26 +1,16 @@
 package io.incidentcorrelator.collectors.proxmox;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
-
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
-/** WireMock on loopback and a token whose secret is made up per run. */
+/** A Proxmox token whose secret is made up per run, and the shape of the API's answers. */
 final class ProxmoxTestSupport {
 
     static final String TOKEN_ID = "collector@pve!incident-correlator";
 
     private ProxmoxTestSupport() {
-    }
-
-    static WireMockServer startHttp() {
-        final WireMockServer server = new WireMockServer(WireMockConfiguration.options()
-                .bindAddress("127.0.0.1").dynamicPort().containerThreads(8).jettyAcceptors(1));
-        server.start();
-        return server;
     }
 
     /** Random per run; obviously not a real credential. */

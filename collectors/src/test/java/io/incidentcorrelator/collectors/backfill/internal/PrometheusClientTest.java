@@ -1,7 +1,7 @@
 package io.incidentcorrelator.collectors.backfill.internal;
 
+import io.incidentcorrelator.collectors.testing.LoopbackWireMock;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.incidentcorrelator.collectors.TlsOptions;
 import org.junit.jupiter.api.Test;
 
@@ -22,9 +22,7 @@ class PrometheusClientTest {
 
     @Test
     void longRangesAreSplitAndSeriesMerged() throws Exception {
-        final WireMockServer prom = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1")
-                .dynamicPort().containerThreads(8).jettyAcceptors(1));
-        prom.start();
+        final WireMockServer prom = LoopbackWireMock.start();
         try {
             final String token = java.util.UUID.randomUUID().toString();
             prom.stubFor(get(urlPathEqualTo("/api/v1/query_range")).withQueryParam("start", equalTo("0"))
