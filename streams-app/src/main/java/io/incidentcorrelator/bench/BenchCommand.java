@@ -6,6 +6,8 @@ import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.config.StoreType;
 import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
 import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.runtime.TopologyShapes;
+import io.incidentcorrelator.topology.TopologyFactory;
 import io.incidentcorrelator.serde.SchemaRegistries;
 import io.incidentcorrelator.serde.SchemaRegistryClient;
 import io.incidentcorrelator.topics.TopicNames;
@@ -134,16 +136,19 @@ public final class BenchCommand implements Callable<Integer> {
             // --- history ---------------------------------------------------------------------
             final Topics history = Pipeline.topics(config.withTopics(config.topics().withPrefix("history.")), registry);
             final TopicNames names = history.names();
-            final List<String> copies = names.eventTopics().stream().map(t -> t + ".copy").toList();
+            // Both phases read what a replay's topology reads: the event topics and the clock's closing tick.
+            final List<String> inputs = TopologyShapes.inputTopics(names);
+            final List<String> copies = inputs.stream().map(t -> t + ".copy").toList();
             BenchKafka.createTopics(admin, names, partitions, copies);
             progress(err, String.format("generating %d days of homelab history (seed %d), about %,d records", days, seed,
                     SyntheticHomelab.expectedRecords(days)));
             final long genStart = System.nanoTime();
-            final BenchKafka.Produced produced = BenchKafka.produceHistory(bootstrap, history, new SyntheticHomelab(seed),
+            final BenchKafka.Produced produced = BenchKafka.produceHistory(bootstrap, history, config, new SyntheticHomelab(seed),
                     days, n -> progress(err, String.format("  %,d records produced", n)));
             final double genSeconds = (System.nanoTime() - genStart) / 1e9;
-            final long events = produced.events();
-            figure(out, String.format(Locale.ROOT, "history: %,d records (%s) in %.1f s", events, produced.counts(),
+            final long events = produced.events() + 1; // and the closing tick
+            figure(out, String.format(Locale.ROOT, "history: %,d records (%s, 1 closing tick) in %.1f s", events,
+                    produced.counts(),
                     genSeconds));
             json.put("records", events);
             json.put("recordsByTopic", produced.counts());
@@ -151,7 +156,7 @@ public final class BenchCommand implements Callable<Integer> {
             // --- raw pipe --------------------------------------------------------------------
             progress(err, "raw pipe: copying the same records with a transactional consumer→producer");
             final long rawCpuStart = processCpuNanos();
-            final Timeline raw = RawPipe.copy(bootstrap, names.eventTopics(), t -> t + ".copy", events, 100, timeout,
+            final Timeline raw = RawPipe.copy(bootstrap, inputs, t -> t + ".copy", events, 100, timeout,
                     m -> progress(err, m));
             figure(out, String.format(Locale.ROOT, "raw pipe: %,d records in %.1f s: %.0f rec/s", raw.records(),
                     raw.seconds(), raw.recordsPerSecond()));
@@ -175,15 +180,21 @@ public final class BenchCommand implements Callable<Integer> {
             replayOverrides.putAll(streamsProperties);
             final long topoCpuStart = processCpuNanos();
             final double topoCpuPerK;
+            final String topologyApp = "bench-topology-" + runId;
+            final TopologyShapes.Choice shape = TopologyShapes.choose(admin, names, topologyApp);
+            figure(out, "topology shape: " + shape.reason());
+            json.put("topologyShape", shape.shape().name());
             try (MemoryWatch memory = new MemoryWatch();
-                 TopologyRun run = new TopologyRun(replayConfig, history, bootstrap, "bench-topology-" + runId,
+                 TopologyRun run = new TopologyRun(replayConfig, history, bootstrap, topologyApp, shape.shape(),
                          instances, threads, replayOverrides)) {
                 run.start();
-                topo = run.awaitConsumed(admin, names.eventTopics(), events, timeout, m -> progress(err, m));
+                topo = run.awaitConsumed(admin, inputs, events, timeout, m -> progress(err, m));
                 topoCpuPerK = (processCpuNanos() - topoCpuStart) / 1e6 / (events / 1000.0);
                 stateBytes = run.stateBytes();
-                figure(out, String.format(Locale.ROOT, "repartition topic: %,d offsets (records and commit markers)",
-                        BenchKafka.endOffsets(admin, run.repartitionTopic())));
+                if (shape.shape() == TopologyFactory.Shape.REPARTITION_BY_CLUSTER) {
+                    figure(out, String.format(Locale.ROOT, "repartition topic: %,d offsets (records and commit markers)",
+                            BenchKafka.endOffsets(admin, TopologyShapes.repartitionTopic(topologyApp))));
+                }
                 heapPeak = memory.heapPeak();
                 liveHeapPeak = memory.liveHeapPeak();
                 rss = MemoryWatch.rssPeak();
@@ -227,8 +238,10 @@ public final class BenchCommand implements Callable<Integer> {
                 BenchKafka.createTopics(admin, live.names(), partitions, List.of());
                 final long evidence = LatencyProbe.produceEvidence(bootstrap, live);
                 // Live settings, as `run` uses them.
-                try (TopologyRun run = new TopologyRun(config.withTopics(live.names()), live, bootstrap,
-                        "bench-live-" + runId, instances, threads, streamsProperties)) {
+                final String liveApp = "bench-live-" + runId;
+                try (TopologyRun run = new TopologyRun(config.withTopics(live.names()), live, bootstrap, liveApp,
+                        TopologyShapes.choose(admin, live.names(), liveApp).shape(), instances, threads,
+                        streamsProperties)) {
                     run.start();
                     run.awaitConsumed(admin, live.names().eventTopics(), evidence, timeout, m -> progress(err, m));
                     progress(err, String.format("latency: %d restarts, their evidence already in", latencyRestarts));

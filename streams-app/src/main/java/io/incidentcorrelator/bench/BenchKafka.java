@@ -1,5 +1,7 @@
 package io.incidentcorrelator.bench;
 
+import io.incidentcorrelator.config.CorrelatorConfig;
+import io.incidentcorrelator.replay.ReplayRunner;
 import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topics.Topics;
 import org.apache.avro.specific.SpecificRecord;
@@ -17,6 +19,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -101,14 +104,16 @@ final class BenchKafka {
     }
 
     /** Generates {@code days} of history straight into Kafka, serialized as the collectors would. */
-    static Produced produceHistory(String bootstrap, Topics topics, SyntheticHomelab homelab, int days,
-                                   LongConsumer progress) {
+    static Produced produceHistory(String bootstrap, Topics topics, CorrelatorConfig config, SyntheticHomelab homelab,
+                                   int days, LongConsumer progress) {
         final Map<SyntheticHomelab.Topic, Long> counts = new EnumMap<>(SyntheticHomelab.Topic.class);
         final AtomicReference<Exception> failed = new AtomicReference<>();
         final Map<String, org.apache.kafka.common.serialization.Serializer<SpecificRecord>> serializers = new HashMap<>();
         try (KafkaProducer<String, byte[]> producer = producer(bootstrap, 20)) {
             final long[] total = {0};
+            final long[] last = {Long.MIN_VALUE};
             homelab.generate(days, (topic, key, value, ts) -> {
+                last[0] = Math.max(last[0], ts);
                 final String name = topicOf(topics.names(), topic);
                 final byte[] bytes = serializers.computeIfAbsent(name,
                         n -> topics.<SpecificRecord>valueSerdeFor(n).serializer()).serialize(name, value);
@@ -122,33 +127,19 @@ final class BenchKafka {
                     progress.accept(total[0]);
                 }
             });
+            // As a replay does: the tick that closes every window, with the events.
+            producer.send(ReplayRunner.closingTick(config, topics.names().clock(), Instant.ofEpochMilli(last[0])),
+                    (meta, e) -> {
+                        if (e != null) {
+                            failed.compareAndSet(null, e);
+                        }
+                    });
             producer.flush();
         }
         if (failed.get() != null) {
             throw new IllegalStateException("producing the history failed: " + failed.get(), failed.get());
         }
         return new Produced(counts);
-    }
-
-    /** Offsets the group still has to commit to reach the end of {@code topics}; -1 if a topic is missing yet. */
-    static long lag(Admin admin, String groupId, List<String> topics) throws ExecutionException, InterruptedException {
-        final Map<TopicPartition, OffsetAndMetadata> committed =
-                admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
-        final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        final var existing = admin.listTopics().names().get();
-        for (String t : topics) {
-            if (!existing.contains(t)) {
-                return -1;
-            }
-        }
-        admin.describeTopics(topics).allTopicNames().get().values().forEach(d -> d.partitions()
-                .forEach(p -> request.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
-        long behind = 0;
-        for (var e : admin.listOffsets(request).all().get().entrySet()) {
-            final OffsetAndMetadata c = committed.get(e.getKey());
-            behind += Math.max(0, e.getValue().offset() - (c == null ? 0 : c.offset()));
-        }
-        return behind;
     }
 
     /** Sum of committed offsets of the group on {@code topics} (records consumed so far, on fresh topics). */

@@ -2,6 +2,7 @@ package io.incidentcorrelator.bench;
 
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.runtime.TopologyShapes;
 import io.incidentcorrelator.topics.Topics;
 import io.incidentcorrelator.topology.TopologyFactory;
 import org.apache.kafka.clients.admin.Admin;
@@ -27,7 +28,8 @@ import java.util.function.Consumer;
  * The correlation topology exactly as {@code replay} and {@code run} build it (Pipeline's
  * serdes and Streams settings), over already-produced topics, in one or more instances of one
  * application in this process. Done when the group's committed offsets reach the end of every
- * input and of the repartition topic: with exactly-once the output is then committed too.
+ * input and of the repartition topic if the shape has one: with exactly-once the output is then
+ * committed too.
  */
 final class TopologyRun implements AutoCloseable {
 
@@ -36,8 +38,8 @@ final class TopologyRun implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final String applicationId;
 
-    TopologyRun(CorrelatorConfig config, Topics topics, String bootstrap, String applicationId, int instances,
-                int threads, Map<String, String> overrides) {
+    TopologyRun(CorrelatorConfig config, Topics topics, String bootstrap, String applicationId,
+                TopologyFactory.Shape shape, int instances, int threads, Map<String, String> overrides) {
         this.applicationId = applicationId;
         for (int i = 0; i < instances; i++) {
             final Path stateDir;
@@ -49,7 +51,7 @@ final class TopologyRun implements AutoCloseable {
             stateDirs.add(stateDir);
             final Properties props = Pipeline.streamsProperties(config, bootstrap, applicationId, stateDir, overrides);
             props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
-            final KafkaStreams streams = Pipeline.streams(Pipeline.topology(config, topics, props), props);
+            final KafkaStreams streams = Pipeline.streams(Pipeline.topology(config, topics, props, shape), props);
             streams.setUncaughtExceptionHandler(e -> {
                 failure.compareAndSet(null, e);
                 return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -62,16 +64,10 @@ final class TopologyRun implements AutoCloseable {
         instances.forEach(KafkaStreams::start);
     }
 
-    String repartitionTopic() {
-        return applicationId + "-" + TopologyFactory.EVENTS_BY_CLUSTER + "-repartition";
-    }
-
-    /** Waits until {@code expected} input records are consumed and the repartition topic is drained. */
+    /** Waits until {@code expected} input records are consumed and the repartition topic, if any, is drained. */
     Timeline awaitConsumed(Admin admin, List<String> inputs, long expected, Duration timeout, Consumer<String> progress)
             throws ExecutionException, InterruptedException {
         final Timeline timeline = new Timeline();
-        final List<String> all = new ArrayList<>(inputs);
-        all.add(repartitionTopic());
         final long deadline = System.nanoTime() + timeout.toNanos();
         long lastReport = System.nanoTime();
         while (true) {
@@ -80,7 +76,7 @@ final class TopologyRun implements AutoCloseable {
             }
             final long done = BenchKafka.committed(admin, applicationId, inputs);
             timeline.add(done);
-            if (done >= expected && BenchKafka.lag(admin, applicationId, all) == 0) {
+            if (done >= expected && TopologyShapes.behind(admin, applicationId, inputs) == 0) {
                 timeline.finish(done);
                 return timeline;
             }

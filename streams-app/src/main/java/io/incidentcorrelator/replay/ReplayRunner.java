@@ -7,18 +7,17 @@ import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
 import io.incidentcorrelator.runtime.Failures;
 import io.incidentcorrelator.runtime.Pipeline;
 import io.incidentcorrelator.runtime.TopicProvisioner;
+import io.incidentcorrelator.runtime.TopologyShapes;
 import io.incidentcorrelator.serde.SchemaRegistries;
 import io.incidentcorrelator.serde.SchemaRegistryClient;
 import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topics.Topics;
-import io.incidentcorrelator.topology.TopologyFactory;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -161,7 +160,10 @@ public final class ReplayRunner {
                 if (after != null) {
                     after.configure(props);
                 }
-                try (KafkaStreams streams = Pipeline.streams(Pipeline.topology(config, topics, props), props)) {
+                final TopologyShapes.Choice shape = TopologyShapes.choose(admin, config.topics(), applicationId);
+                LOG.info("Topology: {}", shape.reason());
+                try (KafkaStreams streams = Pipeline.streams(Pipeline.topology(config, topics, props, shape.shape()),
+                        props)) {
                     final AtomicReference<Throwable> failure = new AtomicReference<>();
                     streams.setUncaughtExceptionHandler(e -> {
                         failure.set(e);
@@ -227,12 +229,7 @@ public final class ReplayRunner {
                     last = e.eventTime();
                 }
             }
-            // One tick past every window: the grouping gap for resolution, the grace for lateness.
-            final Instant tick = last.plus(options.config().groupingGap()).plus(options.config().grace())
-                    .plus(Duration.ofMinutes(1));
-            final byte[] tickValue = Pipeline.internalSerdes().forValue(ClockTick.class).serializer()
-                    .serialize(names.clock(), new ClockTick(tick));
-            producer.send(new ProducerRecord<>(names.clock(), null, tick.toEpochMilli(), "clock", tickValue));
+            producer.send(closingTick(options.config(), names.clock(), last));
             producer.flush();
         }
         if (sendFailure.get() != null) {
@@ -240,6 +237,21 @@ public final class ReplayRunner {
                     sendFailure.get());
         }
         return last;
+    }
+
+    /**
+     * The clock tick a replay sends with its events, one past every window (the grouping gap for
+     * resolution, the grace for lateness), so that every incident is complete at the end. Sent
+     * before the topology starts, like the events: the clock topic then has a record buffered
+     * throughout, which also spares Kafka Streams formatting a log line for an empty input
+     * partition on every record (see docs/performance.md).
+     */
+    public static ProducerRecord<String, byte[]> closingTick(CorrelatorConfig config, String clockTopic,
+                                                             Instant lastEvent) {
+        final Instant tick = lastEvent.plus(config.groupingGap()).plus(config.grace()).plus(Duration.ofMinutes(1));
+        final byte[] value = Pipeline.internalSerdes().forValue(ClockTick.class).serializer()
+                .serialize(clockTopic, new ClockTick(tick));
+        return new ProducerRecord<>(clockTopic, null, tick.toEpochMilli(), "clock", value);
     }
 
     static String topicFor(TopicNames names, ScenarioTopic topic) {
@@ -256,13 +268,11 @@ public final class ReplayRunner {
 
     /**
      * Done when the application's committed offsets reach the end of every topic it consumes,
-     * the repartition topic included: exactly-once commits output and offsets together, so the
-     * incidents are then all committed too.
+     * the repartition topic included if it has one: exactly-once commits output and offsets
+     * together, so the incidents are then all committed too.
      */
     private void waitUntilConsumed(Admin admin, String applicationId, TopicNames names, AtomicReference<Throwable> failure) {
-        final List<String> consumed = new ArrayList<>(names.eventTopics());
-        consumed.add(names.clock());
-        consumed.add(applicationId + "-" + TopologyFactory.EVENTS_BY_CLUSTER + "-repartition");
+        final List<String> inputs = TopologyShapes.inputTopics(names);
         final long deadline = System.nanoTime() + options.timeout().toNanos();
         long lastReport = 0;
         while (true) {
@@ -271,25 +281,13 @@ public final class ReplayRunner {
                         failure.get());
             }
             try {
-                final Map<TopicPartition, OffsetAndMetadata> committed =
-                        admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
-                final Set<String> existing = admin.listTopics().names().get();
-                final List<String> present = consumed.stream().filter(existing::contains).toList();
-                if (present.size() == consumed.size()) {
-                    final Map<TopicPartition, Long> ends = TopicProvisioner.endOffsets(admin, present);
-                    long behind = 0;
-                    for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-                        final OffsetAndMetadata c = committed.get(end.getKey());
-                        final long position = c == null ? 0 : c.offset();
-                        behind += Math.max(0, end.getValue() - position);
-                    }
-                    if (behind == 0) {
-                        return;
-                    }
-                    if (System.nanoTime() - lastReport > 2_000_000_000L) {
-                        progress(behind + " records still to process");
-                        lastReport = System.nanoTime();
-                    }
+                final long behind = TopologyShapes.behind(admin, applicationId, inputs);
+                if (behind == 0) {
+                    return;
+                }
+                if (System.nanoTime() - lastReport > 2_000_000_000L) {
+                    progress(behind + " records still to process");
+                    lastReport = System.nanoTime();
                 }
             } catch (ExecutionException e) {
                 LOG.debug("Progress check failed, retrying: {}", Failures.rootMessage(e));

@@ -59,10 +59,11 @@ public final class Pipeline {
      * The builder gets the Streams settings so that {@code ensure.explicit.internal.resource.naming}
      * is enforced when the topology is built, not only documented.
      */
-    public static Topology topology(CorrelatorConfig config, Topics topics, Properties streamsProperties) {
+    public static Topology topology(CorrelatorConfig config, Topics topics, Properties streamsProperties,
+                                    TopologyFactory.Shape shape) {
         final StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
         return TopologyFactory.build(builder, config, topics, internalSerdes(), Clock.systemUTC(),
-                timelineRetention(streamsProperties));
+                timelineRetention(streamsProperties), shape);
     }
 
     /**

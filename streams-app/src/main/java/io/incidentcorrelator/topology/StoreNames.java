@@ -9,10 +9,16 @@ public final class StoreNames {
     public static final String STORAGE_LOCATIONS = "storage-locations-store";
     /** Backup phases, windowed, keyed by the host they touch (source and target). */
     public static final String BACKUP_EVENTS = "backup-events-by-host";
-    /** Host and guest resource samples, windowed, keyed by host or host/vmid. */
-    public static final String HOST_SAMPLES = "host-samples";
-    /** etcd latency samples, windowed, keyed by cluster. */
-    public static final String ETCD_SAMPLES = "etcd-samples";
+    /**
+     * Host and guest resource samples, keyed by host or host/vmid, one value per minute (a bucket
+     * of samples). Replaced {@code host-samples}, one value per sample.
+     */
+    public static final String HOST_SAMPLES = "host-samples-by-minute";
+    /**
+     * etcd latency samples, keyed by cluster, one value per minute (a bucket of samples). Replaced
+     * {@code etcd-samples}, one value per sample.
+     */
+    public static final String ETCD_SAMPLES = "etcd-samples-by-minute";
     /** Restarts with their classification, keyed cluster|time|pod. */
     public static final String RESTARTS = "classified-restarts";
     /** The last revision emitted per incident, keyed cluster|id. */

@@ -15,10 +15,13 @@ import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topics.Topics;
 import io.incidentcorrelator.topics.ValueSerdes;
 import io.incidentcorrelator.topology.internal.ClusterPartitioner;
+import io.incidentcorrelator.topology.internal.CommitBufferedWindowStore;
 import io.incidentcorrelator.topology.internal.DeadLetterProcessor;
 import io.incidentcorrelator.topology.internal.EventRouter;
 import io.incidentcorrelator.topology.internal.EventTimeExtractor;
 import io.incidentcorrelator.topology.internal.EventValidation;
+import io.incidentcorrelator.topology.internal.EvidenceBucket;
+import io.incidentcorrelator.topology.internal.EvidenceBucketSerde;
 import io.incidentcorrelator.topology.internal.GlobalTableUpdater;
 import io.incidentcorrelator.topology.internal.IncidentProcessor;
 import io.incidentcorrelator.topology.internal.IncidentsViewUpdater;
@@ -67,6 +70,9 @@ import java.util.function.Supplier;
  *  (ticks on the clock topic close every window at the end of a replay;
  *   unreadable records go to the dead-letter topic from the deserialization handler, KIP-1034)
  * </pre>
+ * When every input topic has one partition ({@link Shape#SINGLE_PARTITION}), one task sees every
+ * cluster, so route-by-cluster feeds the timeline and the late gate directly: the same processors
+ * and stores, without the repartition topic's second produce, consume and decode of every event.
  * Every processor, store and internal topic is named. A pure function of the builder and the
  * injected configuration and serdes.
  */
@@ -79,6 +85,17 @@ public final class TopologyFactory {
 
     /** Name of the repartition step; its topic is {@code <application.id>-events-by-cluster-repartition}. */
     public static final String EVENTS_BY_CLUSTER = "events-by-cluster";
+
+    /** How events reach the classifier's task. */
+    public enum Shape {
+        /** Through the events-by-cluster repartition topic, partitioned by cluster: any number of partitions. */
+        REPARTITION_BY_CLUSTER,
+        /**
+         * Straight from the router, in the task that read them: only when every input topic has
+         * exactly one partition, so that one task reads every cluster's events.
+         */
+        SINGLE_PARTITION
+    }
 
     /** How long the timeline store keeps a cluster's minutes, behind event time, unless configured. */
     public static final Duration DEFAULT_TIMELINE_RETENTION = Duration.ofDays(7);
@@ -96,12 +113,15 @@ public final class TopologyFactory {
      */
     public static Topology build(StreamsBuilder builder, CorrelatorConfig config, Topics topics, ValueSerdes internal,
                                  Clock clock) {
-        return build(builder, config, topics, internal, clock, DEFAULT_TIMELINE_RETENTION);
+        return build(builder, config, topics, internal, clock, DEFAULT_TIMELINE_RETENTION, Shape.REPARTITION_BY_CLUSTER);
     }
 
-    /** As above, keeping the web view's timeline for {@code timelineRetention} of event time. */
+    /**
+     * As above, keeping the web view's timeline for {@code timelineRetention} of event time, in
+     * {@code shape}.
+     */
     public static Topology build(StreamsBuilder builder, CorrelatorConfig config, Topics topics, ValueSerdes internal,
-                                 Clock clock, Duration timelineRetention) {
+                                 Clock clock, Duration timelineRetention, Shape shape) {
         final TopicNames names = topics.names();
         final Serde<String> keys = topics.keySerde();
         final EventValidation validation = new EventValidation(clock);
@@ -135,9 +155,11 @@ public final class TopologyFactory {
         events.split(Named.as("validate-"))
                 .branch((key, event) -> validation.problem(event.getPayload()) == null,
                         Branched.withConsumer(valid -> {
-                            final KStream<String, CorrelationEvent> byCluster = valid
-                                    .process(() -> new EventRouter(inventoryVersion), Named.as("route-by-cluster"))
-                                    .repartition(Repartitioned.<String, CorrelationEvent>as(EVENTS_BY_CLUSTER)
+                            final KStream<String, CorrelationEvent> routed = valid
+                                    .process(() -> new EventRouter(inventoryVersion), Named.as("route-by-cluster"));
+                            final KStream<String, CorrelationEvent> byCluster = shape == Shape.SINGLE_PARTITION
+                                    ? routed
+                                    : routed.repartition(Repartitioned.<String, CorrelationEvent>as(EVENTS_BY_CLUSTER)
                                             .withKeySerde(keys)
                                             .withValueSerde(eventSerde)
                                             .withStreamPartitioner(new ClusterPartitioner()));
@@ -228,16 +250,18 @@ public final class TopologyFactory {
     private static ProcessorSupplier<String, CorrelationEvent, String, Incident> incidentProcessor(
             CorrelatorConfig config, ValueSerdes internal) {
         final boolean inMemory = config.storeType() == StoreType.IN_MEMORY;
+        final EvidenceBucketSerde<MemorySample> sampleBuckets = new EvidenceBucketSerde<>(MemorySample.class);
+        final EvidenceBucketSerde<EtcdLatencySample> etcdBuckets = new EvidenceBucketSerde<>(EtcdLatencySample.class);
         final Set<StoreBuilder<?>> stores = Set.of(
                 windowStore(StoreNames.BACKUP_EVENTS, config.backupRetention(), inMemory, internal.forValue(BackupEvent.class)),
-                windowStore(StoreNames.HOST_SAMPLES, config.sampleRetention(), inMemory, internal.forValue(MemorySample.class)),
-                windowStore(StoreNames.ETCD_SAMPLES, config.sampleRetention(), inMemory, internal.forValue(EtcdLatencySample.class)),
+                bucketStore(StoreNames.HOST_SAMPLES, config.sampleRetention(), inMemory, sampleBuckets),
+                bucketStore(StoreNames.ETCD_SAMPLES, config.sampleRetention(), inMemory, etcdBuckets),
                 keyValueStore(StoreNames.RESTARTS, inMemory, internal.forValue(ClassifiedRestart.class)),
                 keyValueStore(StoreNames.INCIDENTS, inMemory, internal.forValue(Incident.class)));
         return new ProcessorSupplier<>() {
             @Override
             public IncidentProcessor get() {
-                return new IncidentProcessor(config);
+                return new IncidentProcessor(config, sampleBuckets, etcdBuckets);
             }
 
             @Override
@@ -255,6 +279,21 @@ public final class TopologyFactory {
                 ? n -> Stores.inMemoryWindowStore(n, retention, Duration.ofMillis(1), true)
                 : n -> Stores.persistentWindowStore(n, retention, Duration.ofMillis(1), true);
         return Stores.windowStoreBuilder(supplier.apply(name), Serdes.String(), values);
+    }
+
+    /**
+     * Samples by series and minute ({@link EvidenceBucket}). Buffered until the task commits: a
+     * minute's bucket rewritten sample after sample between two commits reaches the changelog once.
+     * Kept a bucket longer than {@code retention}, so that the last minute still holds every sample
+     * inside it.
+     */
+    private static <T extends SpecificRecord> StoreBuilder<WindowStore<String, EvidenceBucket<T>>> bucketStore(
+            String name, Duration retention, boolean inMemory, EvidenceBucketSerde<T> values) {
+        final Duration kept = retention.plus(EvidenceBucket.WIDTH);
+        final WindowBytesStoreSupplier supplier = inMemory
+                ? Stores.inMemoryWindowStore(name, kept, EvidenceBucket.WIDTH, false)
+                : Stores.persistentWindowStore(name, kept, EvidenceBucket.WIDTH, false);
+        return CommitBufferedWindowStore.builder(Stores.windowStoreBuilder(supplier, Serdes.String(), values));
     }
 
     private static <V> StoreBuilder<KeyValueStore<String, V>> keyValueStore(String name, boolean inMemory,

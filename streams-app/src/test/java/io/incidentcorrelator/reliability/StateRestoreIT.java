@@ -3,8 +3,11 @@ package io.incidentcorrelator.reliability;
 import io.incidentcorrelator.replay.ScenarioEvent;
 import io.incidentcorrelator.serde.EmbeddedSchemaRegistryServer;
 import io.incidentcorrelator.serde.InMemorySchemaRegistry;
+import io.incidentcorrelator.topology.StoreNames;
+import io.incidentcorrelator.topology.TopologyFactory;
 import io.incidentcorrelator.testsupport.CleanRun;
 import io.incidentcorrelator.testsupport.CorrelatorProcess;
+import io.incidentcorrelator.testsupport.InProcessCorrelator;
 import io.incidentcorrelator.testsupport.PipelineRig;
 import io.incidentcorrelator.testsupport.ScenarioCorpus;
 import io.incidentcorrelator.testsupport.TestKafka;
@@ -111,6 +114,38 @@ class StateRestoreIT {
                 "revisions after a restart with a wiped state dir");
     }
 
+    /**
+     * An application that ran with the repartition topic (as every version before the
+     * single-partition shape did) and restarts on one-partition topics leaves the repartition out:
+     * the classifier's stores move to another task and come back from the same changelogs.
+     */
+    @Test
+    void aTopologyThatDropsTheRepartitionBetweenRunsKeepsItsStateAndNoRevisionChanges() throws IOException {
+        final String app = "reshape-under-test";
+        final PipelineRig rig = new PipelineRig(kafka.bootstrapServers(), registry.url(), "reshape-", 1);
+        rig.createTopics();
+        final Path config = rig.writeConfig(work, Map.of());
+        final int half = events.size() / 2;
+        rig.produce(events.subList(0, half));
+        try (InProcessCorrelator first = InProcessCorrelator.start(config, kafka.bootstrapServers(), registry.url(),
+                app, work.resolve("state-1"), TopologyFactory.Shape.REPARTITION_BY_CLUSTER)) {
+            rig.awaitCaughtUp(app, Duration.ofMinutes(3), first::isAlive);
+        }
+        assertTrue(rig.existingTopics().contains(PipelineRig.repartitionTopic(app)));
+
+        final Instant last = rig.produce(events.subList(half, events.size()));
+        try (InProcessCorrelator second = InProcessCorrelator.start(config, kafka.bootstrapServers(), registry.url(),
+                app, work.resolve("state-2"))) {
+            assertEquals(TopologyFactory.Shape.SINGLE_PARTITION, second.shape(),
+                    "one partition everywhere and the repartition topic drained");
+            rig.awaitCaughtUp(app, Duration.ofMinutes(3), second::isAlive);
+            rig.produceTick(last);
+            rig.awaitCaughtUp(app, Duration.ofMinutes(1), second::isAlive);
+        }
+        assertEquals(List.of(), CleanRun.differences(clean, rig.committedRevisions()),
+                "revisions after a run with the repartition topic and one without");
+    }
+
     @Test
     void resetRefusesWhileRunningAndThenReprocessesHistoryToTheSameRevisions() throws Exception {
         final String app = "reset-under-test";
@@ -129,7 +164,8 @@ class StateRestoreIT {
         rig.produceTick(last);
         rig.awaitCaughtUp(app, Duration.ofMinutes(1), run::isAlive);
         final Set<String> internal = internalTopics(rig, app);
-        assertTrue(internal.contains(PipelineRig.repartitionTopic(app)), "internal topics: " + internal);
+        final String changelog = app + "-" + StoreNames.HOST_SAMPLES + "-changelog";
+        assertTrue(internal.contains(changelog), "internal topics: " + internal);
 
         // While an instance runs, nothing is touched.
         final CorrelatorProcess refused = CorrelatorProcess.start("reset-while-running", logs, reset);
@@ -146,7 +182,7 @@ class StateRestoreIT {
         final CorrelatorProcess dry = CorrelatorProcess.start("reset-dry-run", logs, dryRun);
         assertEquals(0, dry.await(60), dry.logTail(30));
         final String dryLog = Files.readString(dry.log());
-        assertTrue(dryLog.contains(PipelineRig.repartitionTopic(app)), dryLog);
+        assertTrue(dryLog.contains(changelog), dryLog);
         assertTrue(dryLog.contains("Would delete local state"), dryLog);
         assertEquals(internal, internalTopics(rig, app));
         assertTrue(Files.isDirectory(state.resolve(app)));

@@ -1,10 +1,14 @@
 package io.incidentcorrelator.testsupport;
 
+import io.incidentcorrelator.runtime.TopologyShapes;
 import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.runtime.Pipeline;
 import io.incidentcorrelator.serde.SchemaRegistries;
 import io.incidentcorrelator.topics.Topics;
+import io.incidentcorrelator.topology.TopologyFactory;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 
@@ -24,26 +28,49 @@ public final class InProcessCorrelator implements AutoCloseable {
     private final KafkaStreams streams;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-    private InProcessCorrelator(KafkaStreams streams) {
+    private final TopologyFactory.Shape shape;
+
+    private InProcessCorrelator(KafkaStreams streams, TopologyFactory.Shape shape) {
         this.streams = streams;
+        this.shape = shape;
     }
 
+    /** The application in the shape {@code correlator run} would choose for the topics as they are. */
     public static InProcessCorrelator start(Path configFile, String bootstrap, String registryUrl,
                                             String applicationId, Path stateDir) {
+        return start(configFile, bootstrap, registryUrl, applicationId, stateDir, null);
+    }
+
+    /** @param shape the topology's shape; null: as {@code correlator run} would choose it */
+    public static InProcessCorrelator start(Path configFile, String bootstrap, String registryUrl,
+                                            String applicationId, Path stateDir, TopologyFactory.Shape shape) {
         final ConfigLoader loader = ConfigLoader.load(configFile, Map.of());
         final CorrelatorConfig config = loader.correlatorConfig();
         final Map<String, String> overrides = new HashMap<>(loader.kafkaSettings());
         overrides.remove("bootstrap.servers");
         final Topics topics = Pipeline.topics(config, SchemaRegistries.forUrl(registryUrl, Map.of()));
         final Properties props = Pipeline.streamsProperties(config, bootstrap, applicationId, stateDir, overrides);
+        TopologyFactory.Shape chosen = shape;
+        if (chosen == null) {
+            final Properties adminProps = new Properties();
+            adminProps.putAll(overrides);
+            adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            try (Admin admin = Admin.create(adminProps)) {
+                chosen = TopologyShapes.choose(admin, config.topics(), applicationId).shape();
+            }
+        }
         final InProcessCorrelator run = new InProcessCorrelator(
-                Pipeline.streams(Pipeline.topology(config, topics, props), props));
+                Pipeline.streams(Pipeline.topology(config, topics, props, chosen), props), chosen);
         run.streams.setUncaughtExceptionHandler(e -> {
             run.failure.set(e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         run.streams.start();
         return run;
+    }
+
+    public TopologyFactory.Shape shape() {
+        return shape;
     }
 
     public boolean isAlive() {

@@ -1,5 +1,6 @@
 package io.incidentcorrelator.testsupport;
 
+import io.incidentcorrelator.runtime.TopologyShapes;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.config.CorrelatorConfig;
@@ -158,26 +159,10 @@ public final class PipelineHarness {
         };
     }
 
-    /** Records {@code applicationId} has not committed yet on its input and repartition topics (-1: not started). */
+    /** Records {@code applicationId} has not committed yet on its inputs and, if it has one, its repartition topic. */
     public long behind(String applicationId) throws Exception {
-        final List<String> consumed = new ArrayList<>(names.eventTopics());
-        consumed.add(names.clock());
-        consumed.add(applicationId + "-" + TopologyFactory.EVENTS_BY_CLUSTER + "-repartition");
         try (Admin admin = admin()) {
-            if (!admin.listTopics().names().get().containsAll(consumed)) {
-                return -1;
-            }
-            final Map<TopicPartition, OffsetAndMetadata> committed =
-                    admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
-            final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-            admin.describeTopics(consumed).allTopicNames().get().values().forEach(d -> d.partitions()
-                    .forEach(p -> request.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
-            long behind = 0;
-            for (var end : admin.listOffsets(request).all().get().entrySet()) {
-                final OffsetAndMetadata c = committed.get(end.getKey());
-                behind += Math.max(0, end.getValue().offset() - (c == null ? 0 : c.offset()));
-            }
-            return behind;
+            return TopologyShapes.behind(admin, applicationId, TopologyShapes.inputTopics(names));
         }
     }
 

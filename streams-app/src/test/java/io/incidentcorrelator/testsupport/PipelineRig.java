@@ -1,5 +1,6 @@
 package io.incidentcorrelator.testsupport;
 
+import io.incidentcorrelator.runtime.TopologyShapes;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.config.CorrelatorConfig;
@@ -293,22 +294,9 @@ public final class PipelineRig {
      * of the input is then committed too.
      */
     public boolean caughtUp(String applicationId) {
-        final List<String> consumed = new ArrayList<>(inputTopics());
-        consumed.add(repartitionTopic(applicationId));
         try (Admin admin = admin()) {
-            if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).containsAll(consumed)) {
-                return false;
-            }
-            final Map<TopicPartition, OffsetAndMetadata> committed =
-                    admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-            for (Map.Entry<TopicPartition, Long> end : endOffsets(admin, consumed).entrySet()) {
-                final OffsetAndMetadata c = committed.get(end.getKey());
-                if ((c == null ? 0 : c.offset()) < end.getValue()) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            return TopologyShapes.behind(admin, applicationId, inputTopics()) == 0;
+        } catch (InterruptedException | ExecutionException e) {
             return false;
         }
     }
@@ -329,7 +317,7 @@ public final class PipelineRig {
     }
 
     public static String repartitionTopic(String applicationId) {
-        return applicationId + "-" + TopologyFactory.EVENTS_BY_CLUSTER + "-repartition";
+        return TopologyShapes.repartitionTopic(applicationId);
     }
 
     /**

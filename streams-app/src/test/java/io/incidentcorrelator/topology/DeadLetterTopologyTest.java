@@ -77,7 +77,8 @@ class DeadLetterTopologyTest {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
         // Wall clock of the driver and of the validation differ; the validation uses the real clock, so keep the
         // scenario in the past relative to both.
-        driver = new TopologyTestDriver(Pipeline.topology(config, topics, props), props, NOW);
+        driver = new TopologyTestDriver(Pipeline.topology(config, topics, props,
+                TopologyFactory.Shape.REPARTITION_BY_CLUSTER), props, NOW);
         pipe(names.inventory(), "prod/talos-cp-01", NodePlacement.newBuilder().setCluster("prod").setNode("talos-cp-01")
                 .setHost("ruapehu").setVmid(201).setRole("control-plane").build());
     }

@@ -51,9 +51,16 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The topology on the test driver: event time, windows, out-of-order and late data, the
- * dead-letter path, and that every processor, store and topic has an explicit name.
+ * dead-letter path, and that every processor, store and topic has an explicit name. In the
+ * repartitioned shape here; {@link SinglePartitionTopologyFactoryTest} runs every case again
+ * in the single-partition shape.
  */
 class TopologyFactoryTest {
+
+    /** The shape under test. */
+    TopologyFactory.Shape shape() {
+        return TopologyFactory.Shape.REPARTITION_BY_CLUSTER;
+    }
 
     private final CorrelatorConfig config = CorrelatorConfig.defaults().withPendingFlushAfter(Duration.ZERO);
     private final TopicNames names = config.topics();
@@ -72,7 +79,7 @@ class TopologyFactoryTest {
     void start(@org.junit.jupiter.api.io.TempDir Path stateDir) {
         topics = Pipeline.topics(config, new InMemorySchemaRegistry("mock://topology-test"));
         final Properties props = Pipeline.streamsProperties(config, "dummy:9092", "topology-test", stateDir, Map.of());
-        final Topology topology = Pipeline.topology(config, topics, props);
+        final Topology topology = Pipeline.topology(config, topics, props, shape());
         driver = new TopologyTestDriver(topology, props, Instant.parse("2026-02-26T00:00:00Z"));
         final StringSerializer keys = new StringSerializer();
         inventory = driver.createInputTopic(names.inventory(), keys, topics.inventory().serializer());
@@ -233,6 +240,46 @@ class TopologyFactoryTest {
     }
 
     @Test
+    void aHostSampleRoutedToEveryClusterOnTheHostCountsOnceInTheSaturationRun() {
+        // ruapehu runs a node of a second cluster: the router sends each of its samples to both.
+        inventory.pipeInput("lab/talos-lab-01", NodePlacement.newBuilder().setCluster("lab").setNode("talos-lab-01")
+                .setHost("ruapehu").setVmid(202).setRole("worker").build());
+        // CPU saturated from 03:00:00 to 03:03:00 but for one sample at 03:01:00: a single low sample
+        // does not end the run, two in a row do. Counted twice, the dip would split the 3-minute run
+        // into two shorter than the 2 minutes that make it sustained.
+        for (int s = 0; s <= 180; s += 10) {
+            final Instant t = at("03:00").plusSeconds(s);
+            memory.pipeInput("ruapehu", MemorySample.newBuilder(Events.host("ruapehu", "03:00", 0.5, s == 60 ? 0.5 : 0.97, 0.02))
+                    .setTime(t).build());
+        }
+        restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "03:03:05", 4, Events.LEADER_LOST_LOCAL);
+        tick(at("04:00"));
+        final Map<String, Incident> all = newest(incidents.readKeyValuesToList());
+        assertEquals(List.of(IncidentCategory.HOST_CPU_CONTENTION),
+                all.values().stream().map(Incident::getCategory).toList(), all.toString());
+    }
+
+    @Test
+    void everySampleTheClassifierHoldsIsInTheChangelogWhenTheTaskCommits() {
+        // The evidence stores keep writes until the task commits (the driver commits after each
+        // record); what reaches the changelog must be the whole minute, so a restored task has it.
+        final List<MemorySample> minute = new java.util.ArrayList<>();
+        for (int s = 0; s < 60; s += 20) {
+            final MemorySample sample = MemorySample.newBuilder(Events.host("ruapehu", "03:00", 0.5 + s / 100.0, 0.3, 0.02))
+                    .setTime(at("03:00").plusSeconds(s)).build();
+            memory.pipeInput("ruapehu", sample);
+            minute.add(sample);
+        }
+        final String changelog = "topology-test-" + StoreNames.HOST_SAMPLES + "-changelog";
+        assertTrue(driver.producedTopicNames().contains(changelog), driver.producedTopicNames().toString());
+        final var records = driver.createOutputTopic(changelog, new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new io.incidentcorrelator.topology.internal.EvidenceBucketSerde<>(MemorySample.class).deserializer())
+                .readValuesToList();
+        assertEquals(3, records.size(), "one write of the minute per commit");
+        assertEquals(minute, records.get(records.size() - 1).samples());
+    }
+
+    @Test
     void slowEtcdReachesRestartsOnNodesTheInventoryDoesNotPlace() {
         etcd.pipeInput("edge/metal-01", Events.etcd("edge", "metal-01", "11:00", 45.0, 2));
         restart("edge", "kube-scheduler-metal-01", "metal-01", "11:01", 1, Events.LEADER_LOST_LOCAL);
@@ -324,10 +371,13 @@ class TopologyFactoryTest {
         final Properties props = Pipeline.streamsProperties(config, "dummy:9092", "naming-test", Path.of("unused"), Map.of());
         assertEquals(true, props.get(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG));
         // Building with the setting on throws if anything is left to a generated name.
-        final TopologyDescription description = Pipeline.topology(config, topics, props).describe();
+        final TopologyDescription description = Pipeline.topology(config, topics, props, shape()).describe();
         final String text = description.toString();
         assertFalse(text.matches("(?s).*KSTREAM-[A-Z]+-\\d+.*"), "generated processor names:\n" + text);
-        assertTrue(text.contains("events-by-cluster-repartition"));
+        final boolean repartitioned = shape() == TopologyFactory.Shape.REPARTITION_BY_CLUSTER;
+        assertEquals(repartitioned, text.contains("events-by-cluster-repartition"), text);
+        // Single partition: one sub-topology from the inputs to the incidents; otherwise the repartition splits it.
+        assertEquals(repartitioned ? 2 : 1, description.subtopologies().size(), text);
         assertTrue(text.contains("correlate-and-classify"));
         final List<String> stores = description.subtopologies().stream()
                 .flatMap(s -> s.nodes().stream())

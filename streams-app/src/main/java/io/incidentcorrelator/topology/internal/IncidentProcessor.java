@@ -22,6 +22,7 @@ import io.incidentcorrelator.incident.IncidentLifecycle;
 import io.incidentcorrelator.metrics.CorrelatorMetrics;
 import io.incidentcorrelator.serde.AvroRecords;
 import io.incidentcorrelator.topology.StoreNames;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -46,6 +47,7 @@ import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * The thin processor around the plain-Java classifier and grouper, one instance per task
@@ -61,6 +63,8 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     private static final Duration HOUSEKEEPING_EVERY = Duration.ofMinutes(1);
 
     private final CorrelatorConfig config;
+    private final EvidenceBucketSerde<MemorySample> sampleBuckets;
+    private final EvidenceBucketSerde<EtcdLatencySample> etcdBuckets;
     private final Classifier classifier;
     private final IncidentGrouper grouper;
     private final IncidentLifecycle lifecycle;
@@ -68,11 +72,18 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     private ProcessorContext<String, Incident> context;
     private CorrelatorMetrics metrics;
     private WindowStore<String, BackupEvent> backups;
-    private WindowStore<String, MemorySample> samples;
-    private WindowStore<String, EtcdLatencySample> etcd;
+    private WindowStore<String, EvidenceBucket<MemorySample>> samples;
+    private WindowStore<String, EvidenceBucket<EtcdLatencySample>> etcd;
     private KeyValueStore<String, ClassifiedRestart> restarts;
     private KeyValueStore<String, Incident> incidents;
     private KeyValueStore<String, ValueAndTimestamp<NodePlacement>> inventory;
+
+    /** The bucket a series' last sample went to, exactly as written to the store (write-through). */
+    private record OpenBucket<T extends SpecificRecord>(long start, EvidenceBucket<T> bucket) {
+    }
+
+    private final Map<String, OpenBucket<MemorySample>> openSampleBuckets = new HashMap<>();
+    private final Map<String, OpenBucket<EtcdLatencySample>> openEtcdBuckets = new HashMap<>();
 
     /** Restarts waiting for event time to pass them: store key → wall-clock millis they arrived. */
     private final NavigableMap<String, Long> pending = new TreeMap<>();
@@ -80,8 +91,11 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     private long nextHousekeeping = Long.MIN_VALUE;
     private long lateRecords;
 
-    public IncidentProcessor(CorrelatorConfig config) {
+    public IncidentProcessor(CorrelatorConfig config, EvidenceBucketSerde<MemorySample> sampleBuckets,
+                             EvidenceBucketSerde<EtcdLatencySample> etcdBuckets) {
         this.config = config;
+        this.sampleBuckets = sampleBuckets;
+        this.etcdBuckets = etcdBuckets;
         this.classifier = new Classifier(config.classifier());
         this.grouper = new IncidentGrouper(config.groupingGap());
         this.lifecycle = new IncidentLifecycle(config.groupingGap());
@@ -97,6 +111,9 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         this.restarts = context.getStateStore(StoreNames.RESTARTS);
         this.incidents = context.getStateStore(StoreNames.INCIDENTS);
         this.inventory = context.getStateStore(StoreNames.INVENTORY);
+        // A task re-initialised after a crash or a move restores its stores from the changelogs.
+        openSampleBuckets.clear();
+        openEtcdBuckets.clear();
 
         final long now = context.currentSystemTimeMs();
         try (KeyValueIterator<String, ClassifiedRestart> it = restarts.all()) {
@@ -146,12 +163,12 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
                 affected.addAll(reevaluate(cluster, ts, ts + backupSpan().toMillis()));
             }
         } else if (payload instanceof MemorySample m) {
-            samples.put(sampleKey(m.getHost(), m.getVmid()), m, ts);
+            addToBucket(samples, sampleBuckets, openSampleBuckets, sampleKey(m.getHost(), m.getVmid()), m, ts);
             if (late) {
                 affected.addAll(reevaluate(cluster, ts, ts + lookback().toMillis()));
             }
         } else if (payload instanceof EtcdLatencySample s) {
-            etcd.put(s.getCluster(), s, ts);
+            addToBucket(etcd, etcdBuckets, openEtcdBuckets, s.getCluster(), s, ts);
             if (late) {
                 affected.addAll(reevaluate(cluster, ts, ts + lookback().toMillis()));
             }
@@ -254,13 +271,14 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         final List<MemorySample> guestSamples = new ArrayList<>();
         if (host != null) {
             fetch(backups, host, t - backupSpan().toMillis(), t, backupEvents);
-            fetch(samples, host, t - lookback().toMillis(), t, hostSamples);
+            fetchBuckets(samples, host, t - lookback().toMillis(), t, MemorySample::getTime, hostSamples);
             if (placement.vmid() != null) {
-                fetch(samples, sampleKey(host, placement.vmid()), t - lookback().toMillis(), t, guestSamples);
+                fetchBuckets(samples, sampleKey(host, placement.vmid()), t - lookback().toMillis(), t,
+                        MemorySample::getTime, guestSamples);
             }
         }
         final List<EtcdLatencySample> etcdSamples = new ArrayList<>();
-        fetch(etcd, r.getCluster(), t - lookback().toMillis(), t, etcdSamples);
+        fetchBuckets(etcd, r.getCluster(), t - lookback().toMillis(), t, EtcdLatencySample::getTime, etcdSamples);
 
         final RestartContext ctx = new RestartContext(r, placement, BackupWindows.runs(backupEvents),
                 host == null ? HostPressure.NONE
@@ -409,6 +427,44 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         try (WindowStoreIterator<V> it = store.fetch(key, Math.max(0, from), to)) {
             while (it.hasNext()) {
                 into.add(it.next().value);
+            }
+        }
+    }
+
+    /**
+     * Adds a sample to its series' bucket of the minute, through the bucket kept open for the series:
+     * consecutive samples of a series mostly share a minute, so the store is read once a minute and
+     * written only when the sample is new to the bucket.
+     */
+    private static <T extends SpecificRecord> void addToBucket(WindowStore<String, EvidenceBucket<T>> store,
+                                                               EvidenceBucketSerde<T> serde,
+                                                               Map<String, OpenBucket<T>> open, String key, T sample,
+                                                               long time) {
+        final long start = EvidenceBucket.startOf(time);
+        OpenBucket<T> current = open.get(key);
+        if (current == null || current.start() != start) {
+            final EvidenceBucket<T> stored = store.fetch(key, start);
+            current = new OpenBucket<>(start, stored != null ? stored : serde.empty());
+            open.put(key, current);
+        }
+        if (current.bucket().add(sample)) {
+            store.put(key, current.bucket(), start);
+        }
+    }
+
+    /** The samples of {@code key} stamped in [from, to], from the buckets that can hold them. */
+    private static <T extends SpecificRecord> void fetchBuckets(WindowStore<String, EvidenceBucket<T>> store,
+                                                                String key, long from, long to,
+                                                                Function<T, Instant> time, List<T> into) {
+        final long earliest = Math.max(0, from);
+        try (WindowStoreIterator<EvidenceBucket<T>> it = store.fetch(key, EvidenceBucket.startOf(earliest), to)) {
+            while (it.hasNext()) {
+                for (T sample : it.next().value.samples()) {
+                    final long t = time.apply(sample).toEpochMilli();
+                    if (t >= earliest && t <= to) {
+                        into.add(sample);
+                    }
+                }
             }
         }
     }

@@ -1,0 +1,201 @@
+package io.incidentcorrelator.topology.internal;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.apache.kafka.streams.state.internals.WrappedStateStore;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A window store that keeps the task's writes as objects until the task commits, then writes each
+ * window's last value once to the store below (and so to its changelog). Kafka Streams' own cache
+ * does the same with bytes: it serializes every write, keys it into a sorted map and tracks it in
+ * an LRU list, which for the evidence buckets (a write per sample, most of them to a window
+ * written a moment before) was a fifth of the stream thread (see docs/performance.md).
+ *
+ * <p>Kafka Streams flushes it exactly where it flushes its own caches: it is a
+ * {@link org.apache.kafka.streams.state.internals.CachedStateStore}, whose {@code flushCache()}
+ * the task calls before it flushes its producer and commits, so the buffered writes are in the
+ * same transaction as the input offsets they came from. A task closed without a commit (a crash,
+ * a lost partition) drops the buffer with the store, and restores from the changelog as ever.
+ * That interface is internal to Kafka Streams: an upgrade of Kafka must keep {@code
+ * ExactlyOnceCrashIT} and {@code StateRestoreIT} green.
+ *
+ * <p>Reads of the buffered window of a key ({@code fetch(key, time)}) are answered from the
+ * buffer; every other read writes the buffer out first, so it sees what the task wrote.
+ */
+public final class CommitBufferedWindowStore<V> extends WrappedStateStore<WindowStore<String, V>, String, V>
+        implements WindowStore<String, V> {
+
+    private record Window(String key, long start) {
+    }
+
+    private final Map<Window, V> buffered = new LinkedHashMap<>();
+
+    CommitBufferedWindowStore(WindowStore<String, V> wrapped) {
+        super(wrapped);
+    }
+
+    /** Builds the store as {@code inner} describes it (logging, retention), buffered on top. */
+    public static <V> StoreBuilder<WindowStore<String, V>> builder(StoreBuilder<WindowStore<String, V>> inner) {
+        return new Builder<>(inner);
+    }
+
+    @Override
+    public void init(StateStoreContext context, StateStore root) {
+        buffered.clear();
+        super.init(context, root);
+    }
+
+    @Override
+    public void put(String key, V value, long windowStartTimestamp) {
+        buffered.put(new Window(key, windowStartTimestamp), value);
+    }
+
+    @Override
+    public V fetch(String key, long time) {
+        final Window window = new Window(key, time);
+        if (buffered.containsKey(window)) {
+            return buffered.get(window);
+        }
+        return wrapped().fetch(key, time);
+    }
+
+    @Override
+    public WindowStoreIterator<V> fetch(String key, long timeFrom, long timeTo) {
+        writeOut();
+        return wrapped().fetch(key, timeFrom, timeTo);
+    }
+
+    @Override
+    public WindowStoreIterator<V> backwardFetch(String key, long timeFrom, long timeTo) {
+        writeOut();
+        return wrapped().backwardFetch(key, timeFrom, timeTo);
+    }
+
+    @Override
+    public KeyValueIterator<Windowed<String>, V> fetch(String keyFrom, String keyTo, long timeFrom, long timeTo) {
+        writeOut();
+        return wrapped().fetch(keyFrom, keyTo, timeFrom, timeTo);
+    }
+
+    @Override
+    public KeyValueIterator<Windowed<String>, V> backwardFetch(String keyFrom, String keyTo, long timeFrom,
+                                                               long timeTo) {
+        writeOut();
+        return wrapped().backwardFetch(keyFrom, keyTo, timeFrom, timeTo);
+    }
+
+    @Override
+    public KeyValueIterator<Windowed<String>, V> fetchAll(long timeFrom, long timeTo) {
+        writeOut();
+        return wrapped().fetchAll(timeFrom, timeTo);
+    }
+
+    @Override
+    public KeyValueIterator<Windowed<String>, V> backwardFetchAll(long timeFrom, long timeTo) {
+        writeOut();
+        return wrapped().backwardFetchAll(timeFrom, timeTo);
+    }
+
+    @Override
+    public KeyValueIterator<Windowed<String>, V> all() {
+        writeOut();
+        return wrapped().all();
+    }
+
+    @Override
+    public KeyValueIterator<Windowed<String>, V> backwardAll() {
+        writeOut();
+        return wrapped().backwardAll();
+    }
+
+    /** Called by the task before it commits. */
+    @Override
+    public void flushCache() {
+        writeOut();
+        super.flushCache();
+    }
+
+    @Override
+    public void clearCache() {
+        buffered.clear();
+        super.clearCache();
+    }
+
+    @Override
+    public void commit(Map<TopicPartition, Long> changelogOffsets) {
+        writeOut();
+        super.commit(changelogOffsets);
+    }
+
+    @Override
+    public void close() {
+        buffered.clear();
+        super.close();
+    }
+
+    private void writeOut() {
+        if (buffered.isEmpty()) {
+            return;
+        }
+        final List<Map.Entry<Window, V>> writes = new ArrayList<>(buffered.entrySet());
+        buffered.clear();
+        for (Map.Entry<Window, V> w : writes) {
+            wrapped().put(w.getKey().key(), w.getValue(), w.getKey().start());
+        }
+    }
+
+    private record Builder<V>(StoreBuilder<WindowStore<String, V>> inner)
+            implements StoreBuilder<WindowStore<String, V>> {
+
+        @Override
+        public StoreBuilder<WindowStore<String, V>> withCachingEnabled() {
+            throw new UnsupportedOperationException("buffered until commit already; Kafka's cache on top would buffer twice");
+        }
+
+        @Override
+        public StoreBuilder<WindowStore<String, V>> withCachingDisabled() {
+            return this;
+        }
+
+        @Override
+        public StoreBuilder<WindowStore<String, V>> withLoggingEnabled(Map<String, String> config) {
+            return new Builder<>(inner.withLoggingEnabled(config));
+        }
+
+        @Override
+        public StoreBuilder<WindowStore<String, V>> withLoggingDisabled() {
+            return new Builder<>(inner.withLoggingDisabled());
+        }
+
+        @Override
+        public WindowStore<String, V> build() {
+            return new CommitBufferedWindowStore<>(inner.build());
+        }
+
+        @Override
+        public Map<String, String> logConfig() {
+            return inner.logConfig();
+        }
+
+        @Override
+        public boolean loggingEnabled() {
+            return inner.loggingEnabled();
+        }
+
+        @Override
+        public String name() {
+            return inner.name();
+        }
+    }
+}
