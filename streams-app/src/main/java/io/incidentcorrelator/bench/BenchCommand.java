@@ -156,7 +156,14 @@ public final class BenchCommand implements Callable<Integer> {
             // --- raw pipe --------------------------------------------------------------------
             progress(err, "raw pipe: copying the same records with a transactional consumer→producer");
             final long rawCpuStart = processCpuNanos();
-            final Timeline raw = RawPipe.copy(bootstrap, inputs, t -> t + ".copy", events, 100, timeout,
+            // The replay phase's commit interval, for both: the raw pipe does what exactly-once Streams does.
+            final Map<String, String> replayOverrides = new LinkedHashMap<>(Map.of(
+                    StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "500",
+                    StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(Pipeline.REPLAY_COMMIT_INTERVAL_MS)));
+            replayOverrides.putAll(streamsProperties);
+            final long commitIntervalMs = Long.parseLong(replayOverrides.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
+            json.put("commitIntervalMs", commitIntervalMs);
+            final Timeline raw = RawPipe.copy(bootstrap, inputs, t -> t + ".copy", events, commitIntervalMs, timeout,
                     m -> progress(err, m));
             figure(out, String.format(Locale.ROOT, "raw pipe: %,d records in %.1f s: %.0f rec/s", raw.records(),
                     raw.seconds(), raw.recordsPerSecond()));
@@ -176,8 +183,6 @@ public final class BenchCommand implements Callable<Integer> {
             final boolean rssPhaseOnly;
             // Replay settings, as for weeks of history: only event time closes windows.
             final CorrelatorConfig replayConfig = config.withTopics(names).withPendingFlushAfter(Duration.ZERO);
-            final Map<String, String> replayOverrides = new LinkedHashMap<>(Map.of(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "500"));
-            replayOverrides.putAll(streamsProperties);
             final long topoCpuStart = processCpuNanos();
             final double topoCpuPerK;
             final String topologyApp = "bench-topology-" + runId;

@@ -153,6 +153,9 @@ public final class ReplayRunner {
                         options.clientOverrides());
                 // Replay: wait a little for every input partition so records are taken in event-time order.
                 props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 500L);
+                if (!options.clientOverrides().containsKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)) {
+                    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Pipeline.REPLAY_COMMIT_INTERVAL_MS);
+                }
                 // History is older than any retention: keep windowed changelogs by timestamp for ~100 years.
                 props.putIfAbsent(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG,
                         Duration.ofDays(36_500).toMillis());

@@ -67,6 +67,14 @@ public final class Pipeline {
     }
 
     /**
+     * Commit interval of replays (and of the bench's replay phase), unless configured: each commit
+     * flushes the producer and waits for the transaction, and a replay's output is read only at
+     * its end, when the closing clock tick asks for a commit at once. Live, {@code run} commits
+     * every 100 ms, which bounds detection latency.
+     */
+    public static final long REPLAY_COMMIT_INTERVAL_MS = 1000;
+
+    /**
      * Streams setting (so {@code kafka.incident-correlator.timeline.retention} in the configuration)
      * for how long the web view's timeline is kept: an ISO-8601 duration ({@code P7D}) or milliseconds.
      */

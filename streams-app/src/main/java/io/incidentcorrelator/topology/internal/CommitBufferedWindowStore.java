@@ -30,8 +30,10 @@ import java.util.Map;
  * That interface is internal to Kafka Streams: an upgrade of Kafka must keep {@code
  * ExactlyOnceCrashIT} and {@code StateRestoreIT} green.
  *
- * <p>Reads of the buffered window of a key ({@code fetch(key, time)}) are answered from the
- * buffer; every other read writes the buffer out first, so it sees what the task wrote.
+ * <p>On the thread that writes, reads of the buffered window of a key ({@code fetch(key, time)})
+ * are answered from the buffer, and every other read writes the buffer out first, so it sees what
+ * the task wrote. Other threads (interactive queries) read the store below, as of the last commit
+ * or read on the writing thread, and never touch the buffer.
  */
 public final class CommitBufferedWindowStore<V> extends WrappedStateStore<WindowStore<String, V>, String, V>
         implements WindowStore<String, V> {
@@ -40,6 +42,7 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
     }
 
     private final Map<Window, V> buffered = new LinkedHashMap<>();
+    private volatile Thread writer;
 
     CommitBufferedWindowStore(WindowStore<String, V> wrapped) {
         super(wrapped);
@@ -58,13 +61,14 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
 
     @Override
     public void put(String key, V value, long windowStartTimestamp) {
+        writer = Thread.currentThread();
         buffered.put(new Window(key, windowStartTimestamp), value);
     }
 
     @Override
     public V fetch(String key, long time) {
         final Window window = new Window(key, time);
-        if (buffered.containsKey(window)) {
+        if (onWriter() && buffered.containsKey(window)) {
             return buffered.get(window);
         }
         return wrapped().fetch(key, time);
@@ -72,50 +76,50 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
 
     @Override
     public WindowStoreIterator<V> fetch(String key, long timeFrom, long timeTo) {
-        writeOut();
+        writeOutForRead();
         return wrapped().fetch(key, timeFrom, timeTo);
     }
 
     @Override
     public WindowStoreIterator<V> backwardFetch(String key, long timeFrom, long timeTo) {
-        writeOut();
+        writeOutForRead();
         return wrapped().backwardFetch(key, timeFrom, timeTo);
     }
 
     @Override
     public KeyValueIterator<Windowed<String>, V> fetch(String keyFrom, String keyTo, long timeFrom, long timeTo) {
-        writeOut();
+        writeOutForRead();
         return wrapped().fetch(keyFrom, keyTo, timeFrom, timeTo);
     }
 
     @Override
     public KeyValueIterator<Windowed<String>, V> backwardFetch(String keyFrom, String keyTo, long timeFrom,
                                                                long timeTo) {
-        writeOut();
+        writeOutForRead();
         return wrapped().backwardFetch(keyFrom, keyTo, timeFrom, timeTo);
     }
 
     @Override
     public KeyValueIterator<Windowed<String>, V> fetchAll(long timeFrom, long timeTo) {
-        writeOut();
+        writeOutForRead();
         return wrapped().fetchAll(timeFrom, timeTo);
     }
 
     @Override
     public KeyValueIterator<Windowed<String>, V> backwardFetchAll(long timeFrom, long timeTo) {
-        writeOut();
+        writeOutForRead();
         return wrapped().backwardFetchAll(timeFrom, timeTo);
     }
 
     @Override
     public KeyValueIterator<Windowed<String>, V> all() {
-        writeOut();
+        writeOutForRead();
         return wrapped().all();
     }
 
     @Override
     public KeyValueIterator<Windowed<String>, V> backwardAll() {
-        writeOut();
+        writeOutForRead();
         return wrapped().backwardAll();
     }
 
@@ -142,6 +146,17 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
     public void close() {
         buffered.clear();
         super.close();
+    }
+
+    private boolean onWriter() {
+        return Thread.currentThread() == writer;
+    }
+
+    /** Before a read: on the writing thread, so that the read sees what the task wrote. */
+    private void writeOutForRead() {
+        if (onWriter()) {
+            writeOut();
+        }
     }
 
     private void writeOut() {
