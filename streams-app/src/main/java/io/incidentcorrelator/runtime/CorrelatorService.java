@@ -14,8 +14,6 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.processor.StateRestoreListener;
@@ -87,7 +85,8 @@ public final class CorrelatorService implements AutoCloseable {
         final Properties props = Pipeline.streamsProperties(settings.config(), settings.bootstrapServers(),
                 settings.applicationId(), settings.stateDir(), settings.overrides());
         props.put(CorrelatorMetrics.CONFIG_KEY, metrics);
-        final TopologyShapes.Choice shape = chooseShape(settings);
+        final TopologyShapes.Choice shape = TopologyShapes.choose(settings.bootstrapServers(), settings.overrides(),
+                settings.config().topics(), settings.applicationId());
         log.accept("topology: " + shape.reason());
         streams = Pipeline.streams(Pipeline.topology(settings.config(), topics, props, shape.shape()), props);
         streams.setStateListener((now, before) -> {
@@ -115,15 +114,6 @@ public final class CorrelatorService implements AutoCloseable {
     }
 
     /** Builds the topology, starts Kafka Streams and the health endpoint, and returns at once. */
-    private static TopologyShapes.Choice chooseShape(Settings settings) {
-        final Properties adminProps = new Properties();
-        adminProps.putAll(settings.overrides());
-        adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        try (Admin admin = Admin.create(adminProps)) {
-            return TopologyShapes.choose(admin, settings.config().topics(), settings.applicationId());
-        }
-    }
-
     public static CorrelatorService start(Settings settings, Consumer<String> log) {
         final CorrelatorService service = new CorrelatorService(settings, log);
         try {

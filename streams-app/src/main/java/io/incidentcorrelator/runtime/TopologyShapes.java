@@ -4,6 +4,7 @@ import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topology.TopologyFactory;
 import io.incidentcorrelator.topology.TopologyFactory.Shape;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -11,6 +12,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,6 +52,16 @@ public final class TopologyShapes {
         final List<String> inputs = new ArrayList<>(names.eventTopics());
         inputs.add(names.clock());
         return inputs;
+    }
+
+    /** As below, through an Admin client of its own ({@code clientSettings}: security and the like). */
+    public static Choice choose(String bootstrapServers, Map<String, ?> clientSettings, TopicNames names,
+                                String applicationId) {
+        final Map<String, Object> settings = new HashMap<>(clientSettings);
+        settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(settings)) {
+            return choose(admin, names, applicationId);
+        }
     }
 
     public static Choice choose(Admin admin, TopicNames names, String applicationId) {

@@ -107,18 +107,11 @@ public final class TopologyFactory {
     }
 
     /**
-     * @param topics   topic names and serdes of the contract topics
-     * @param internal serdes for internal topics and state stores (no registry needed)
-     * @param clock    wall clock, only to reject event times in the future
-     */
-    public static Topology build(StreamsBuilder builder, CorrelatorConfig config, Topics topics, ValueSerdes internal,
-                                 Clock clock) {
-        return build(builder, config, topics, internal, clock, DEFAULT_TIMELINE_RETENTION, Shape.REPARTITION_BY_CLUSTER);
-    }
-
-    /**
-     * As above, keeping the web view's timeline for {@code timelineRetention} of event time, in
-     * {@code shape}.
+     * @param topics            topic names and serdes of the contract topics
+     * @param internal          serdes for internal topics and state stores (no registry needed)
+     * @param clock             wall clock, only to reject event times in the future
+     * @param timelineRetention how long the web view's timeline is kept, behind event time
+     * @param shape             with or without the repartition topic ({@code TopologyShapes} chooses)
      */
     public static Topology build(StreamsBuilder builder, CorrelatorConfig config, Topics topics, ValueSerdes internal,
                                  Clock clock, Duration timelineRetention, Shape shape) {

@@ -7,8 +7,6 @@ import io.incidentcorrelator.runtime.Pipeline;
 import io.incidentcorrelator.serde.SchemaRegistries;
 import io.incidentcorrelator.topics.Topics;
 import io.incidentcorrelator.topology.TopologyFactory;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 
@@ -50,15 +48,8 @@ public final class InProcessCorrelator implements AutoCloseable {
         overrides.remove("bootstrap.servers");
         final Topics topics = Pipeline.topics(config, SchemaRegistries.forUrl(registryUrl, Map.of()));
         final Properties props = Pipeline.streamsProperties(config, bootstrap, applicationId, stateDir, overrides);
-        TopologyFactory.Shape chosen = shape;
-        if (chosen == null) {
-            final Properties adminProps = new Properties();
-            adminProps.putAll(overrides);
-            adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            try (Admin admin = Admin.create(adminProps)) {
-                chosen = TopologyShapes.choose(admin, config.topics(), applicationId).shape();
-            }
-        }
+        final TopologyFactory.Shape chosen = shape != null ? shape
+                : TopologyShapes.choose(bootstrap, overrides, config.topics(), applicationId).shape();
         final InProcessCorrelator run = new InProcessCorrelator(
                 Pipeline.streams(Pipeline.topology(config, topics, props, chosen), props), chosen);
         run.streams.setUncaughtExceptionHandler(e -> {

@@ -10,7 +10,6 @@ import io.incidentcorrelator.runtime.Pipeline;
 import io.incidentcorrelator.serde.SchemaRegistries;
 import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topics.Topics;
-import io.incidentcorrelator.topology.TopologyFactory;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;

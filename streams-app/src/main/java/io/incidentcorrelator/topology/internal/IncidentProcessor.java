@@ -78,13 +78,6 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     private KeyValueStore<String, Incident> incidents;
     private KeyValueStore<String, ValueAndTimestamp<NodePlacement>> inventory;
 
-    /** The bucket a series' last sample went to, exactly as written to the store (write-through). */
-    private record OpenBucket<T extends SpecificRecord>(long start, EvidenceBucket<T> bucket) {
-    }
-
-    private final Map<String, OpenBucket<MemorySample>> openSampleBuckets = new HashMap<>();
-    private final Map<String, OpenBucket<EtcdLatencySample>> openEtcdBuckets = new HashMap<>();
-
     /** Restarts waiting for event time to pass them: store key → wall-clock millis they arrived. */
     private final NavigableMap<String, Long> pending = new TreeMap<>();
     private long eventTime = Long.MIN_VALUE;
@@ -111,9 +104,6 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         this.restarts = context.getStateStore(StoreNames.RESTARTS);
         this.incidents = context.getStateStore(StoreNames.INCIDENTS);
         this.inventory = context.getStateStore(StoreNames.INVENTORY);
-        // A task re-initialised after a crash or a move restores its stores from the changelogs.
-        openSampleBuckets.clear();
-        openEtcdBuckets.clear();
 
         final long now = context.currentSystemTimeMs();
         try (KeyValueIterator<String, ClassifiedRestart> it = restarts.all()) {
@@ -163,12 +153,12 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
                 affected.addAll(reevaluate(cluster, ts, ts + backupSpan().toMillis()));
             }
         } else if (payload instanceof MemorySample m) {
-            addToBucket(samples, sampleBuckets, openSampleBuckets, sampleKey(m.getHost(), m.getVmid()), m, ts);
+            addToBucket(samples, sampleBuckets, sampleKey(m.getHost(), m.getVmid()), m, ts);
             if (late) {
                 affected.addAll(reevaluate(cluster, ts, ts + lookback().toMillis()));
             }
         } else if (payload instanceof EtcdLatencySample s) {
-            addToBucket(etcd, etcdBuckets, openEtcdBuckets, s.getCluster(), s, ts);
+            addToBucket(etcd, etcdBuckets, s.getCluster(), s, ts);
             if (late) {
                 affected.addAll(reevaluate(cluster, ts, ts + lookback().toMillis()));
             }
@@ -437,23 +427,18 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     }
 
     /**
-     * Adds a sample to its series' bucket of the minute, through the bucket kept open for the series:
-     * consecutive samples of a series mostly share a minute, so the store is read once a minute and
-     * written only when the sample is new to the bucket.
+     * Adds a sample to its series' bucket of the minute. Between two commits the store hands back
+     * the bucket object it was given ({@link CommitBufferedWindowStore}), so consecutive samples of a
+     * series cost no decoding; the store is written only when the sample is new to the bucket.
      */
     private static <T extends SpecificRecord> void addToBucket(WindowStore<String, EvidenceBucket<T>> store,
-                                                               EvidenceBucketSerde<T> serde,
-                                                               Map<String, OpenBucket<T>> open, String key, T sample,
+                                                               EvidenceBucketSerde<T> serde, String key, T sample,
                                                                long time) {
         final long start = EvidenceBucket.startOf(time);
-        OpenBucket<T> current = open.get(key);
-        if (current == null || current.start() != start) {
-            final EvidenceBucket<T> stored = store.fetch(key, start);
-            current = new OpenBucket<>(start, stored != null ? stored : serde.empty());
-            open.put(key, current);
-        }
-        if (current.bucket().add(sample)) {
-            store.put(key, current.bucket(), start);
+        final EvidenceBucket<T> stored = store.fetch(key, start);
+        final EvidenceBucket<T> bucket = stored != null ? stored : serde.empty();
+        if (bucket.add(sample)) {
+            store.put(key, bucket, start);
         }
     }
 
