@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.config.StoreType;
 import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
+import io.incidentcorrelator.replay.ClosingTick;
 import io.incidentcorrelator.runtime.Pipeline;
 import io.incidentcorrelator.runtime.TopologyShapes;
 import io.incidentcorrelator.topology.TopologyFactory;
@@ -193,7 +194,8 @@ public final class BenchCommand implements Callable<Integer> {
                  TopologyRun run = new TopologyRun(replayConfig, history, bootstrap, topologyApp, shape.shape(),
                          instances, threads, replayOverrides)) {
                 run.start();
-                topo = run.awaitConsumed(admin, inputs, events, timeout, m -> progress(err, m));
+                topo = run.awaitConsumed(admin, inputs, events, new ClosingTick(config, names.clock(),
+                        produced.lastEvent(), bootstrap, Map.of()), timeout, m -> progress(err, m));
                 topoCpuPerK = (processCpuNanos() - topoCpuStart) / 1e6 / (events / 1000.0);
                 stateBytes = run.stateBytes();
                 if (shape.shape() == TopologyFactory.Shape.REPARTITION_BY_CLUSTER) {
@@ -248,7 +250,7 @@ public final class BenchCommand implements Callable<Integer> {
                         TopologyShapes.choose(admin, live.names(), liveApp).shape(), instances, threads,
                         streamsProperties)) {
                     run.start();
-                    run.awaitConsumed(admin, live.names().eventTopics(), evidence, timeout, m -> progress(err, m));
+                    run.awaitConsumed(admin, live.names().eventTopics(), evidence, null, timeout, m -> progress(err, m));
                     progress(err, String.format("latency: %d restarts, their evidence already in", latencyRestarts));
                     final LatencyProbe.Result result = LatencyProbe.measure(bootstrap, live, latencyRestarts, 30,
                             Duration.ofSeconds(30));

@@ -1,7 +1,7 @@
 package io.incidentcorrelator.bench;
 
 import io.incidentcorrelator.config.CorrelatorConfig;
-import io.incidentcorrelator.replay.ReplayRunner;
+import io.incidentcorrelator.replay.ClosingTick;
 import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topics.Topics;
 import org.apache.avro.specific.SpecificRecord;
@@ -93,7 +93,7 @@ final class BenchKafka {
     }
 
     /** Record counts per topic of what {@link #produceHistory} wrote. */
-    record Produced(Map<SyntheticHomelab.Topic, Long> counts) {
+    record Produced(Map<SyntheticHomelab.Topic, Long> counts, Instant lastEvent) {
         long events() {
             return counts.entrySet().stream()
                     .filter(e -> e.getKey() != SyntheticHomelab.Topic.INVENTORY
@@ -108,9 +108,9 @@ final class BenchKafka {
         final Map<SyntheticHomelab.Topic, Long> counts = new EnumMap<>(SyntheticHomelab.Topic.class);
         final AtomicReference<Exception> failed = new AtomicReference<>();
         final Map<String, org.apache.kafka.common.serialization.Serializer<SpecificRecord>> serializers = new HashMap<>();
+        final long[] last = {Long.MIN_VALUE};
         try (KafkaProducer<String, byte[]> producer = producer(bootstrap, 20)) {
             final long[] total = {0};
-            final long[] last = {Long.MIN_VALUE};
             homelab.generate(days, (topic, key, value, ts) -> {
                 last[0] = Math.max(last[0], ts);
                 final String name = topicOf(topics.names(), topic);
@@ -127,7 +127,7 @@ final class BenchKafka {
                 }
             });
             // As a replay does: the tick that closes every window, with the events.
-            producer.send(ReplayRunner.closingTick(config, topics.names().clock(), Instant.ofEpochMilli(last[0])),
+            producer.send(ClosingTick.record(config, topics.names().clock(), Instant.ofEpochMilli(last[0])),
                     (meta, e) -> {
                         if (e != null) {
                             failed.compareAndSet(null, e);
@@ -138,7 +138,7 @@ final class BenchKafka {
         if (failed.get() != null) {
             throw new IllegalStateException("producing the history failed: " + failed.get(), failed.get());
         }
-        return new Produced(counts);
+        return new Produced(counts, Instant.ofEpochMilli(last[0]));
     }
 
     /** Sum of committed offsets of the group on {@code topics} (records consumed so far, on fresh topics). */

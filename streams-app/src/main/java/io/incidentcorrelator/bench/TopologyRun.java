@@ -1,6 +1,7 @@
 package io.incidentcorrelator.bench;
 
 import io.incidentcorrelator.config.CorrelatorConfig;
+import io.incidentcorrelator.replay.ClosingTick;
 import io.incidentcorrelator.runtime.Pipeline;
 import io.incidentcorrelator.runtime.TopologyShapes;
 import io.incidentcorrelator.topics.Topics;
@@ -64,9 +65,14 @@ final class TopologyRun implements AutoCloseable {
         instances.forEach(KafkaStreams::start);
     }
 
-    /** Waits until {@code expected} input records are consumed and the repartition topic, if any, is drained. */
-    Timeline awaitConsumed(Admin admin, List<String> inputs, long expected, Duration timeout, Consumer<String> progress)
-            throws ExecutionException, InterruptedException {
+    /**
+     * Waits until {@code expected} input records are consumed and the repartition topic, if any, is
+     * drained.
+     *
+     * @param tick the closing tick among the inputs, sent again if only it stays behind; null: none
+     */
+    Timeline awaitConsumed(Admin admin, List<String> inputs, long expected, ClosingTick tick, Duration timeout,
+                           Consumer<String> progress) throws ExecutionException, InterruptedException {
         final Timeline timeline = new Timeline();
         final long deadline = System.nanoTime() + timeout.toNanos();
         long lastReport = System.nanoTime();
@@ -76,9 +82,13 @@ final class TopologyRun implements AutoCloseable {
             }
             final long done = BenchKafka.committed(admin, applicationId, inputs);
             timeline.add(done);
-            if (done >= expected && TopologyShapes.behind(admin, applicationId, inputs) == 0) {
+            final Map<String, Long> behind = TopologyShapes.behindByTopic(admin, applicationId, inputs);
+            if (done >= expected && behind.values().stream().allMatch(b -> b == 0)) {
                 timeline.finish(done);
                 return timeline;
+            }
+            if (tick != null) {
+                tick.resendIfOnlyTheClockIsBehind(behind);
             }
             if (System.nanoTime() - lastReport > 10_000_000_000L) {
                 progress.accept(String.format("topology: %,d of %,d records", done, expected));

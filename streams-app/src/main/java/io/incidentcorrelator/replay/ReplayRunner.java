@@ -1,7 +1,6 @@
 package io.incidentcorrelator.replay;
 
 import io.incidentcorrelator.avro.Incident;
-import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
 import io.incidentcorrelator.runtime.Failures;
@@ -148,6 +147,8 @@ public final class ReplayRunner {
                         TopicProvisioner.KEEP_FOREVER);
                 progress("producing " + ordered.size() + " events");
                 final Instant lastEvent = produce(bootstrap, topics, ordered);
+                final ClosingTick tick = new ClosingTick(options.config(), config.topics().clock(), lastEvent, bootstrap,
+                        options.clientOverrides());
 
                 final Properties props = Pipeline.streamsProperties(config, bootstrap, applicationId, stateDir,
                         options.clientOverrides());
@@ -175,7 +176,7 @@ public final class ReplayRunner {
                     });
                     progress("starting the correlation topology");
                     streams.start();
-                    waitUntilConsumed(admin, applicationId, config.topics(), failure);
+                    waitUntilConsumed(admin, applicationId, config.topics(), tick, failure);
                     if (after != null) {
                         // Read now: after a Ctrl-C the embedded broker may be stopping by its own hook.
                         served = readIncidents(bootstrap, topics);
@@ -232,7 +233,7 @@ public final class ReplayRunner {
                     last = e.eventTime();
                 }
             }
-            producer.send(closingTick(options.config(), names.clock(), last));
+            producer.send(ClosingTick.record(options.config(), names.clock(), last));
             producer.flush();
         }
         if (sendFailure.get() != null) {
@@ -240,21 +241,6 @@ public final class ReplayRunner {
                     sendFailure.get());
         }
         return last;
-    }
-
-    /**
-     * The clock tick a replay sends with its events, one past every window (the grouping gap for
-     * resolution, the grace for lateness), so that every incident is complete at the end. Sent
-     * before the topology starts, like the events: the clock topic then has a record buffered
-     * throughout, which also spares Kafka Streams formatting a log line for an empty input
-     * partition on every record (see docs/performance.md).
-     */
-    public static ProducerRecord<String, byte[]> closingTick(CorrelatorConfig config, String clockTopic,
-                                                             Instant lastEvent) {
-        final Instant tick = lastEvent.plus(config.groupingGap()).plus(config.grace()).plus(Duration.ofMinutes(1));
-        final byte[] value = Pipeline.internalSerdes().forValue(ClockTick.class).serializer()
-                .serialize(clockTopic, new ClockTick(tick));
-        return new ProducerRecord<>(clockTopic, null, tick.toEpochMilli(), "clock", value);
     }
 
     static String topicFor(TopicNames names, ScenarioTopic topic) {
@@ -274,7 +260,8 @@ public final class ReplayRunner {
      * the repartition topic included if it has one: exactly-once commits output and offsets
      * together, so the incidents are then all committed too.
      */
-    private void waitUntilConsumed(Admin admin, String applicationId, TopicNames names, AtomicReference<Throwable> failure) {
+    private void waitUntilConsumed(Admin admin, String applicationId, TopicNames names, ClosingTick tick,
+                                   AtomicReference<Throwable> failure) {
         final List<String> inputs = TopologyShapes.inputTopics(names);
         final long deadline = System.nanoTime() + options.timeout().toNanos();
         long lastReport = 0;
@@ -284,10 +271,12 @@ public final class ReplayRunner {
                         failure.get());
             }
             try {
-                final long behind = TopologyShapes.behind(admin, applicationId, inputs);
+                final Map<String, Long> behindByTopic = TopologyShapes.behindByTopic(admin, applicationId, inputs);
+                final long behind = behindByTopic.values().stream().mapToLong(Long::longValue).sum();
                 if (behind == 0) {
                     return;
                 }
+                tick.resendIfOnlyTheClockIsBehind(behindByTopic);
                 if (System.nanoTime() - lastReport > 2_000_000_000L) {
                     progress(behind + " records still to process");
                     lastReport = System.nanoTime();

@@ -106,7 +106,7 @@ public final class TopologyShapes {
         }
         final Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
                 .partitionsToOffsetAndMetadata().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        return behind(committed, TopicProvisioner.endOffsets(admin, List.of(repartition)));
+        return behindByTopic(committed, TopicProvisioner.endOffsets(admin, List.of(repartition))).getOrDefault(repartition, 0L);
     }
 
     /**
@@ -118,6 +118,12 @@ public final class TopologyShapes {
      */
     public static long behind(Admin admin, String applicationId, Collection<String> inputs)
             throws ExecutionException, InterruptedException {
+        return behindByTopic(admin, applicationId, inputs).values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** As {@link #behind}, per topic. */
+    public static Map<String, Long> behindByTopic(Admin admin, String applicationId, Collection<String> inputs)
+            throws ExecutionException, InterruptedException {
         final Map<TopicPartition, OffsetAndMetadata> committed =
                 admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
         final List<String> consumed = new ArrayList<>(inputs);
@@ -126,14 +132,15 @@ public final class TopologyShapes {
         if (existing.contains(repartition)) {
             consumed.add(repartition);
         }
-        return behind(committed, TopicProvisioner.endOffsets(admin, consumed));
+        return behindByTopic(committed, TopicProvisioner.endOffsets(admin, consumed));
     }
 
-    private static long behind(Map<TopicPartition, OffsetAndMetadata> committed, Map<TopicPartition, Long> ends) {
-        long behind = 0;
+    private static Map<String, Long> behindByTopic(Map<TopicPartition, OffsetAndMetadata> committed,
+                                                   Map<TopicPartition, Long> ends) {
+        final Map<String, Long> behind = new HashMap<>();
         for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
             final OffsetAndMetadata c = committed.get(end.getKey());
-            behind += Math.max(0, end.getValue() - (c == null ? 0 : c.offset()));
+            behind.merge(end.getKey().topic(), Math.max(0, end.getValue() - (c == null ? 0 : c.offset())), Long::sum);
         }
         return behind;
     }
