@@ -44,8 +44,8 @@ final class BenchKafka {
 
     static void createTopics(Admin admin, TopicNames names, int partitions, List<String> extra) {
         final Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
-        // The history is stamped months ago: under the broker's 24 h retention the first retention
-        // check (30 s after start) would delete it while it is being read.
+        // The history and its closing tick are stamped months ago: under the broker's 24 h retention
+        // the first retention check (30 s after start) would delete them while they are being read.
         final Map<String, String> kept = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
         final List<NewTopic> topics = new ArrayList<>();
         for (String t : names.eventTopics()) {
@@ -58,7 +58,7 @@ final class BenchKafka {
             topics.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(compacted));
         }
         topics.add(new NewTopic(names.deadLetter(), Optional.of(1), Optional.empty()));
-        topics.add(new NewTopic(names.clock(), Optional.of(1), Optional.empty()));
+        topics.add(new NewTopic(names.clock(), Optional.of(1), Optional.empty()).configs(kept));
         try {
             admin.createTopics(topics).all().get();
         } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package io.incidentcorrelator.bench;
 
+import io.incidentcorrelator.runtime.Pipeline;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -23,7 +24,8 @@ import java.util.function.Function;
  * The ceiling: a plain consumer → producer copy of the same serialized records, with what
  * exactly-once Streams does per record and per commit and nothing else: read_committed, a
  * transactional idempotent producer with Streams' producer defaults (linger 100 ms), 1000
- * records a poll, offsets committed in the transaction every commit interval.
+ * records a poll, the pipeline's fetch sizes, offsets committed in the transaction every commit
+ * interval.
  */
 final class RawPipe {
 
@@ -40,6 +42,8 @@ final class RawPipe {
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
         c.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+        c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Pipeline.FETCH_MAX_BYTES);
+        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Pipeline.MAX_PARTITION_FETCH_BYTES);
         final Properties p = BenchKafka.client(bootstrap);
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-raw-pipe-tx");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

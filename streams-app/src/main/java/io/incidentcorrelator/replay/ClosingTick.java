@@ -23,13 +23,15 @@ import java.util.concurrent.ExecutionException;
  * also spares Kafka Streams formatting a log line for an empty input partition on every record (see
  * docs/performance.md).
  *
- * <p>Kafka Streams 4.3 can leave that tick's offset uncommitted: fetched with the first records,
- * it waits in the task's queue until every event before it is processed, and when it is then
- * processed, last, on a partition with nothing after it, the task may have no offset to commit for
- * that partition. Its output is committed, but a wait for the committed offsets to reach the end
- * never ends (seen in `bench --days 30`: in 4 runs of 11; 4 of 4 without the commit the tick
- * requests). The same tick once more, fetched in a poll of its own, is committed with its offset,
- * and processing an identical tick twice changes nothing: hence {@link #resendIfOnlyTheClockIsBehind}.
+ * <p>The tick is stamped with the history's time, months ago perhaps, and brokers delete by record
+ * timestamp: on a clock topic with a time retention, the broker's next retention check deletes it
+ * before the topology reads it, and a wait for the committed offsets to reach the end of the clock
+ * topic never ends. Replays create their topics with {@code retention.ms=-1}, but a clock topic that
+ * already exists is left as it is. (The bench's own clock topic had the broker's 24 h retention: the
+ * tick was often gone before its topology phase began in {@code --days 30} runs, the wait hung in 4 runs
+ * of 11, and the empty clock partition cost 10 % of the stream thread; see docs/performance.md.) So
+ * {@link #resendIfOnlyTheClockIsBehind} sends the tick again, fresh in the log, when the clock topic has
+ * been the only input behind for 2 s; processing an identical tick twice changes nothing.
  */
 public final class ClosingTick {
 

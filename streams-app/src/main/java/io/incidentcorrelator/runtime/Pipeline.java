@@ -9,6 +9,7 @@ import io.incidentcorrelator.topics.Topics;
 import io.incidentcorrelator.topics.ValueSerdes;
 import io.incidentcorrelator.topology.TopologyFactory;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -75,6 +76,17 @@ public final class Pipeline {
     public static final long REPLAY_COMMIT_INTERVAL_MS = 1000;
 
     /**
+     * Most bytes one fetch response may carry ({@code fetch.max.bytes}), and one partition of it
+     * ({@code max.partition.fetch.bytes}). A response is read into one buffer; with Kafka's defaults
+     * (50 MiB, 1 MiB a partition) a replay's fetches are over 1 MiB, and with a heap of a few hundred
+     * MiB (1 MiB G1 regions) every such buffer is a humongous allocation that starts a concurrent
+     * marking cycle: 170 cycles in a {@code bench --days 30} topology phase, 60 under these caps.
+     * Under half a region, the buffers are ordinary young garbage.
+     */
+    public static final int FETCH_MAX_BYTES = 384 * 1024;
+    public static final int MAX_PARTITION_FETCH_BYTES = 256 * 1024;
+
+    /**
      * Streams setting (so {@code kafka.incident-correlator.timeline.retention} in the configuration)
      * for how long the web view's timeline is kept: an ISO-8601 duration ({@code P7D}) or milliseconds.
      */
@@ -112,6 +124,9 @@ public final class Pipeline {
         p.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, "classic");
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        // Main, restore and global consumers alike.
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), FETCH_MAX_BYTES);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), MAX_PARTITION_FETCH_BYTES);
         p.putAll(overrides);
         return p;
     }

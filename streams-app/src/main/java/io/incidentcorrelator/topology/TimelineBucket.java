@@ -1,5 +1,9 @@
 package io.incidentcorrelator.topology;
 
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,13 +12,36 @@ import java.util.Map;
 /**
  * One minute of a cluster's timeline, as the {@link StoreNames#TIMELINE} store holds it: samples
  * downsampled to the minute's maximum per series, events all kept, at most
- * {@value TimelinePoint#MAX_PER_BUCKET} points. Kept decoded between records of the same minute
- * so that a point that changes nothing (most samples: six a minute per series, one maximum)
- * costs no encoding and no store write. Each point's line is encoded once, when it is added.
+ * {@value TimelinePoint#MAX_PER_BUCKET} points. The store holds it decoded until the task commits,
+ * so that the points of a minute cost no encoding each: the bucket is encoded when it is written
+ * out, and each point's line once.
  */
 public final class TimelineBucket {
 
-    private record Line(TimelinePoint point, String text) {
+    /** The store's values: {@link #encode()} as UTF-8, as the store has always held them. */
+    public static final Serde<TimelineBucket> SERDE = Serdes.serdeFrom(
+            (topic, bucket) -> bucket == null ? null : bucket.encode().getBytes(StandardCharsets.UTF_8),
+            (topic, bytes) -> bytes == null ? null : decode(new String(bytes, StandardCharsets.UTF_8)));
+
+    private static final class Line {
+        private final TimelinePoint point;
+        private String text;
+
+        Line(TimelinePoint point, String text) {
+            this.point = point;
+            this.text = text;
+        }
+
+        TimelinePoint point() {
+            return point;
+        }
+
+        String text() {
+            if (text == null) {
+                text = point.encode();
+            }
+            return text;
+        }
     }
 
     private final Map<String, Line> lines = new LinkedHashMap<>();
@@ -61,7 +88,7 @@ public final class TimelineBucket {
             return false;
         }
         if (before == null || (point.isSample() && point.value() > before.point().value())) {
-            lines.put(identity, new Line(point, point.encode()));
+            lines.put(identity, new Line(point, null));
             return true;
         }
         return false;

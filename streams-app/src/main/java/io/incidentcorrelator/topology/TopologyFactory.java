@@ -195,9 +195,10 @@ public final class TopologyFactory {
         final WindowBytesStoreSupplier supplier = inMemory
                 ? Stores.inMemoryWindowStore(StoreNames.TIMELINE, retention, TimelinePoint.BUCKET, false)
                 : Stores.persistentWindowStore(StoreNames.TIMELINE, retention, TimelinePoint.BUCKET, false);
-        // Cached: a bucket written many times between two commits reaches the changelog once.
-        final StoreBuilder<WindowStore<String, String>> store =
-                Stores.windowStoreBuilder(supplier, Serdes.String(), Serdes.String()).withCachingEnabled();
+        // Buffered until commit: a bucket written many times between two commits is encoded and
+        // reaches the changelog once. The web view reads it as of the last commit.
+        final StoreBuilder<WindowStore<String, TimelineBucket>> store = CommitBufferedWindowStore.builder(
+                Stores.windowStoreBuilder(supplier, Serdes.String(), TimelineBucket.SERDE));
         byCluster.process(withStore(TimelineRecorder::new, store), Named.as("record-timeline"));
     }
 

@@ -8,6 +8,7 @@ import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.incident.IncidentIds;
 import io.incidentcorrelator.replay.ContractJson;
 import io.incidentcorrelator.topology.StoreNames;
+import io.incidentcorrelator.topology.TimelineBucket;
 import io.incidentcorrelator.topology.TimelinePoint;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Utils;
@@ -140,11 +141,12 @@ final class IncidentQueries {
 
     /** The chart's data for {@code cluster} between {@code from} and {@code to}, from this instance's store. */
     ObjectNode localTimeline(String cluster, Instant from, Instant to) {
-        final ReadOnlyWindowStore<String, String> store = store(StoreNames.TIMELINE, QueryableStoreTypes.windowStore());
+        final ReadOnlyWindowStore<String, TimelineBucket> store = store(StoreNames.TIMELINE,
+                QueryableStoreTypes.windowStore());
         final List<TimelinePoint> points = new ArrayList<>();
-        try (WindowStoreIterator<String> it = store.fetch(cluster, from.minus(Timeline.BACKUP_LOOKBACK), to)) {
+        try (WindowStoreIterator<TimelineBucket> it = store.fetch(cluster, from.minus(Timeline.BACKUP_LOOKBACK), to)) {
             while (it.hasNext()) {
-                points.addAll(TimelinePoint.decode(it.next().value));
+                points.addAll(it.next().value.points());
             }
         }
         return Timeline.toJson(cluster, from.toEpochMilli(), to.toEpochMilli(), points);

@@ -280,6 +280,27 @@ class TopologyFactoryTest {
     }
 
     @Test
+    void theTimelineChangelogHoldsTheMinuteAsTextWhenTheTaskCommits() {
+        // The timeline store also keeps its buckets decoded until the task commits; its changelog
+        // must still hold each minute in the text form earlier versions wrote, the maximum so far.
+        for (int s = 0; s < 60; s += 20) {
+            memory.pipeInput("ruapehu", MemorySample.newBuilder(Events.host("ruapehu", "03:00", 0.5 + s / 100.0, 0.3, 0.02))
+                    .setTime(at("03:00").plusSeconds(s)).build());
+        }
+        final String changelog = "topology-test-" + StoreNames.TIMELINE + "-changelog";
+        final List<String> written = driver.createOutputTopic(changelog,
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.StringDeserializer()).readValuesToList();
+        assertEquals(3, written.size(), "one write of the minute per commit: " + written);
+        final List<TimelinePoint> last = TimelinePoint.decode(written.get(2));
+        assertEquals(1, last.size(), last.toString());
+        assertEquals(at("03:00").plusSeconds(40).toEpochMilli(), last.get(0).time());
+        assertEquals(90.0, last.get(0).value(), 1e-6);
+        assertEquals(70.0, TimelinePoint.decode(written.get(1)).get(0).value(), 1e-6,
+                "each commit writes the minute's maximum as it then was");
+    }
+
+    @Test
     void slowEtcdReachesRestartsOnNodesTheInventoryDoesNotPlace() {
         etcd.pipeInput("edge/metal-01", Events.etcd("edge", "metal-01", "11:00", 45.0, 2));
         restart("edge", "kube-scheduler-metal-01", "metal-01", "11:01", 1, Events.LEADER_LOST_LOCAL);
@@ -324,25 +345,25 @@ class TopologyFactoryTest {
         assertEquals(ContractJson.toJsonLine(incident),
                 ContractJson.toJsonLine((Incident) unwrap(view.get(incident.getId()))));
 
-        final WindowStore<String, String> timeline = driver.getWindowStore(StoreNames.TIMELINE);
+        final WindowStore<String, TimelineBucket> timeline = driver.getWindowStore(StoreNames.TIMELINE);
         final Instant minute = Instant.parse("2026-02-26T02:20:00Z");
-        final List<TimelinePoint> at2220 = TimelinePoint.decode(timeline.fetch("prod", minute.toEpochMilli()));
+        final List<TimelinePoint> at2220 = points(timeline.fetch("prod", minute.toEpochMilli()));
         // Two samples in one minute: the larger one is kept.
         assertEquals(1, at2220.size(), at2220.toString());
         assertEquals(TimelinePoint.HOST_MEMORY, at2220.get(0).kind());
         assertEquals("ruapehu", at2220.get(0).series());
         assertEquals(Instant.parse("2026-02-26T02:20:30Z").toEpochMilli(), at2220.get(0).time());
         assertEquals(90.0, at2220.get(0).value(), 1e-6);
-        assertEquals(TimelinePoint.BACKUP, TimelinePoint.decode(timeline.fetch("prod",
+        assertEquals(TimelinePoint.BACKUP, points(timeline.fetch("prod",
                 Instant.parse("2026-02-26T02:00:00Z").toEpochMilli())).get(0).kind());
-        assertEquals(80.0, TimelinePoint.decode(timeline.fetch("prod",
+        assertEquals(80.0, points(timeline.fetch("prod",
                 Instant.parse("2026-02-26T02:21:00Z").toEpochMilli())).get(0).value());
-        final TimelinePoint restart = TimelinePoint.decode(timeline.fetch("prod",
+        final TimelinePoint restart = points(timeline.fetch("prod",
                 Instant.parse("2026-02-26T02:23:00Z").toEpochMilli())).get(0);
         assertEquals(TimelinePoint.RESTART, restart.kind());
         assertEquals("kube-system/kube-scheduler-talos-cp-01", restart.series());
         // The monit cluster has no node on ruapehu: nothing of it there.
-        assertTrue(TimelinePoint.decode(timeline.fetch("monit", minute.toEpochMilli())).isEmpty());
+        assertTrue(points(timeline.fetch("monit", minute.toEpochMilli())).isEmpty());
     }
 
     @Test
@@ -353,13 +374,18 @@ class TopologyFactoryTest {
         etcd.pipeInput("prod/talos-cp-01", Events.etcd("prod", "talos-cp-01", "02:20", 80.0, 0));
         memory.pipeInput("ruapehu", Events.host("ruapehu", "02:20", 0.60, 0.3, 0.02));
 
-        final WindowStore<String, String> timeline = driver.getWindowStore(StoreNames.TIMELINE);
-        final List<TimelinePoint> at2220 = TimelinePoint.decode(timeline.fetch("prod",
+        final WindowStore<String, TimelineBucket> timeline = driver.getWindowStore(StoreNames.TIMELINE);
+        final List<TimelinePoint> at2220 = points(timeline.fetch("prod",
                 Instant.parse("2026-02-26T02:20:00Z").toEpochMilli()));
         assertEquals(List.of(TimelinePoint.HOST_MEMORY, TimelinePoint.ETCD),
                 at2220.stream().map(TimelinePoint::kind).toList(), at2220.toString());
         assertEquals(70.0, at2220.get(0).value(), 1e-6, "the smaller late sample does not replace the maximum");
         assertEquals(80.0, at2220.get(1).value(), 1e-6);
+    }
+
+    /** The points of a timeline bucket as the store holds it (null: none). */
+    private static List<TimelinePoint> points(TimelineBucket bucket) {
+        return bucket == null ? List.of() : bucket.points();
     }
 
     private static Object unwrap(Object value) {

@@ -13,9 +13,7 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.WindowStore;
 
-import java.util.HashMap;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Keeps what the web view's timeline chart draws, per cluster and minute, in
@@ -24,18 +22,11 @@ import java.util.Map;
  */
 public final class TimelineRecorder implements Processor<String, CorrelationEvent, Void, Void> {
 
-    /** The bucket a cluster's last point went to, exactly as written to the store (write-through). */
-    private record OpenBucket(long minute, TimelineBucket bucket) {
-    }
-
-    private final Map<String, OpenBucket> open = new HashMap<>();
-    private WindowStore<String, String> store;
+    private WindowStore<String, TimelineBucket> store;
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         store = context.getStateStore(StoreNames.TIMELINE);
-        // A task re-initialised after a crash or a move restores its store from the changelog.
-        open.clear();
     }
 
     @Override
@@ -48,13 +39,11 @@ public final class TimelineRecorder implements Processor<String, CorrelationEven
             return;
         }
         final long minute = TimelinePoint.bucketStart(record.timestamp());
-        OpenBucket current = open.get(record.key());
-        if (current == null || current.minute() != minute) {
-            current = new OpenBucket(minute, TimelineBucket.decode(store.fetch(record.key(), minute)));
-            open.put(record.key(), current);
-        }
-        if (current.bucket().add(point)) {
-            store.put(record.key(), current.bucket().encode(), minute);
+        // The store is buffered until commit: the bucket it hands back is the one last put, decoded.
+        final TimelineBucket stored = store.fetch(record.key(), minute);
+        final TimelineBucket bucket = stored != null ? stored : TimelineBucket.empty();
+        if (bucket.add(point)) {
+            store.put(record.key(), bucket, minute);
         }
     }
 
