@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /**
  * {@code correlator bench}: a synthetic month of homelab history through the raw pipe and the
@@ -110,9 +112,12 @@ public final class BenchCommand implements Callable<Integer> {
         }
         final Map<String, Object> json = new LinkedHashMap<>();
         final long maxHeap = Runtime.getRuntime().maxMemory();
-        final String machine = String.format(Locale.ROOT, "%d cores, %.1f GiB RAM, %s %s, max heap %d MiB",
+        final String collectors = ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .map(GarbageCollectorMXBean::getName).collect(Collectors.joining(" + "));
+        final String machine = String.format(Locale.ROOT, "%d cores, %.1f GiB RAM, %s %s, max heap %d MiB, GC %s",
                 Runtime.getRuntime().availableProcessors(), totalRamBytes() / (double) (1L << 30),
-                System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"), maxHeap >> 20);
+                System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"), maxHeap >> 20,
+                collectors);
         figure(out, "machine: " + machine);
         json.put("machine", machine);
         json.put("days", days);

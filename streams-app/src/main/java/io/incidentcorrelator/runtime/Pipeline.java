@@ -124,6 +124,14 @@ public final class Pipeline {
         p.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, "classic");
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        // Start-up: Kafka Streams checks that the internal topics it created exist every
+        // retry.backoff.ms (100 ms by default, a few rounds each start); the clients back off
+        // exponentially from it up to retry.backoff.max.ms (1 s) as before.
+        p.put(StreamsConfig.RETRY_BACKOFF_MS_CONFIG, 20);
+        // The global consumer restores one global table after the other on one connection, and a
+        // broker answers a connection's requests in order: each offset lookup queued behind the
+        // previous table's long-poll fetch (500 ms by default).
+        p.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
         // Main, restore and global consumers alike.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), FETCH_MAX_BYTES);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), MAX_PARTITION_FETCH_BYTES);

@@ -12,7 +12,7 @@ import java.util.List;
  * @param series the line or row it belongs to: an etcd member, a host, {@code host/vmid}, a pod,
  *               or for backups {@code host|job|vmid}
  * @param time   event time, epoch milliseconds
- * @param value  the sample (ms, percent); NaN for events
+ * @param value  the sample (ms, percent), stored to two decimals; NaN for events
  * @param text   backup phase or restart reason; empty when none
  */
 public record TimelinePoint(String kind, String series, long time, double value, String text) {
@@ -44,8 +44,26 @@ public record TimelinePoint(String kind, String series, long time, double value,
         return isSample() ? kind + '\t' + series : kind + '\t' + series + '\t' + time + '\t' + text;
     }
 
+    /** The stored line; the value with two decimals, all a chart can show (and Double.toString is slow). */
     String encode() {
-        return kind + '\t' + series + '\t' + time + '\t' + value + '\t' + text;
+        final StringBuilder line = new StringBuilder(kind.length() + series.length() + text.length() + 40)
+                .append(kind).append('\t').append(series).append('\t').append(time).append('\t');
+        appendHundredths(line, value);
+        return line.append('\t').append(text).toString();
+    }
+
+    static void appendHundredths(StringBuilder sb, double value) {
+        if (Double.isNaN(value) || Double.isInfinite(value) || Math.abs(value) >= 1e15) {
+            sb.append(value);
+            return;
+        }
+        long hundredths = Math.round(value * 100);
+        if (hundredths < 0) {
+            sb.append('-');
+            hundredths = -hundredths;
+        }
+        final long fraction = hundredths % 100;
+        sb.append(hundredths / 100).append('.').append(fraction < 10 ? "0" : "").append(fraction);
     }
 
     /** The store's window (bucket) that holds a point of event time {@code time}: its minute. */

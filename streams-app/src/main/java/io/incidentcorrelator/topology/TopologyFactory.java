@@ -17,6 +17,7 @@ import io.incidentcorrelator.topics.ValueSerdes;
 import io.incidentcorrelator.topology.internal.ClusterPartitioner;
 import io.incidentcorrelator.topology.internal.CommitBufferedWindowStore;
 import io.incidentcorrelator.topology.internal.DeadLetterProcessor;
+import io.incidentcorrelator.topology.internal.EventDeserializer;
 import io.incidentcorrelator.topology.internal.EventRouter;
 import io.incidentcorrelator.topology.internal.EventTimeExtractor;
 import io.incidentcorrelator.topology.internal.EventValidation;
@@ -29,6 +30,7 @@ import io.incidentcorrelator.topology.internal.LateRecordGate;
 import io.incidentcorrelator.topology.internal.SourceTopics;
 import io.incidentcorrelator.topology.internal.TimelineRecorder;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -50,6 +52,9 @@ import org.apache.kafka.streams.state.WindowStore;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -61,10 +66,10 @@ import java.util.function.Supplier;
  *  inventory ──────────► global store inventory-store ─────────────┐ (node → host, host → clusters)
  *  storage-locations ──► global store storage-locations-store ─────┤ (storage → receiving host)
  *  pod-restarts ─┐                                                  │
- *  backup-events ┤ event time ► wrap ► merge ► validate ─┬► route-by-cluster ► events-by-cluster (repartition)
- *  etcd-latency ─┤  from payload                         │    ► late-gate ─┬► correlate-and-classify ► incidents (compacted)
- *  proxmox-memory┤                                       │                 └► late-dead-letter-sink (beyond the grace)
- *  clock ────────┘                                       └► dead-letter-sink (reason in headers)
+ *  backup-events ┤ events-source ► validate ─┬► route-by-cluster ► events-by-cluster (repartition)
+ *  etcd-latency ─┤  (event time from payload, │    ► late-gate ─┬► correlate-and-classify ► incidents (compacted)
+ *  proxmox-memory┤   each topic's own reader) │                 └► late-dead-letter-sink (beyond the grace)
+ *  clock ────────┘                            └► dead-letter-sink (reason in headers)
  *  events-by-cluster ► record-timeline (store timeline-by-cluster, for the web view's chart)
  *  correlate-and-classify ► update-incidents-view (store incidents-view, by id, for the web API)
  *  (ticks on the clock topic close every window at the end of a replay;
@@ -127,22 +132,16 @@ public final class TopologyFactory {
         globalTable(builder, names.storageLocations(), StoreNames.STORAGE_LOCATIONS, keys, topics.storageLocations(),
                 "storage-locations", null);
 
-        final KStream<String, CorrelationEvent> restarts = source(builder, names.podRestarts(), keys,
-                topics.podRestarts(), eventTime, "pod-restarts");
-        final KStream<String, CorrelationEvent> backups = source(builder, names.backupEvents(), keys,
-                topics.backupEvents(), eventTime, "backup-events");
-        final KStream<String, CorrelationEvent> etcd = source(builder, names.etcdLatency(), keys,
-                topics.etcdLatency(), eventTime, "etcd-latency");
-        final KStream<String, CorrelationEvent> memory = source(builder, names.proxmoxMemory(), keys,
-                topics.proxmoxMemory(), eventTime, "proxmox-memory");
-        final KStream<String, CorrelationEvent> clockTicks = source(builder, names.clock(), keys,
-                internal.forValue(ClockTick.class), eventTime, "clock");
-
-        final KStream<String, CorrelationEvent> events = restarts
-                .merge(backups, Named.as("merge-backup-events"))
-                .merge(etcd, Named.as("merge-etcd-latency"))
-                .merge(memory, Named.as("merge-proxmox-memory"))
-                .merge(clockTicks, Named.as("merge-clock"));
+        // One source for the five inputs, each read with its own deserializer (EventDeserializer).
+        final Map<String, Deserializer<?>> readers = new LinkedHashMap<>();
+        readers.put(names.podRestarts(), topics.podRestarts().deserializer());
+        readers.put(names.backupEvents(), topics.backupEvents().deserializer());
+        readers.put(names.etcdLatency(), topics.etcdLatency().deserializer());
+        readers.put(names.proxmoxMemory(), topics.proxmoxMemory().deserializer());
+        readers.put(names.clock(), internal.forValue(ClockTick.class).deserializer());
+        final KStream<String, CorrelationEvent> events = builder.stream(List.copyOf(readers.keySet()),
+                Consumed.with(keys, EventDeserializer.serde(readers)).withTimestampExtractor(eventTime)
+                        .withName("events-source"));
 
         final Serde<CorrelationEvent> eventSerde = internal.forValue(CorrelationEvent.class);
         events.split(Named.as("validate-"))
@@ -198,7 +197,7 @@ public final class TopologyFactory {
         // Buffered until commit: a bucket written many times between two commits is encoded and
         // reaches the changelog once. The web view reads it as of the last commit.
         final StoreBuilder<WindowStore<String, TimelineBucket>> store = CommitBufferedWindowStore.builder(
-                Stores.windowStoreBuilder(supplier, Serdes.String(), TimelineBucket.SERDE));
+                Stores.windowStoreBuilder(supplier, Serdes.String(), TimelineBucket.SERDE), retention);
         byCluster.process(withStore(TimelineRecorder::new, store), Named.as("record-timeline"));
     }
 
@@ -231,14 +230,6 @@ public final class TopologyFactory {
                 topic,
                 Consumed.with(keys, values).withName(name + "-source"),
                 () -> new GlobalTableUpdater<>(store, version));
-    }
-
-    private static <V extends SpecificRecord> KStream<String, CorrelationEvent> source(
-            StreamsBuilder builder, String topic, Serde<String> keys, Serde<V> values, EventTimeExtractor eventTime,
-            String name) {
-        return builder.stream(topic, Consumed.with(keys, values).withTimestampExtractor(eventTime)
-                        .withName(name + "-source"))
-                .mapValues(v -> new CorrelationEvent((Object) v), Named.as("wrap-" + name));
     }
 
     private static ProcessorSupplier<String, CorrelationEvent, String, Incident> incidentProcessor(
@@ -287,7 +278,7 @@ public final class TopologyFactory {
         final WindowBytesStoreSupplier supplier = inMemory
                 ? Stores.inMemoryWindowStore(name, kept, EvidenceBucket.WIDTH, false)
                 : Stores.persistentWindowStore(name, kept, EvidenceBucket.WIDTH, false);
-        return CommitBufferedWindowStore.builder(Stores.windowStoreBuilder(supplier, Serdes.String(), values));
+        return CommitBufferedWindowStore.builder(Stores.windowStoreBuilder(supplier, Serdes.String(), values), kept);
     }
 
     private static <V> StoreBuilder<KeyValueStore<String, V>> keyValueStore(String name, boolean inMemory,

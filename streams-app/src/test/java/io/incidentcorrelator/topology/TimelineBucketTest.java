@@ -88,4 +88,20 @@ class TimelineBucketTest {
         assertTrue(bucket.add(etcd("etcd-0", T, 2.0)));
         assertEquals(TimelinePoint.MAX_PER_BUCKET, bucket.points().size());
     }
+
+    @Test
+    void valuesAreStoredToTwoDecimalsAndEventsKeepNoValue() {
+        final TimelineBucket bucket = TimelineBucket.empty();
+        bucket.add(etcd("etcd-1", T, 68.70499));
+        bucket.add(etcd("etcd-2", T, 0.005));
+        bucket.add(etcd("etcd-3", T, -1.25));
+        bucket.add(new TimelinePoint(TimelinePoint.RESTART, "apps/web-1", T, Double.NaN, "Error"));
+        final String stored = bucket.encode();
+        assertEquals(List.of("etcd\tetcd-1\t" + T + "\t68.70\t", "etcd\tetcd-2\t" + T + "\t0.01\t",
+                        "etcd\tetcd-3\t" + T + "\t-1.25\t", "restart\tapps/web-1\t" + T + "\tNaN\tError"),
+                List.of(stored.split("\n")));
+        final List<TimelinePoint> read = TimelineBucket.decode(stored).points();
+        assertEquals(68.70, read.get(0).value(), 0.0);
+        assertTrue(Double.isNaN(read.get(3).value()));
+    }
 }

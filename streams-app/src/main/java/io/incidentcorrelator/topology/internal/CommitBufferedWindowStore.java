@@ -10,6 +10,7 @@ import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,11 @@ import java.util.Map;
  * That interface is internal to Kafka Streams: an upgrade of Kafka must keep {@code
  * ExactlyOnceCrashIT} and {@code StateRestoreIT} green.
  *
+ * <p>A window already past the store's retention when the task commits is not written: the store
+ * below would drop it and no read could see it again, and a replay's commit (a second of
+ * processing, many hours of event time) would otherwise serialize and send to the changelog every
+ * sample of those hours, to be expired at once (see docs/performance.md).
+ *
  * <p>On the thread that writes, reads of the buffered window of a key ({@code fetch(key, time)})
  * are answered from the buffer, and every other read writes the buffer out first, so it sees what
  * the task wrote. Other threads (interactive queries) read the store below, as of the last commit
@@ -41,35 +47,51 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
     private record Window(String key, long start) {
     }
 
-    private final Map<Window, V> buffered = new LinkedHashMap<>();
+    /** Stands for "not buffered" in the buffer's one lookup; a buffered null is a delete. */
+    private static final Object ABSENT = new Object();
+
+    private final Map<Window, Object> buffered = new LinkedHashMap<>();
+    private final long retentionMs;
+    private long latestWindowStart = Long.MIN_VALUE;
     private volatile Thread writer;
 
-    CommitBufferedWindowStore(WindowStore<String, V> wrapped) {
+    CommitBufferedWindowStore(WindowStore<String, V> wrapped, long retentionMs) {
         super(wrapped);
+        this.retentionMs = retentionMs;
     }
 
-    /** Builds the store as {@code inner} describes it (logging, retention), buffered on top. */
-    public static <V> StoreBuilder<WindowStore<String, V>> builder(StoreBuilder<WindowStore<String, V>> inner) {
-        return new Builder<>(inner);
+    /**
+     * Builds the store as {@code inner} describes it (logging), buffered on top.
+     *
+     * @param retention the retention of the store below (its supplier's {@code retentionPeriod()})
+     */
+    public static <V> StoreBuilder<WindowStore<String, V>> builder(StoreBuilder<WindowStore<String, V>> inner,
+                                                                 Duration retention) {
+        return new Builder<>(inner, retention.toMillis());
     }
 
     @Override
     public void init(StateStoreContext context, StateStore root) {
         buffered.clear();
+        latestWindowStart = Long.MIN_VALUE;
         super.init(context, root);
     }
 
     @Override
     public void put(String key, V value, long windowStartTimestamp) {
         writer = Thread.currentThread();
+        latestWindowStart = Math.max(latestWindowStart, windowStartTimestamp);
         buffered.put(new Window(key, windowStartTimestamp), value);
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public V fetch(String key, long time) {
-        final Window window = new Window(key, time);
-        if (onWriter() && buffered.containsKey(window)) {
-            return buffered.get(window);
+        if (onWriter()) {
+            final Object value = buffered.getOrDefault(new Window(key, time), ABSENT);
+            if (value != ABSENT) {
+                return (V) value;
+            }
         }
         return wrapped().fetch(key, time);
     }
@@ -159,18 +181,23 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
         }
     }
 
+    @SuppressWarnings("unchecked")
     private void writeOut() {
         if (buffered.isEmpty()) {
             return;
         }
-        final List<Map.Entry<Window, V>> writes = new ArrayList<>(buffered.entrySet());
+        final List<Map.Entry<Window, Object>> writes = new ArrayList<>(buffered.entrySet());
         buffered.clear();
-        for (Map.Entry<Window, V> w : writes) {
-            wrapped().put(w.getKey().key(), w.getValue(), w.getKey().start());
+        // As Kafka's window stores count it: expired when start <= latest start - retention.
+        final long expiredUpTo = latestWindowStart - retentionMs;
+        for (Map.Entry<Window, Object> w : writes) {
+            if (w.getKey().start() > expiredUpTo) {
+                wrapped().put(w.getKey().key(), (V) w.getValue(), w.getKey().start());
+            }
         }
     }
 
-    private record Builder<V>(StoreBuilder<WindowStore<String, V>> inner)
+    private record Builder<V>(StoreBuilder<WindowStore<String, V>> inner, long retentionMs)
             implements StoreBuilder<WindowStore<String, V>> {
 
         @Override
@@ -185,17 +212,17 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
 
         @Override
         public StoreBuilder<WindowStore<String, V>> withLoggingEnabled(Map<String, String> config) {
-            return new Builder<>(inner.withLoggingEnabled(config));
+            return new Builder<>(inner.withLoggingEnabled(config), retentionMs);
         }
 
         @Override
         public StoreBuilder<WindowStore<String, V>> withLoggingDisabled() {
-            return new Builder<>(inner.withLoggingDisabled());
+            return new Builder<>(inner.withLoggingDisabled(), retentionMs);
         }
 
         @Override
         public WindowStore<String, V> build() {
-            return new CommitBufferedWindowStore<>(inner.build());
+            return new CommitBufferedWindowStore<>(inner.build(), retentionMs);
         }
 
         @Override

@@ -15,10 +15,12 @@ import java.util.List;
  * sample (six a minute for a Proxmox series, twenty for a cluster's etcd), which was the largest
  * single cost of the classifier's task (see docs/performance.md).
  *
- * <p>Each sample is encoded once, when it is added; the value written to the store is those
- * bytes framed as an Avro array. A sample identical to one already held is not added again: the
- * router sends a host's sample once per cluster on that host, and copies would read as a longer
- * dip in {@code HostPressure}'s saturation runs, which forgive a single low sample.
+ * <p>The value written to the store is the samples' encodings framed as an Avro array; each sample
+ * is encoded once, when the bucket is first written (a replay writes few: most minutes are past
+ * the retention by the time the task commits). A sample identical to one already held is not added
+ * again: the router sends a host's sample once per cluster on that host, and copies would read as
+ * a longer dip in {@code HostPressure}'s saturation runs, which forgive a single low sample. Only
+ * samples of the same instant are compared, by their encodings.
  */
 public final class EvidenceBucket<T extends SpecificRecord> {
 
@@ -57,16 +59,28 @@ public final class EvidenceBucket<T extends SpecificRecord> {
 
     /** Adds {@code sample} unless an identical one is held; true if the bucket changed. */
     public boolean add(T sample) {
-        ensureEncoded();
-        final byte[] bytes = codec.encodeItem(sample);
-        int start = 0;
+        final Object time = codec.timeOf(sample);
+        byte[] bytes = null;
         for (int i = 0; i < samples.size(); i++) {
+            final T held = samples.get(i);
+            if (held == sample) {
+                return false; // the router's copy for another cluster, in the same task
+            }
+            if (time != null && !time.equals(codec.timeOf(held))) {
+                continue; // another instant: another sample
+            }
+            ensureEncoded();
+            if (bytes == null) {
+                bytes = codec.encodeItem(sample);
+            }
+            final int start = i == 0 ? 0 : ends[i - 1];
             if (Arrays.equals(encoded, start, ends[i], bytes, ITEM_OFFSET, bytes.length)) {
                 return false;
             }
-            start = ends[i];
         }
-        append(bytes);
+        if (encoded != null) {
+            append(bytes != null ? bytes : codec.encodeItem(sample));
+        }
         samples.add(sample);
         return true;
     }

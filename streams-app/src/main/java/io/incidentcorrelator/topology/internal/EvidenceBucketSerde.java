@@ -28,6 +28,8 @@ public final class EvidenceBucketSerde<T extends SpecificRecord> implements Serd
     private final AvroBinarySerde<T> items;
     private final Schema arraySchema;
     private final ThreadLocal<Reader<T>> readers;
+    // Position of the sample's event time, "time" in every sample schema; -1: compare every pair.
+    private final int timePosition;
 
     public EvidenceBucketSerde(Class<T> type) {
         this.type = Objects.requireNonNull(type, "type");
@@ -36,6 +38,13 @@ public final class EvidenceBucketSerde<T extends SpecificRecord> implements Serd
         final Schema itemSchema = model.getSchema(type);
         this.arraySchema = Schema.createArray(itemSchema);
         this.readers = ThreadLocal.withInitial(() -> new Reader<>(new SpecificDatumReader<>(itemSchema, itemSchema, model)));
+        final Schema.Field time = itemSchema.getField("time");
+        this.timePosition = time == null ? -1 : time.pos();
+    }
+
+    /** The sample's event time, or null when its schema has none. */
+    Object timeOf(T sample) {
+        return timePosition < 0 ? null : sample.get(timePosition);
     }
 
     private static final class Reader<T> {

@@ -78,6 +78,18 @@ class EvidenceBucketTest {
     }
 
     @Test
+    void aBucketWrittenAtACommitAndAddedToAfterwardsIsWrittenWholeAtTheNext() throws IOException {
+        // The store's commit buffer keeps the same bucket object across commits.
+        final EvidenceBucket<MemorySample> bucket = serde.empty();
+        bucket.add(sample("03:00:00", 0.5));
+        assertArrayEquals(avroArray(List.of(sample("03:00:00", 0.5))), serde.serializer().serialize("t", bucket));
+        assertTrue(bucket.add(sample("03:00:10", 0.6)));
+        assertFalse(bucket.add(sample("03:00:00", 0.5)));
+        assertArrayEquals(avroArray(List.of(sample("03:00:00", 0.5), sample("03:00:10", 0.6))),
+                serde.serializer().serialize("t", bucket));
+    }
+
+    @Test
     void bucketsStartOnTheMinuteEvenBefore1970() {
         assertEquals(at("03:00").toEpochMilli(), EvidenceBucket.startOf(at("03:00:59").toEpochMilli()));
         assertEquals(at("03:01").toEpochMilli(), EvidenceBucket.startOf(at("03:01").toEpochMilli()));

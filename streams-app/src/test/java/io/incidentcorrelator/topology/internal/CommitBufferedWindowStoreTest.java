@@ -1,0 +1,104 @@
+package io.incidentcorrelator.topology.internal;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class CommitBufferedWindowStoreTest {
+
+    private static final long MINUTE = Duration.ofMinutes(1).toMillis();
+    private static final Duration RETENTION = Duration.ofMinutes(10);
+
+    /** What reached the store below (and so its changelog): "key@start=value". */
+    private final List<String> writtenBelow = new ArrayList<>();
+    private CommitBufferedWindowStore<String> store;
+
+    @BeforeEach
+    void open() {
+        final WindowStore<String, String> inner = Stores.windowStoreBuilder(
+                        Stores.inMemoryWindowStore("buffered", RETENTION, Duration.ofMinutes(1), false),
+                        Serdes.String(), Serdes.String())
+                .withLoggingDisabled().build();
+        store = new CommitBufferedWindowStore<>(recordingPuts(inner), RETENTION.toMillis());
+        store.init(new MockProcessorContext<>().getStateStoreContext(), store);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    @Test
+    void writesReachTheStoreBelowOnlyAtCommitAndOncePerWindow() throws Exception {
+        store.put("pve-a", "1", 0);
+        store.put("pve-a", "2", 0);
+        assertEquals("2", store.fetch("pve-a", 0), "the writing thread reads its own writes");
+        assertNull(readOnOtherThread("pve-a", 0), "other threads read as of the last commit");
+        assertEquals(List.of(), writtenBelow);
+
+        store.flushCache();
+
+        assertEquals(List.of("pve-a@0=2"), writtenBelow);
+        assertEquals("2", readOnOtherThread("pve-a", 0));
+    }
+
+    @Test
+    void aWindowAlreadyPastRetentionAtCommitIsNotWritten() {
+        final long latest = RETENTION.toMillis() + MINUTE;
+        store.put("pve-a", "early", 0);
+        store.put("pve-a", "edge", latest - RETENTION.toMillis());
+        store.put("pve-a", "kept", latest - RETENTION.toMillis() + MINUTE);
+        store.put("pve-a", "late", latest);
+
+        store.flushCache();
+
+        // Window starts at or before latest - retention are expired, as Kafka's window stores count it.
+        assertEquals(List.of("pve-a@120000=kept", "pve-a@660000=late"), writtenBelow);
+        assertNull(store.fetch("pve-a", 0));
+        assertEquals("late", store.fetch("pve-a", RETENTION.toMillis() + MINUTE));
+    }
+
+    @Test
+    void aDeleteIsBufferedLikeAWrite() {
+        store.put("pve-a", "1", 0);
+        store.flushCache();
+        store.put("pve-a", null, 0);
+        assertNull(store.fetch("pve-a", 0), "the buffered delete hides the stored value");
+        assertEquals("1", readOnOtherThread("pve-a", 0));
+        store.flushCache();
+        assertNull(readOnOtherThread("pve-a", 0));
+    }
+
+    private String readOnOtherThread(String key, long start) {
+        return CompletableFuture.supplyAsync(() -> store.fetch(key, start)).join();
+    }
+
+    @SuppressWarnings("unchecked")
+    private WindowStore<String, String> recordingPuts(WindowStore<String, String> inner) {
+        return (WindowStore<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[]{WindowStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("put") && args.length == 3) {
+                        writtenBelow.add(args[0] + "@" + args[2] + "=" + args[1]);
+                    }
+                    try {
+                        return method.invoke(inner, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+}
