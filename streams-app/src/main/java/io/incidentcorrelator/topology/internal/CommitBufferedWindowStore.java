@@ -12,6 +12,7 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,10 +32,12 @@ import java.util.Map;
  * That interface is internal to Kafka Streams: an upgrade of Kafka must keep {@code
  * ExactlyOnceCrashIT} and {@code StateRestoreIT} green.
  *
- * <p>A window already past the store's retention when the task commits is not written: the store
- * below would drop it and no read could see it again, and a replay's commit (a second of
- * processing, many hours of event time) would otherwise serialize and send to the changelog every
- * sample of those hours, to be expired at once (see docs/performance.md).
+ * <p>A window past the store's retention (its start at or before the latest start written less the
+ * retention, as Kafka's window stores count it) is dropped from the buffer and never written: the
+ * store below would drop it and no read could see it again, and a replay's commit (a second of
+ * processing, many hours of event time) would otherwise hold, serialize and send to the changelog
+ * every sample of those hours, to be expired at once (see docs/performance.md). Reads of it answer
+ * null, as the store below does once the commit has written the latest window.
  *
  * <p>On the thread that writes, reads of the buffered window of a key ({@code fetch(key, time)})
  * are answered from the buffer, and every other read writes the buffer out first, so it sees what
@@ -80,14 +83,41 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
     @Override
     public void put(String key, V value, long windowStartTimestamp) {
         writer = Thread.currentThread();
-        latestWindowStart = Math.max(latestWindowStart, windowStartTimestamp);
+        if (windowStartTimestamp > latestWindowStart) {
+            latestWindowStart = windowStartTimestamp;
+            dropExpiredFromTheOldestEnd();
+        }
+        if (isExpired(windowStartTimestamp)) {
+            buffered.remove(new Window(key, windowStartTimestamp));
+            return;
+        }
         buffered.put(new Window(key, windowStartTimestamp), value);
+    }
+
+    /**
+     * Kafka's window stores drop a window once its start is at or before the latest start less the
+     * retention; so does the buffer, at once rather than at the commit, so that a replay does not
+     * hold a second's worth of expired minutes in the heap.
+     */
+    private boolean isExpired(long windowStart) {
+        return latestWindowStart != Long.MIN_VALUE && windowStart <= latestWindowStart - retentionMs;
+    }
+
+    /** Windows are buffered in about the order of their time: drop expired ones until a live one. */
+    private void dropExpiredFromTheOldestEnd() {
+        final Iterator<Window> oldestFirst = buffered.keySet().iterator();
+        while (oldestFirst.hasNext() && isExpired(oldestFirst.next().start())) {
+            oldestFirst.remove();
+        }
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public V fetch(String key, long time) {
         if (onWriter()) {
+            if (isExpired(time)) {
+                return null; // as the store below answers once the commit has written the latest window
+            }
             final Object value = buffered.getOrDefault(new Window(key, time), ABSENT);
             if (value != ABSENT) {
                 return (V) value;
@@ -188,10 +218,8 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
         }
         final List<Map.Entry<Window, Object>> writes = new ArrayList<>(buffered.entrySet());
         buffered.clear();
-        // As Kafka's window stores count it: expired when start <= latest start - retention.
-        final long expiredUpTo = latestWindowStart - retentionMs;
         for (Map.Entry<Window, Object> w : writes) {
-            if (w.getKey().start() > expiredUpTo) {
+            if (!isExpired(w.getKey().start())) {
                 wrapped().put(w.getKey().key(), (V) w.getValue(), w.getKey().start());
             }
         }

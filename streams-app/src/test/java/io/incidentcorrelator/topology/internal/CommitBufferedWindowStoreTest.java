@@ -73,6 +73,18 @@ class CommitBufferedWindowStoreTest {
     }
 
     @Test
+    void aWindowThatExpiresBeforeTheCommitIsGoneAtOnceForTheWriter() {
+        store.put("pve-a", "early", 0);
+        assertEquals("early", store.fetch("pve-a", 0));
+        store.put("pve-a", "late", RETENTION.toMillis());
+        assertNull(store.fetch("pve-a", 0), "expired by the later window, before any commit");
+        store.put("pve-a", "too late", 0);
+        assertNull(store.fetch("pve-a", 0), "a write to an expired window is dropped");
+        store.flushCache();
+        assertEquals(List.of("pve-a@600000=late"), writtenBelow);
+    }
+
+    @Test
     void aDeleteIsBufferedLikeAWrite() {
         store.put("pve-a", "1", 0);
         store.flushCache();
