@@ -216,6 +216,12 @@ public final class BenchCommand implements Callable<Integer> {
             figure(out, String.format(Locale.ROOT, "incidents: %d (%d revisions)", incidents[0], incidents[1]));
             json.put("incidents", incidents[0]);
             json.put("incidentRevisions", incidents[1]);
+            // Late or invalid events end there instead of in the correlation: with more than one input
+            // partition, routing tasks that drift apart in event time make one another's events late.
+            final long deadLetters = BenchKafka.endOffsets(admin, names.deadLetter());
+            figure(out, String.format(Locale.ROOT, "dead-letter topic: %,d offsets (records and commit markers)%s",
+                    deadLetters, deadLetters > 0 ? ": events were not correlated, the figures above include that path" : ""));
+            json.put("deadLetterOffsets", deadLetters);
             final double ratio = topo.recordsPerSecond() / raw.recordsPerSecond();
             figure(out, String.format(Locale.ROOT, "topology: %,d records in %.1f s: %.0f rec/s", topo.records(),
                     topo.seconds(), topo.recordsPerSecond()));

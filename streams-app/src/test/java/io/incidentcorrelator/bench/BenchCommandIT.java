@@ -54,5 +54,9 @@ class BenchCommandIT {
         assertTrue(Files.readString(json).contains("\"topologyRecordsPerSecond\""));
         // A day of the synthetic homelab is a fixed, known number of records.
         assertTrue(output.contains("history: 218,926 records"), output); // a day of history and the closing tick
+        // One partition: every event reaches the correlation in event-time order, none is late.
+        assertTrue(output.contains("dead-letter topic: 0 offsets"), output);
+        assertEquals(0, new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile())
+                .path("deadLetterOffsets").asLong(-1), Files.readString(json));
     }
 }
