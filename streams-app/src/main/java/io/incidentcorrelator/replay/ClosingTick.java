@@ -63,10 +63,6 @@ public final class ClosingTick {
         return new ProducerRecord<>(clockTopic, null, tick.toEpochMilli(), "clock", value);
     }
 
-    public ProducerRecord<String, byte[]> record() {
-        return record;
-    }
-
     /**
      * Sends the tick again when the clock topic has been the only input still behind for 2 s.
      *

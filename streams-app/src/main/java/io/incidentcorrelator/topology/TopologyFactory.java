@@ -196,8 +196,8 @@ public final class TopologyFactory {
                 : Stores.persistentWindowStore(StoreNames.TIMELINE, retention, TimelinePoint.BUCKET, false);
         // Buffered until commit: a bucket written many times between two commits is encoded and
         // reaches the changelog once. The web view reads it as of the last commit.
-        final StoreBuilder<WindowStore<String, TimelineBucket>> store = CommitBufferedWindowStore.builder(
-                Stores.windowStoreBuilder(supplier, Serdes.String(), TimelineBucket.SERDE), retention);
+        final StoreBuilder<WindowStore<String, TimelineBucket>> store =
+                CommitBufferedWindowStore.builder(supplier, TimelineBucket.SERDE);
         byCluster.process(withStore(TimelineRecorder::new, store), Named.as("record-timeline"));
     }
 
@@ -278,7 +278,7 @@ public final class TopologyFactory {
         final WindowBytesStoreSupplier supplier = inMemory
                 ? Stores.inMemoryWindowStore(name, kept, EvidenceBucket.WIDTH, false)
                 : Stores.persistentWindowStore(name, kept, EvidenceBucket.WIDTH, false);
-        return CommitBufferedWindowStore.builder(Stores.windowStoreBuilder(supplier, Serdes.String(), values), kept);
+        return CommitBufferedWindowStore.builder(supplier, values);
     }
 
     private static <V> StoreBuilder<KeyValueStore<String, V>> keyValueStore(String name, boolean inMemory,

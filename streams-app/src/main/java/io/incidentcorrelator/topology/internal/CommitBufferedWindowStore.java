@@ -1,16 +1,19 @@
 package io.incidentcorrelator.topology.internal;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -63,14 +66,9 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
         this.retentionMs = retentionMs;
     }
 
-    /**
-     * Builds the store as {@code inner} describes it (logging), buffered on top.
-     *
-     * @param retention the retention of the store below (its supplier's {@code retentionPeriod()})
-     */
-    public static <V> StoreBuilder<WindowStore<String, V>> builder(StoreBuilder<WindowStore<String, V>> inner,
-                                                                 Duration retention) {
-        return new Builder<>(inner, retention.toMillis());
+    /** The window store {@code supplier} makes, string keys, buffered on top; its retention is the supplier's. */
+    public static <V> StoreBuilder<WindowStore<String, V>> builder(WindowBytesStoreSupplier supplier, Serde<V> values) {
+        return new Builder<>(Stores.windowStoreBuilder(supplier, Serdes.String(), values), supplier.retentionPeriod());
     }
 
     @Override
