@@ -22,6 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -372,8 +374,12 @@ public final class PodRestartCollector implements AutoCloseable {
     /** The tail of the previous container's log, or null when there is none or it cannot be had. */
     private String previousLog(String namespace, String pod, String container, String key) {
         try {
-            final String log = logClient.pods().inNamespace(namespace).withName(pod).inContainer(container)
-                    .terminated().tailingLines(config.logTailLines()).getLog();
+            // A GET of the log subresource, not fabric8's PodResource.getLog(): that first lists and
+            // watches the pod to wait for it to become ready, a list and a watch on the API server
+            // per restart, for a container that is known to have terminated.
+            final String log = logClient.raw("/api/v1/namespaces/" + pathSegment(namespace) + "/pods/"
+                    + pathSegment(pod) + "/log?container=" + pathSegment(container) + "&previous=true&tailLines="
+                    + config.logTailLines());
             logHealth.success(clock.instant());
             return log == null ? null : blankToNull(log.stripTrailing());
         } catch (KubernetesClientException e) {
@@ -389,6 +395,10 @@ public final class PodRestartCollector implements AutoCloseable {
             logHealth.failure(clock.instant(), "fetching previous container logs: " + describe(e));
             return null;
         }
+    }
+
+    private static String pathSegment(String name) {
+        return URLEncoder.encode(name, StandardCharsets.UTF_8);
     }
 
     /** Drops ledger entries of this cluster's pods that no longer exist, in namespaces that were seen whole. */

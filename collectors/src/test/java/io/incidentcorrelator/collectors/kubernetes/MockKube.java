@@ -38,6 +38,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * fabric8's mock API server in CRUD mode, reached through a {@link TcpProxy}, with two additions
  * the CRUD dispatcher lacks: {@code pods/log} answers set per container (404 by default, as for a
  * container without a previous instance), and a switch that ends watches with {@code 410 Gone}.
+ *
+ * <p>The test plays the kubelet with a client of its own, connected to the server directly: its
+ * writes neither share a connection pool with the collector under test nor pass the proxy whose
+ * connections a test cuts.
  */
 final class MockKube implements AutoCloseable {
 
@@ -47,11 +51,13 @@ final class MockKube implements AutoCloseable {
     private final Map<String, LogAnswer> logs = new ConcurrentHashMap<>();
     private final AtomicInteger logRequests = new AtomicInteger();
     private final AtomicInteger listRequests = new AtomicInteger();
+    private final AtomicInteger watchRequests = new AtomicInteger();
     private final AtomicInteger goneWatches = new AtomicInteger();
     private volatile int answerWatchesGone;
     private final KubernetesMockServer server;
     private final TcpProxy proxy;
     private final KubernetesClient client;
+    private final KubernetesClient kubelet;
 
     MockKube() throws IOException {
         final Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
@@ -64,6 +70,7 @@ final class MockKube implements AutoCloseable {
                     return logAnswer(path);
                 }
                 if (path.contains("watch=true")) {
+                    watchRequests.incrementAndGet();
                     if (answerWatchesGone > 0) {
                         answerWatchesGone--;
                         goneWatches.incrementAndGet();
@@ -79,12 +86,17 @@ final class MockKube implements AutoCloseable {
         server.init(InetAddress.getLoopbackAddress(), 0);
         proxy = new TcpProxy(server.getPort());
         client = newClient();
+        kubelet = clientOf(server.getPort());
     }
 
     /** A client of its own (through the proxy), as a separately started collector would have. */
     KubernetesClient newClient() {
+        return clientOf(proxy.port());
+    }
+
+    private static KubernetesClient clientOf(int port) {
         final Config config = new ConfigBuilder(Config.empty())
-                .withMasterUrl("http://127.0.0.1:" + proxy.port())
+                .withMasterUrl("http://127.0.0.1:" + port)
                 .withNamespace("default")
                 .withRequestTimeout(5_000)
                 .withConnectionTimeout(2_000)
@@ -94,6 +106,7 @@ final class MockKube implements AutoCloseable {
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
+    /** The collector's client, through the proxy. */
     KubernetesClient client() {
         return client;
     }
@@ -113,6 +126,10 @@ final class MockKube implements AutoCloseable {
 
     int listRequests() {
         return listRequests.get();
+    }
+
+    int watchRequests() {
+        return watchRequests.get();
     }
 
     int logRequests() {
@@ -184,7 +201,7 @@ final class MockKube implements AutoCloseable {
             b.editStatus().addToContainerStatuses(new ContainerStatusBuilder().withName(c).withRestartCount(0).build())
                     .endStatus();
         }
-        return client.pods().inNamespace(namespace).resource(b.build()).create();
+        return kubelet.pods().inNamespace(namespace).resource(b.build()).create();
     }
 
     Pod createPod(String namespace, String name, String container) {
@@ -193,11 +210,11 @@ final class MockKube implements AutoCloseable {
 
     /** Replaces one container's status (init or not) through the status subresource. */
     Pod updateContainer(String namespace, String pod, String container, UnaryOperator<ContainerStatusBuilder> change) {
-        final Pod current = client.pods().inNamespace(namespace).withName(pod).get();
+        final Pod current = kubelet.pods().inNamespace(namespace).withName(pod).get();
         final Pod next = new PodBuilder(current).build();
         replace(next.getStatus().getContainerStatuses(), container, change);
         replace(next.getStatus().getInitContainerStatuses(), container, change);
-        return client.pods().inNamespace(namespace).resource(next).updateStatus();
+        return kubelet.pods().inNamespace(namespace).resource(next).updateStatus();
     }
 
     /** A restart as the kubelet reports it: count up, last state terminated, now back-off. */
@@ -211,7 +228,7 @@ final class MockKube implements AutoCloseable {
     }
 
     void deletePod(String namespace, String pod) {
-        client.pods().inNamespace(namespace).withName(pod).delete();
+        kubelet.pods().inNamespace(namespace).withName(pod).delete();
     }
 
     private static void replace(List<ContainerStatus> statuses, String container,
@@ -246,6 +263,7 @@ final class MockKube implements AutoCloseable {
     @Override
     public void close() {
         client.close();
+        kubelet.close();
         proxy.close();
         server.destroy();
     }

@@ -90,9 +90,14 @@ class PodRestartCollectorTest {
         // No termination message: the previous container's log tail stands in.
         kube.setLog(NS, "kube-scheduler-cp-01", "kube-scheduler", 200,
                 "I0226 starting\nE0226 failed to renew lease: context deadline exceeded\n");
+        final int listsBefore = kube.listRequests();
+        final int watchesBefore = kube.watchRequests();
         kube.restart(NS, "kube-scheduler-cp-01", "kube-scheduler", 2, "Error", 1, "2026-02-26T02:31:00Z", null);
         awaitRestarts(2);
         assertEquals("I0226 starting\nE0226 failed to renew lease: context deadline exceeded", restarts().get(1).getMessage());
+        assertEquals(1, kube.logRequests());
+        assertEquals(listsBefore, kube.listRequests(), "the log fetch lists no pods");
+        assertEquals(watchesBefore, kube.watchRequests(), "the log fetch opens no watch");
 
         // A status change that is not a restart.
         kube.updateContainer(NS, "kube-scheduler-cp-01", "kube-scheduler", b -> b.withReady(true));
