@@ -163,10 +163,7 @@ public final class BenchCommand implements Callable<Integer> {
             progress(err, "raw pipe: copying the same records with a transactional consumer→producer");
             final long rawCpuStart = processCpuNanos();
             // The replay phase's commit interval, for both: the raw pipe does what exactly-once Streams does.
-            final Map<String, String> replayOverrides = new LinkedHashMap<>(Map.of(
-                    StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "500",
-                    StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(Pipeline.REPLAY_COMMIT_INTERVAL_MS)));
-            replayOverrides.putAll(streamsProperties);
+            final Map<String, String> replayOverrides = Pipeline.withReplayDefaults(streamsProperties);
             final long commitIntervalMs = Long.parseLong(replayOverrides.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
             json.put("commitIntervalMs", commitIntervalMs);
             final Timeline raw = RawPipe.copy(bootstrap, inputs, t -> t + ".copy", events, commitIntervalMs, timeout,

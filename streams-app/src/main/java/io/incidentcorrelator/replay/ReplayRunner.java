@@ -25,7 +25,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -151,15 +150,7 @@ public final class ReplayRunner {
                         options.clientOverrides());
 
                 final Properties props = Pipeline.streamsProperties(config, bootstrap, applicationId, stateDir,
-                        options.clientOverrides());
-                // Replay: wait a little for every input partition so records are taken in event-time order.
-                props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 500L);
-                if (!options.clientOverrides().containsKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)) {
-                    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Pipeline.REPLAY_COMMIT_INTERVAL_MS);
-                }
-                // History is older than any retention: keep windowed changelogs by timestamp for ~100 years.
-                props.putIfAbsent(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG,
-                        Duration.ofDays(36_500).toMillis());
+                        Pipeline.withReplayDefaults(options.clientOverrides()));
                 List<Incident> served = null;
                 if (after != null) {
                     after.configure(props);
@@ -272,7 +263,7 @@ public final class ReplayRunner {
             }
             try {
                 final Map<String, Long> behindByTopic = TopologyShapes.behindByTopic(admin, applicationId, inputs);
-                final long behind = behindByTopic.values().stream().mapToLong(Long::longValue).sum();
+                final long behind = TopologyShapes.total(behindByTopic);
                 if (behind == 0) {
                     return;
                 }

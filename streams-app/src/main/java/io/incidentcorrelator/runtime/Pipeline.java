@@ -20,6 +20,7 @@ import org.apache.kafka.streams.TopologyConfig;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 
@@ -74,6 +75,22 @@ public final class Pipeline {
      * every 100 ms, which bounds detection latency.
      */
     public static final long REPLAY_COMMIT_INTERVAL_MS = 1000;
+
+    /**
+     * The settings of a replay (and of the bench's replay phase) under what the user configured:
+     * the replay commit interval; a task waits a little for every input partition so that it takes
+     * records in event-time order; and windowed changelogs are kept by timestamp for ~100 years,
+     * as history is older than any retention.
+     */
+    public static Map<String, String> withReplayDefaults(Map<String, String> overrides) {
+        final Map<String, String> merged = new LinkedHashMap<>();
+        merged.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(REPLAY_COMMIT_INTERVAL_MS));
+        merged.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "500");
+        merged.put(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG,
+                Long.toString(Duration.ofDays(36_500).toMillis()));
+        merged.putAll(overrides);
+        return merged;
+    }
 
     /**
      * Most bytes one fetch response may carry ({@code fetch.max.bytes}), and one partition of it

@@ -118,7 +118,12 @@ public final class TopologyShapes {
      */
     public static long behind(Admin admin, String applicationId, Collection<String> inputs)
             throws ExecutionException, InterruptedException {
-        return behindByTopic(admin, applicationId, inputs).values().stream().mapToLong(Long::longValue).sum();
+        return total(behindByTopic(admin, applicationId, inputs));
+    }
+
+    /** The sum of a {@link #behindByTopic} answer. */
+    public static long total(Map<String, Long> behindByTopic) {
+        return behindByTopic.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** As {@link #behind}, per topic. */
