@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -105,6 +106,11 @@ public final class EtcdCollector {
         return pollOnce();
     }
 
+    /** One per member, for readiness, metrics and {@code --once}'s exit code. */
+    public List<SourceHealth> sources() {
+        return members.values().stream().map(m -> m.health).toList();
+    }
+
     /** How long the poll loop should wait before the next {@link #pollOnce()}. */
     public Duration nextPollDelay() {
         return config.interval();
@@ -112,8 +118,10 @@ public final class EtcdCollector {
 
     private Optional<EtcdLatencySample> scrape(EtcdMember member, MemberState state) throws InterruptedException {
         final MetricsSnapshot snapshot;
+        final String body;
         try {
-            snapshot = PrometheusTextParser.parse(fetcher.fetch(member));
+            body = fetcher.fetch(member);
+            snapshot = PrometheusTextParser.parse(body);
         } catch (HttpTimeoutException e) {
             state.health.failure(clock.instant(), "timed out after " + config.requestTimeout().toSeconds() + " s");
             return Optional.empty();
@@ -122,9 +130,24 @@ public final class EtcdCollector {
             return Optional.empty();
         }
         final Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        // The text format ends every line with a newline; a body that does not was cut short
+        // (a proxy or the connection gave up), and its last histogram is missing buckets.
+        if (!body.isEmpty() && !body.endsWith("\n")) {
+            state.health.failure(now, "truncated/malformed body from " + member.metricsUri() + ": it ends mid-line "
+                    + "after " + body.lines().count() + " line(s); skipped, the previous scrape stays the baseline");
+            return Optional.empty();
+        }
         final Optional<Histogram> wal = snapshot.histogram(WAL_FSYNC);
         if (wal.isEmpty()) {
-            state.health.failure(now, "no " + WAL_FSYNC + " in the response (not an etcd metrics endpoint?)");
+            state.health.failure(now, "no " + WAL_FSYNC + " in the response from " + member.metricsUri()
+                    + (snapshot.errors().isEmpty() ? " (not an etcd metrics endpoint?)"
+                    : " (malformed body; first bad line: " + snapshot.errors().get(0) + ")"));
+            return Optional.empty();
+        }
+        final List<Histogram.Bucket> buckets = wal.get().buckets();
+        if (buckets.isEmpty() || !Double.isInfinite(buckets.get(buckets.size() - 1).upperBound())) {
+            state.health.failure(now, "truncated/malformed body from " + member.metricsUri() + ": " + WAL_FSYNC
+                    + " has no +Inf bucket; skipped, the previous scrape stays the baseline");
             return Optional.empty();
         }
         if (!snapshot.errors().isEmpty() && !state.parseErrorsLogged) {

@@ -3,7 +3,11 @@ package io.incidentcorrelator.collectors.etcd;
 import io.incidentcorrelator.collectors.TlsOptions;
 import io.incidentcorrelator.collectors.internal.HttpClients;
 
+import io.incidentcorrelator.collectors.internal.Causes;
+
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpTimeoutException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -28,9 +32,31 @@ final class HttpMetricsFetcher implements MetricsFetcher {
                 .header("Accept", "text/plain;version=0.0.4")
                 .GET()
                 .build();
-        final HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        if (response.statusCode() != 200) {
-            throw new IOException("HTTP " + response.statusCode() + " from " + member.metricsUri());
+        final HttpResponse<String> response;
+        try {
+            response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (ConnectException e) {
+            throw new IOException("cannot connect to " + member.metricsUri().getAuthority() + " ("
+                    + Causes.oneLine(Causes.root(e)) + "); is the member up and --endpoint's address and port right?", e);
+        } catch (HttpTimeoutException e) {
+            throw e;
+        } catch (IOException e) {
+            final String what = Causes.oneLine(Causes.root(e));
+            // The JDK's words for a body that ended before its Content-Length or last chunk.
+            if (what.contains("content-length") || what.contains("EOF") || what.contains("closed")) {
+                throw new IOException("truncated/malformed body from " + member.metricsUri() + " (" + what
+                        + "); the connection ended mid-answer", e);
+            }
+            throw new IOException(what + " from " + member.metricsUri(), e);
+        }
+        final int status = response.statusCode();
+        if (status != 200) {
+            throw new IOException("HTTP " + status + " from " + member.metricsUri() + switch (status) {
+                case 401, 403 -> "; the metrics listener wants credentials: use etcd's --listen-metrics-urls "
+                        + "(plain http, no auth) or give --ca-file/--client-cert";
+                case 404 -> "; not a metrics path: etcd serves /metrics (give the URL without a path)";
+                default -> "";
+            });
         }
         return response.body();
     }

@@ -28,6 +28,14 @@ public final class HttpClients {
     private HttpClients() {
     }
 
+    /** The TLS context {@code tls} asks for; null for the JDK's default trust. */
+    public static SSLContext sslContext(TlsOptions tls) {
+        if (tls.insecure()) {
+            return trustAllContext();
+        }
+        return tls.caFile() != null ? caFileContext(tls) : null;
+    }
+
     public static HttpClient create(TlsOptions tls, Duration connectTimeout) {
         final HttpClient.Builder builder = HttpClient.newBuilder()
                 // Neither pveproxy nor etcd's metrics listener speaks h2c; skip the upgrade dance.

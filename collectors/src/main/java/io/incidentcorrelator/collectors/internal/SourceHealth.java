@@ -25,7 +25,9 @@ public final class SourceHealth {
 
     private State state = State.UNKNOWN;
     private int consecutiveFailures;
+    private long failuresTotal;
     private Instant failingSince;
+    private String lastReason;
     private Instant retryAt = Instant.MIN;
 
     public SourceHealth(String source, Duration baseDelay, Duration maxDelay, Logger log) {
@@ -53,11 +55,14 @@ public final class SourceHealth {
         state = State.OK;
         consecutiveFailures = 0;
         failingSince = null;
+        lastReason = null;
         retryAt = Instant.MIN;
     }
 
     public synchronized void failure(Instant now, String reason) {
         consecutiveFailures++;
+        failuresTotal++;
+        lastReason = reason;
         final Duration delay = backoff(consecutiveFailures);
         retryAt = now.plus(delay);
         if (state != State.FAILING) {
@@ -75,12 +80,42 @@ public final class SourceHealth {
         return state;
     }
 
+    /** The name given at construction, e.g. {@code etcd monit/cp-01 (http://...)}; safe to log. */
+    public String source() {
+        return source;
+    }
+
+    /** When the current failure streak began; null unless {@link State#FAILING}. */
+    public synchronized Instant failingSince() {
+        return failingSince;
+    }
+
+    /** The reason of the latest failure; null unless {@link State#FAILING}. */
+    public synchronized String lastReason() {
+        return lastReason;
+    }
+
+    /** Failures since the start, for the {@code _failures_total} counter. */
+    public synchronized long failuresTotal() {
+        return failuresTotal;
+    }
+
+    /** Whether the source has been failing for longer than {@code budget} at {@code now}. */
+    public synchronized boolean failingLongerThan(Duration budget, Instant now) {
+        return state == State.FAILING && Duration.between(failingSince, now).compareTo(budget) > 0;
+    }
+
     public synchronized int consecutiveFailures() {
         return consecutiveFailures;
     }
 
     public synchronized Instant retryAt() {
         return retryAt;
+    }
+
+    /** The delay before the next attempt under the current failure streak (the base delay when none). */
+    public synchronized Duration currentBackoff() {
+        return backoff(Math.max(1, consecutiveFailures));
     }
 
     Duration backoff(int failures) {

@@ -92,9 +92,12 @@ public final class FileRestartLedger implements RestartLedger {
         root.put("format", FORMAT);
         final ObjectNode containers = root.putObject("containers");
         for (Map.Entry<String, Entry> e : entries.entrySet()) {
-            containers.putObject(e.getKey())
+            final ObjectNode entry = containers.putObject(e.getKey())
                     .put("podUid", e.getValue().podUid())
                     .put("restartCount", e.getValue().restartCount());
+            if (e.getValue().imagePullReported()) {
+                entry.put("imagePullReported", true);
+            }
         }
         writeAtomically(JSON.writeValueAsBytes(root));
         dirty = false;
@@ -120,7 +123,8 @@ public final class FileRestartLedger implements RestartLedger {
                 if (uid == null || !uid.isTextual() || count == null || !count.canConvertToInt() || count.asInt() < 0) {
                     throw new IOException("bad entry for " + e.getKey());
                 }
-                entries.put(e.getKey(), new Entry(uid.asText(), count.asInt()));
+                entries.put(e.getKey(), new Entry(uid.asText(), count.asInt(),
+                        e.getValue().path("imagePullReported").asBoolean(false)));
             }
             LOG.info("restart ledger {}: {} container(s) remembered", path, entries.size());
         } catch (IOException e) {

@@ -11,11 +11,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
-import io.fabric8.kubernetes.client.informers.ExceptionHandler;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.incidentcorrelator.avro.PodRestart;
 import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.internal.Causes;
 import io.incidentcorrelator.collectors.internal.SourceHealth;
 import io.incidentcorrelator.collectors.kubernetes.internal.Utf8Tail;
 import org.slf4j.Logger;
@@ -37,6 +37,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -73,6 +77,9 @@ public final class PodRestartCollector implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PodRestartCollector.class);
     private static final Duration LOG_FETCH_TIMEOUT = Duration.ofSeconds(5);
+    /** {@code state.waiting.reason} values that mean the image cannot be pulled (kubelet's names). */
+    private static final Set<String> IMAGE_PULL_REASONS = Set.of("ErrImagePull", "ImagePullBackOff",
+            "InvalidImageName", "ErrImageNeverPull");
 
     private final KubernetesCollectorConfig config;
     private final EventSink sink;
@@ -80,6 +87,8 @@ public final class PodRestartCollector implements AutoCloseable {
     private final KubernetesClient client;
     /** Same connection as {@link #client}, but log fetches neither retry nor wait long. */
     private final KubernetesClient logClient;
+    /** For {@code --once}: a few quick retries, so an unreachable API is reported in seconds, not minutes. */
+    private final KubernetesClient onceClient;
     private final boolean ownsClient;
     private final Clock clock;
     private final SourceHealth apiHealth;
@@ -89,6 +98,13 @@ public final class PodRestartCollector implements AutoCloseable {
     /** Guards the ledger: informers of several namespaces deliver on their own threads. */
     private final Object lock = new Object();
     private final List<SharedIndexInformer<Pod>> informers = new ArrayList<>();
+    private final ResourceEventHandler<Pod> handler = new Handler();
+    /** Replaces an informer that stopped; one daemon thread, idle unless that happens. */
+    private final ScheduledExecutorService restarter = Executors.newSingleThreadScheduledExecutor(r -> {
+        final Thread t = new Thread(r, "pod-informer-restart");
+        t.setDaemon(true);
+        return t;
+    });
     /** Pods created before this are history (ledger was empty on start); null: none are. */
     private Instant baselineBefore;
     private boolean baselineDecided;
@@ -127,6 +143,9 @@ public final class PodRestartCollector implements AutoCloseable {
                 .withRequestRetryBackoffLimit(0)
                 .withRequestTimeout((int) LOG_FETCH_TIMEOUT.toMillis())
                 .build()).adapt(KubernetesClient.class);
+        this.onceClient = client.newClient(new RequestConfigBuilder()
+                .withRequestRetryBackoffLimit(2)
+                .build()).adapt(KubernetesClient.class);
         this.clock = Objects.requireNonNull(clock, "clock");
         final String where = "kubernetes " + config.cluster() + " (" + client.getConfiguration().getMasterUrl() + ")";
         final Duration base = Duration.ofSeconds(1);
@@ -142,7 +161,6 @@ public final class PodRestartCollector implements AutoCloseable {
      * failures are logged once per state change.
      */
     public void start() {
-        final List<SharedIndexInformer<Pod>> created = new ArrayList<>();
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("closed");
@@ -152,30 +170,10 @@ public final class PodRestartCollector implements AutoCloseable {
             }
             started = true;
             decideBaseline();
-            final long resyncMillis = config.resyncPeriod().toMillis();
-            final ResourceEventHandler<Pod> handler = new Handler();
-            if (config.allNamespaces()) {
-                created.add(client.pods().inAnyNamespace().runnableInformer(resyncMillis));
-            } else {
-                for (String ns : config.namespaces()) {
-                    created.add(client.pods().inNamespace(ns).runnableInformer(resyncMillis));
-                }
-            }
-            for (SharedIndexInformer<Pod> informer : created) {
-                informer.addEventHandler(handler);
-                informer.exceptionHandler(this::retryAfter);
-            }
-            informers.addAll(created);
         }
         final List<CompletableFuture<Void>> initialSyncs = new ArrayList<>();
-        for (SharedIndexInformer<Pod> informer : created) {
-            initialSyncs.add(informer.start().toCompletableFuture());
-            informer.stopped().whenComplete((ignored, error) -> {
-                if (error != null && !closed) {
-                    LOG.error("kubernetes {}: pod informer stopped and will not retry: {}", config.cluster(),
-                            describe(error));
-                }
-            });
+        for (String ns : config.allNamespaces() ? List.of("") : config.namespaces()) {
+            initialSyncs.add(startInformer(ns));
         }
         // Async: the sync future completes on a Vert.x event loop, which must not wait for our
         // lock while a handler holding it waits for a log response from that same loop.
@@ -185,6 +183,53 @@ public final class PodRestartCollector implements AutoCloseable {
                     LOG.debug("kubernetes {}: initial sync did not complete: {}", config.cluster(), describe(error));
                     return null;
                 });
+    }
+
+    /** Starts one informer ({@code ns} empty: all namespaces); returns its first sync. */
+    private CompletableFuture<Void> startInformer(String ns) {
+        final SharedIndexInformer<Pod> informer;
+        synchronized (lock) {
+            if (closed) {
+                return CompletableFuture.completedFuture(null);
+            }
+            informer = (ns.isEmpty() ? client.pods().inAnyNamespace() : client.pods().inNamespace(ns))
+                    .runnableInformer(config.resyncPeriod().toMillis());
+            informer.addEventHandler(handler);
+            informer.exceptionHandler(this::retryAfter);
+            informers.add(informer);
+        }
+        final CompletableFuture<Void> synced = informer.start().toCompletableFuture();
+        informer.stopped().whenComplete((ignored, error) -> restartAfterStop(ns, informer, error));
+        return synced;
+    }
+
+    /**
+     * An informer that stopped while the collector runs would leave it up and collecting nothing:
+     * it is replaced after the API's current backoff. The new one lists every pod, and the ledger
+     * turns that into exactly the restarts missed meanwhile.
+     */
+    private void restartAfterStop(String ns, SharedIndexInformer<Pod> informer, Throwable error) {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            informers.remove(informer);
+        }
+        apiHealth.failure(clock.instant(), "pod informer" + (ns.isEmpty() ? "" : " for namespace " + ns)
+                + " stopped (" + (error == null ? "no error given" : describe(error)) + "); starting a new one");
+        final long delayMillis = Math.max(0, apiHealth.currentBackoff().toMillis());
+        try {
+            restarter.schedule(() -> {
+                startInformer(ns).thenRun(() -> apiHealth.success(clock.instant()));
+            }, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("kubernetes {}: closed while restarting the pod informer", config.cluster());
+        }
+    }
+
+    /** The API, its log subresource and the ledger file, for readiness, metrics and {@code --once}'s exit code. */
+    public List<SourceHealth> sources() {
+        return List.of(apiHealth, logHealth, ledgerHealth);
     }
 
     /** Whether every informer has listed once and the ledger has been tidied after that. */
@@ -211,8 +256,8 @@ public final class PodRestartCollector implements AutoCloseable {
         final List<String> targets = config.allNamespaces() ? List.of("") : config.namespaces();
         for (String ns : targets) {
             try {
-                pods.addAll((ns.isEmpty() ? client.pods().inAnyNamespace().list()
-                        : client.pods().inNamespace(ns).list()).getItems());
+                pods.addAll((ns.isEmpty() ? onceClient.pods().inAnyNamespace().list()
+                        : onceClient.pods().inNamespace(ns).list()).getItems());
                 listed.add(ns);
                 apiHealth.success(clock.instant());
             } catch (KubernetesClientException e) {
@@ -247,6 +292,7 @@ public final class PodRestartCollector implements AutoCloseable {
             closed = true;
             toStop = List.copyOf(informers);
         }
+        restarter.shutdownNow();
         toStop.forEach(SharedIndexInformer::stop);
         synchronized (lock) {
             flushLedger();
@@ -291,38 +337,59 @@ public final class PodRestartCollector implements AutoCloseable {
             }
             final String key = key(meta.getNamespace(), meta.getName(), cs.getName());
             final int count = Math.max(0, Objects.requireNonNullElse(cs.getRestartCount(), 0));
+            final boolean pulling = imagePullFailing(cs);
             final Optional<RestartLedger.Entry> known = ledger.get(key);
             final int from;
+            final boolean pullReported;
             if (known.isPresent() && known.get().podUid().equals(uid)) {
                 from = known.get().restartCount();
-                if (count == from) {
-                    continue;
-                }
+                pullReported = known.get().imagePullReported();
                 if (count < from) {
                     // A node reboot can reset the count; follow it so later restarts are seen.
                     LOG.debug("{}: restart count went down from {} to {}; following it", key, from, count);
-                    ledger.put(key, new RestartLedger.Entry(uid, count));
+                    ledger.put(key, new RestartLedger.Entry(uid, count, pulling && pullReported));
                     continue;
                 }
             } else if (isHistory(meta)) {
-                if (count > 0) {
-                    LOG.debug("{}: first sighting with {} restart(s), taken as history", key, count);
+                if (count > 0 || pulling) {
+                    LOG.debug("{}: first sighting with {} restart(s){}, taken as history", key, count,
+                            pulling ? " and failing to pull its image" : "");
                 }
-                ledger.put(key, new RestartLedger.Entry(uid, count));
+                ledger.put(key, new RestartLedger.Entry(uid, count, pulling));
                 continue;
             } else {
                 if (known.isPresent()) {
                     LOG.debug("{}: pod uid changed (recreated); counting from 0", key);
                 }
                 from = 0;
+                pullReported = false;
             }
+            boolean reported = pulling && pullReported;
             if (count > from) {
                 emit(pod, cs, key, count, from);
                 sent++;
+                // The restart's record carries the waiting reason: that is this episode's report.
+                reported = pulling;
+            } else if (pulling && !pullReported) {
+                // A container that never started (restartCount 0) is no restart, but it is what
+                // IMAGE_PULL_FAILURE is about: one record when the episode begins.
+                emitImagePull(pod, cs, key, count);
+                sent++;
+                reported = true;
             }
-            ledger.put(key, new RestartLedger.Entry(uid, count));
+            final RestartLedger.Entry next = new RestartLedger.Entry(uid, count, reported);
+            if (!known.equals(Optional.of(next))) {
+                ledger.put(key, next);
+            }
         }
         return sent;
+    }
+
+    /** {@code state.waiting.reason} is one of the image-pull failures the contract names. */
+    private static boolean imagePullFailing(ContainerStatus cs) {
+        final String reason = cs.getState() == null || cs.getState().getWaiting() == null ? null
+                : cs.getState().getWaiting().getReason();
+        return reason != null && IMAGE_PULL_REASONS.contains(reason);
     }
 
     private boolean isHistory(ObjectMeta meta) {
@@ -369,6 +436,28 @@ public final class PodRestartCollector implements AutoCloseable {
                 .build();
         LOG.debug("{}: restart {} ({}, exit {})", key, count, restart.getTerminatedReason(), restart.getExitCode());
         sink.send(config.topic(), key, restart);
+    }
+
+    /** The start of an image-pull failure episode, as a PodRestart without a termination. */
+    private void emitImagePull(Pod pod, ContainerStatus cs, String key, int count) {
+        final String waiting = cs.getState().getWaiting().getReason();
+        final String message = blankToNull(cs.getState().getWaiting().getMessage());
+        final PodRestart record = PodRestart.newBuilder()
+                .setCluster(config.cluster())
+                .setNamespace(pod.getMetadata().getNamespace())
+                .setPod(pod.getMetadata().getName())
+                .setContainer(cs.getName())
+                .setNode(pod.getSpec() == null ? null : blankToNull(pod.getSpec().getNodeName()))
+                .setRestartCount(count)
+                .setTerminatedReason(null)
+                .setExitCode(null)
+                // No container has run, so nothing finished: the episode's time is when it was seen.
+                .setFinishedAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                .setWaitingReason(waiting)
+                .setMessage(message == null ? null : Utf8Tail.keepEnd(message, MAX_MESSAGE_BYTES))
+                .build();
+        LOG.debug("{}: cannot pull its image ({})", key, waiting);
+        sink.send(config.topic(), key, record);
     }
 
     /** The tail of the previous container's log, or null when there is none or it cannot be had. */
@@ -439,7 +528,7 @@ public final class PodRestartCollector implements AutoCloseable {
             ledger.flush();
             ledgerHealth.success(clock.instant());
         } catch (IOException | RuntimeException e) {
-            ledgerHealth.failure(clock.instant(), "could not save: " + describe(e));
+            ledgerHealth.failure(clock.instant(), "could not save " + (config.ledgerPath() == null ? "it" : config.ledgerPath()) + ": " + Causes.oneLine(e));
         }
     }
 
@@ -507,10 +596,11 @@ public final class PodRestartCollector implements AutoCloseable {
     }
 
     private boolean retryAfter(boolean isStarted, Throwable t) {
-        apiHealth.failure(clock.instant(), describe(t));
-        // Same rule as fabric8's default, minus giving up before the first sync: a collector that
-        // starts while the API server is down should wait for it, not die.
-        return !ExceptionHandler.isDeserializationException(t);
+        apiHealth.failure(clock.instant(), "watching pods: " + describe(t));
+        // Unlike fabric8's default, never give up: not before the first sync (a collector that
+        // starts while the API server is down should wait for it) and not after a response that
+        // does not parse (a proxy's error page, a truncated list): the next list may well be fine.
+        return !closed;
     }
 
     // ---- small helpers ----
@@ -557,18 +647,44 @@ public final class PodRestartCollector implements AutoCloseable {
         return s == null || s.isBlank() ? null : s;
     }
 
-    private static String describe(Throwable t) {
-        Throwable e = t;
-        while ((e instanceof java.util.concurrent.CompletionException
-                || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
+    /** The cause and, where there is one, what to do about it; never credentials. */
+    private String describe(Throwable t) {
+        final Throwable e = Causes.unwrap(t);
+        final String server = client.getConfiguration().getMasterUrl();
         if (e instanceof KubernetesClientException k && k.getCode() > 0) {
-            final String status = k.getStatus() == null ? null : k.getStatus().getMessage();
-            return "HTTP " + k.getCode() + (status == null || status.isBlank() ? "" : ": " + status);
+            final String reason = k.getStatus() == null ? null : blankToNull(k.getStatus().getReason());
+            final String message = k.getStatus() == null ? null : blankToNull(k.getStatus().getMessage());
+            final StringBuilder out = new StringBuilder("HTTP ").append(k.getCode());
+            if (reason != null) {
+                out.append(' ').append(reason);
+            }
+            if (message != null && !message.equals(reason)) {
+                out.append(": ").append(message);
+            }
+            out.append(" from ").append(server);
+            switch (k.getCode()) {
+                case 401 -> out.append("; check the credentials of the kubeconfig context (--context) or the "
+                        + "service account token");
+                case 403 -> out.append("; grant list/watch on pods and get on pods/log "
+                        + "(deploy/kubernetes/rbac.yaml), or give --no-logs");
+                default -> { }
+            }
+            return out.toString();
         }
-        final String msg = e.getMessage();
-        return e.getClass().getSimpleName() + (msg == null || msg.isBlank() ? "" : ": " + msg);
+        final Throwable root = Causes.root(e);
+        if (root instanceof com.fasterxml.jackson.core.JacksonException) {
+            return "malformed response from " + server + " (" + Causes.oneLine(root) + ")";
+        }
+        if (root instanceof java.net.ConnectException || root instanceof java.net.UnknownHostException
+                || root instanceof java.nio.channels.UnresolvedAddressException) {
+            return "cannot connect to " + server + " (" + Causes.oneLine(root) + "); is the API server up and the "
+                    + "kubeconfig's server address right?";
+        }
+        if (root instanceof java.util.concurrent.TimeoutException || root instanceof java.net.SocketTimeoutException
+                || root instanceof java.net.http.HttpTimeoutException) {
+            return "no answer from " + server + " in time (" + Causes.oneLine(root) + ")";
+        }
+        return Causes.oneLine(root) + " (" + server + ")";
     }
 
     private static RestartLedger openLedger(KubernetesCollectorConfig config) throws IOException {

@@ -17,13 +17,20 @@ import java.util.Set;
  */
 public interface RestartLedger {
 
-    /** The restart count last accounted for in the pod with this UID. */
-    record Entry(String podUid, int restartCount) {
+    /**
+     * The restart count last accounted for in the pod with this UID, and whether the container's
+     * current image-pull failure episode ({@code ErrImagePull} / {@code ImagePullBackOff}) was sent.
+     */
+    record Entry(String podUid, int restartCount, boolean imagePullReported) {
         public Entry {
             Objects.requireNonNull(podUid, "podUid");
             if (restartCount < 0) {
                 throw new IllegalArgumentException("restartCount < 0");
             }
+        }
+
+        public Entry(String podUid, int restartCount) {
+            this(podUid, restartCount, false);
         }
     }
 

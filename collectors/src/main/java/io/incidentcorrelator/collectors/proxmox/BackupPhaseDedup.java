@@ -76,9 +76,27 @@ public final class BackupPhaseDedup {
      * cannot be read are skipped with a warning: losing one entry risks a duplicate, not a loss.
      */
     public static BackupPhaseDedup persistent(Path journal) throws IOException {
-        final BackupPhaseDedup dedup = new BackupPhaseDedup(Duration.ofMinutes(2), Duration.ofHours(12), journal);
+        return persistent(journal, Duration.ofHours(12));
+    }
+
+    /**
+     * As {@link #persistent(Path)}, remembering phases for {@code retention}. Give at least the
+     * poller's look-back (see {@link #retentionFor}): a phase forgotten while the look-back can
+     * still read it is sent again after a restart.
+     */
+    public static BackupPhaseDedup persistent(Path journal, Duration retention) throws IOException {
+        final BackupPhaseDedup dedup = new BackupPhaseDedup(Duration.ofMinutes(2), retention, journal);
         dedup.load();
         return dedup;
+    }
+
+    /**
+     * How long to remember phases when the poller reads back {@code lookback}: the look-back plus
+     * an hour (a task running at the horizon is read from its start), and never under 12 h.
+     */
+    public static Duration retentionFor(Duration lookback) {
+        final Duration needed = lookback.plusHours(1);
+        return needed.compareTo(Duration.ofHours(12)) > 0 ? needed : Duration.ofHours(12);
     }
 
     private void load() throws IOException {

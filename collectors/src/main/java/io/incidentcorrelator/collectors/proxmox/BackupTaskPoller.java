@@ -86,6 +86,11 @@ public final class BackupTaskPoller {
         return nodes.pollDue(clock, this::pollNode);
     }
 
+    /** Every polled node's health, for readiness, metrics and {@code --once}'s exit code. */
+    public java.util.Collection<io.incidentcorrelator.collectors.internal.SourceHealth> sources() {
+        return nodes.sources();
+    }
+
     public Duration nextPollDelay() {
         return config.interval();
     }
@@ -159,9 +164,11 @@ public final class BackupTaskPoller {
 
         final List<VzdumpLog.GuestPhase> guestPhases = new ArrayList<>();
         boolean logComplete = false;
+        boolean logRead = false;
         if (config.readTaskLogs()) {
             try {
                 logComplete = readNewLogLines(polledNode, task, guestPhases);
+                logRead = true;
             } catch (ProxmoxApiException e) {
                 if (e.affectsWholeSource()) {
                     throw e;
@@ -170,9 +177,15 @@ public final class BackupTaskPoller {
                 LOG.debug("vzdump task {}: log not readable: {}", upid, e.getMessage());
             }
         }
+        // Without the log, a single-guest task still names its guest: the UPID's id is the vmid.
+        final Integer upidVmid = logRead ? null : Upid.parse(upid).map(Upid::id).map(BackupTaskPoller::vmid)
+                .orElse(null);
 
         int sent = 0;
         sent += emit(task, BackupPhase.JOB_START, null, task.start, null);
+        if (upidVmid != null) {
+            sent += emit(task, BackupPhase.BACKUP_START, upidVmid, task.start, null);
+        }
         for (VzdumpLog.GuestPhase g : guestPhases) {
             sent += emit(task, g.phase(), g.vmid(), g.time(), g.status());
         }
@@ -185,6 +198,10 @@ public final class BackupTaskPoller {
                 }
             }
             final String eventStatus = status == null ? "unknown" : status.equals("OK") ? "ok" : status;
+            if (upidVmid != null) {
+                sent += emit(task, ok ? BackupPhase.BACKUP_END : BackupPhase.BACKUP_ABORT, upidVmid, end,
+                        ok ? null : eventStatus);
+            }
             sent += emit(task, ok ? BackupPhase.JOB_END : BackupPhase.JOB_ABORT, null, end, eventStatus);
             task.done = true;
         }
@@ -255,6 +272,14 @@ public final class BackupTaskPoller {
     private void prune(Map<String, TaskState> tasks, Instant now) {
         final Instant horizon = now.minus(config.backupLookback()).minus(Duration.ofMinutes(5));
         tasks.values().removeIf(t -> t.done && t.start.isBefore(horizon));
+    }
+
+    /** A UPID id that is a guest id (100..999999999), else null (a job over several guests has none). */
+    private static Integer vmid(String id) {
+        if (id == null || !id.matches("[1-9][0-9]{2,8}")) {
+            return null;
+        }
+        return Integer.valueOf(id);
     }
 
     private static Optional<Instant> startOf(JsonNode entry) {

@@ -26,6 +26,8 @@ import java.util.Objects;
 public final class MemoryPoller {
 
     private static final Logger LOG = LoggerFactory.getLogger(MemoryPoller.class);
+    /** An RRD point older than this is not "now" any more (points come once a minute). */
+    private static final Duration RRD_MAX_AGE = Duration.ofMinutes(5);
 
     private final ProxmoxClient client;
     private final ProxmoxConfig config;
@@ -67,12 +69,16 @@ public final class MemoryPoller {
             throw new ProxmoxApiException(ProxmoxApiException.Kind.BAD_RESPONSE, 200,
                     "GET " + nodePath + "/status: no memory.used/memory.total in the answer", null);
         }
+        Double pressure = Json.doubleValue(status, "pressurememorysome");
+        if (pressure == null) {
+            pressure = hostPressureFromRrd(node);
+        }
         int sent = 0;
         send(node, MemorySample.newBuilder()
                 .setHost(node)
                 .setMemUsedBytes(used)
                 .setMemTotalBytes(total)
-                .setMemPressureSomeAvg10(Json.doubleValue(status, "pressurememorysome"))
+                .setMemPressureSomeAvg10(pressure)
                 .setCpuUsage(ratio(Json.doubleValue(status, "cpu")))
                 .setIoWait(ratio(Json.doubleValue(status, "wait")))
                 .setTime(now())
@@ -130,6 +136,25 @@ public final class MemoryPoller {
             sent++;
         }
         return sent;
+    }
+
+    /**
+     * PVE 9 reports host memory pressure only in the RRD (a one-minute average, the nearest it
+     * has to avg10); without it the sample still goes out, only without pressure.
+     */
+    private Double hostPressureFromRrd(String node) throws InterruptedException {
+        final Instant now = clock.instant();
+        try {
+            return ProxmoxHistory.latestHostValue(client, node, "pressurememorysome", now.minus(RRD_MAX_AGE), now);
+        } catch (ProxmoxApiException e) {
+            LOG.debug("proxmox-memory {}: no memory pressure from rrddata: {}", node, e.getMessage());
+            return null;
+        }
+    }
+
+    /** The memory, guests and RRD of every polled node, for readiness, metrics and {@code --once}'s exit code. */
+    public java.util.Collection<io.incidentcorrelator.collectors.internal.SourceHealth> sources() {
+        return nodes.sources();
     }
 
     private void send(String key, MemorySample sample) {

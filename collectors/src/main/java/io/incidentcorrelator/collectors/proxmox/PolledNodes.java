@@ -26,7 +26,7 @@ final class PolledNodes {
     private final ProxmoxClient client;
     private final ProxmoxConfig config;
     private final Logger log;
-    private final Map<String, SourceHealth> health = new HashMap<>();
+    private final Map<String, SourceHealth> health = new java.util.LinkedHashMap<>();
     private final SourceHealth discoveryHealth;
     private List<String> discovered = List.of();
     private Instant discoveredAt = Instant.MIN;
@@ -107,7 +107,17 @@ final class PolledNodes {
         return online;
     }
 
-    SourceHealth health(String node) {
+    /** The node list (when discovered) and every node polled so far. */
+    synchronized java.util.Collection<SourceHealth> sources() {
+        final List<SourceHealth> all = new ArrayList<>();
+        if (config.nodes().isEmpty()) {
+            all.add(discoveryHealth);
+        }
+        all.addAll(health.values());
+        return all;
+    }
+
+    synchronized SourceHealth health(String node) {
         return health.computeIfAbsent(node, n -> new SourceHealth(poller + " " + client.apiBase().getAuthority()
                 + " node " + n, config.interval(), config.maxBackoff(), log));
     }

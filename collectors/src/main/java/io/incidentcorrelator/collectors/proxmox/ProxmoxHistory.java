@@ -188,6 +188,24 @@ public final class ProxmoxHistory {
         return "year";
     }
 
+    /**
+     * The newest host RRD point's {@code field} within [{@code notBefore}, {@code now}], from the
+     * hour timeframe (one point a minute); null when there is none. PVE 9 keeps host memory
+     * pressure there and not in the node status.
+     */
+    static Double latestHostValue(ProxmoxClient client, String node, String field, Instant notBefore, Instant now)
+            throws ProxmoxApiException, InterruptedException {
+        final List<JsonNode> recent = points(client.get("/nodes/" + ProxmoxClient.segment(node) + "/rrddata",
+                Map.of("timeframe", "hour", "cf", "AVERAGE")), notBefore, now);
+        for (int i = recent.size() - 1; i >= 0; i--) {
+            final Double v = Json.doubleValue(recent.get(i), field);
+            if (v != null) {
+                return v;
+            }
+        }
+        return null;
+    }
+
     private static List<JsonNode> points(JsonNode data, Instant since, Instant until) {
         final List<JsonNode> out = new ArrayList<>();
         if (data != null && data.isArray()) {

@@ -6,6 +6,7 @@ import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.avro.BackupPhase;
 import io.incidentcorrelator.collectors.EventSink;
 import io.incidentcorrelator.collectors.proxmox.BackupPhaseDedup;
+import io.incidentcorrelator.collectors.internal.SourceHealth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +16,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
@@ -44,6 +46,9 @@ public final class HookEndpoint implements AutoCloseable {
     private final Function<String, String> storageHosts;
     private final BackupPhaseDedup dedup;
     private final Clock clock;
+    /** Whether the posts that arrive can be used (token, body): one log line per change, and readiness. */
+    private final SourceHealth posts = new SourceHealth("vzdump hook endpoint posts", Duration.ofSeconds(1),
+            Duration.ofSeconds(1), LOG);
     private HttpServer server;
     private ExecutorService executor;
 
@@ -84,6 +89,11 @@ public final class HookEndpoint implements AutoCloseable {
                 config.token() == null ? "no token required" : "token required");
     }
 
+    /** The health of what is posted, for readiness and metrics next to the poller's sources. */
+    public SourceHealth health() {
+        return posts;
+    }
+
     /** The bound address (with the real port when 0 was asked for). */
     public synchronized InetSocketAddress address() {
         if (server == null) {
@@ -119,8 +129,8 @@ public final class HookEndpoint implements AutoCloseable {
             }
             if (config.token() != null && !config.token().matches(bearer(exchange))) {
                 // The presented value is never logged: it may be a near-miss of the real secret.
-                LOG.warn("vzdump hook endpoint: rejected a POST from {} with a missing or wrong token",
-                        exchange.getRemoteAddress().getAddress().getHostAddress());
+                posts.failure(clock.instant(), "rejected a POST from "
+                        + exchange.getRemoteAddress().getAddress().getHostAddress() + " with a missing or wrong token");
                 exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
                 reply(exchange, 401, "missing or wrong token (Authorization: Bearer <token from the token file>)");
                 return;
@@ -142,13 +152,15 @@ public final class HookEndpoint implements AutoCloseable {
             try {
                 payload = HookPayload.parse(body);
             } catch (HookPayload.Invalid e) {
-                LOG.debug("vzdump hook endpoint: rejected a POST: {}", e.getMessage());
+                posts.failure(clock.instant(), "rejected a POST: " + e.getMessage());
                 reply(exchange, 400, e.getMessage());
                 return;
             }
-            reply(exchange, accept(payload) ? 202 : 200, "ok");
+            final boolean sent = accept(payload);
+            posts.success(clock.instant());
+            reply(exchange, sent ? 202 : 200, "ok");
         } catch (RuntimeException e) {
-            LOG.warn("vzdump hook endpoint: failed to handle a POST: {}", e.toString());
+            posts.failure(clock.instant(), "failed to handle a POST: " + e);
             reply(exchange, 500, "internal error");
         }
     }
