@@ -64,6 +64,7 @@ final class CollectEtcdCommand extends CollectorCommand {
             throw new ConfigException(e.getMessage());
         }
         final EtcdCollector collector = new EtcdCollector(etcd, sink);
+        watch(collector::sources);
         return pollLoop(collector::pollOnce, collector::nextPollDelay, collector::collectOnce, true);
     }
 }

@@ -9,6 +9,8 @@ import io.incidentcorrelator.avro.NodePlacement;
 import io.incidentcorrelator.collectors.EventSink;
 import io.incidentcorrelator.collectors.inventory.Inventory;
 import io.incidentcorrelator.collectors.inventory.InventoryDiscovery;
+import io.incidentcorrelator.collectors.internal.Causes;
+import io.incidentcorrelator.collectors.internal.SourceHealth;
 import io.incidentcorrelator.collectors.inventory.InventoryPublisher;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxApiException;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxClient;
@@ -22,6 +24,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -32,7 +35,8 @@ import java.util.Map;
                 "Sends the inventory: which Proxmox host runs each Kubernetes node, and holds each backup storage.",
                 "%nOne NodePlacement per node (key CLUSTER/NODE) and one StorageLocation per storage (key STORAGE), "
                         + "from the YAML file and, with --discover, by matching Kubernetes node names to Proxmox guest "
-                        + "names (the file wins where both say). Without --once it is sent again every --interval."})
+                        + "names (the file wins where both say). Without --once it is sent again every --interval; --once "
+                        + "exits 1 when discovery could not reach Proxmox or Kubernetes."})
 final class CollectInventoryCommand extends CollectorCommand {
 
     private static final Logger LOG = LoggerFactory.getLogger(CollectInventoryCommand.class);
@@ -75,6 +79,8 @@ final class CollectInventoryCommand extends CollectorCommand {
 
     /** With --topic / --storage-topic applied, for the publisher. */
     private TopicNames topics;
+    private SourceHealth guestsHealth;
+    private SourceHealth nodesHealth;
 
     @Override
     String defaultTopic(TopicNames names) {
@@ -98,6 +104,9 @@ final class CollectInventoryCommand extends CollectorCommand {
             throw new ConfigException("--file is required (or --discover; env INCIDENT_CORRELATOR_COLLECT_INVENTORY)");
         }
         final Duration every = settings.duration(interval, "interval", Duration.ofMinutes(5));
+        guestsHealth = new SourceHealth("inventory discovery: Proxmox guests", every, every, LOG);
+        nodesHealth = new SourceHealth("inventory discovery: Kubernetes nodes", every, every, LOG);
+        watch(() -> discovering ? List.of(guestsHealth, nodesHealth) : List.of());
         return pollLoop(() -> publish(sink, yaml, discovering), () -> every, () -> publish(sink, yaml, discovering),
                 true);
     }
@@ -116,8 +125,10 @@ final class CollectInventoryCommand extends CollectorCommand {
         final List<InventoryDiscovery.Guest> guests;
         try {
             guests = InventoryDiscovery.fetchGuests(new ProxmoxClient(proxmox.config(settings, Duration.ofMinutes(5))));
+            guestsHealth.success(Instant.now());
         } catch (ProxmoxApiException e) {
-            LOG.warn("inventory: discovery skipped: Proxmox guests could not be listed: {}", e.getMessage());
+            guestsHealth.failure(Instant.now(), "discovery skipped, Proxmox guests could not be listed: "
+                    + e.getMessage());
             return List.of();
         }
         final InventoryDiscovery.Result result = InventoryDiscovery.match(cluster, nodes, guests);
@@ -134,11 +145,15 @@ final class CollectInventoryCommand extends CollectorCommand {
         }
         final String ctx = settings.get(context, "context");
         try (KubernetesClient kube = new KubernetesClientBuilder().withConfig(Config.autoConfigure(ctx)).build()) {
-            return kube.nodes().list().getItems().stream().map(HasMetadata::getMetadata)
+            final List<String> names = kube.nodes().list().getItems().stream().map(HasMetadata::getMetadata)
                     .map(meta -> meta.getName()).toList();
+            nodesHealth.success(Instant.now());
+            return names;
         } catch (KubernetesClientException e) {
-            LOG.warn("inventory: discovery skipped: cannot list Kubernetes nodes (give --kube-node instead?): {}",
-                    e.getMessage());
+            final Throwable root = Causes.root(e);
+            nodesHealth.failure(Instant.now(), "discovery skipped, cannot list Kubernetes nodes (give --kube-node "
+                    + "instead?): " + (e.getCode() > 0 ? "HTTP " + e.getCode() + " " + e.getMessage()
+                    : Causes.oneLine(root)));
             return List.of();
         }
     }

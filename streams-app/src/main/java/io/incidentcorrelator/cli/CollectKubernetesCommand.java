@@ -20,8 +20,11 @@ import java.util.List;
                 "%nAll namespaces or --namespace; key CLUSTER/NAMESPACE/POD/CONTAINER, with the termination reason, "
                         + "exit code and time, the node, and up to 4 KiB of the previous container's log. Connects "
                         + "with the kubeconfig (--context) or the in-cluster service account "
-                        + "(deploy/kubernetes/rbac.yaml). --ledger remembers what was sent across restarts; --once "
-                        + "lists the pods once (a first run without a ledger only takes a baseline)."})
+                        + "(deploy/kubernetes/rbac.yaml). A container that cannot pull its image (ErrImagePull / "
+                        + "ImagePullBackOff) gets one PodRestart per episode with that waitingReason, also before its "
+                        + "first restart. --ledger remembers what was sent across restarts; --once "
+                        + "lists the pods once (a first run without a ledger only takes a baseline) and exits 1 when "
+                        + "the API failed. A stopped pod informer is replaced, never left idle."})
 final class CollectKubernetesCommand extends CollectorCommand {
 
     @Option(names = "--cluster", paramLabel = "NAME",
@@ -78,9 +81,10 @@ final class CollectKubernetesCommand extends CollectorCommand {
             throw new ConfigException(e.getMessage());
         }
         try (PodRestartCollector collector = new PodRestartCollector(kube, sink)) {
+            watch(collector::sources);
             if (once) {
                 collector.snapshot();
-                return 0;
+                return onceExitCode();
             }
             collector.start();
             awaitStop();

@@ -18,7 +18,9 @@ import java.time.Duration;
                 "Polls Proxmox node and guest status and sends MemorySamples.",
                 "%nGET /nodes/{node}/status and, for every running guest, /nodes/{node}/qemu/{vmid}/status/current "
                         + "(key HOST for the node, HOST/VMID for a guest): memory used/total, balloon, memory pressure "
-                        + "(PVE 9), CPU and I/O wait. A failing node backs off, with one log line per change."})
+                        + "(the host's from /nodes/{node}/rrddata when the status lacks it, as on PVE 9), CPU and I/O "
+                        + "wait. A failing node backs off, with one log line per change; --once exits 1 when a node "
+                        + "failed."})
 final class CollectProxmoxMemoryCommand extends CollectorCommand {
 
     @Mixin
@@ -38,6 +40,7 @@ final class CollectProxmoxMemoryCommand extends CollectorCommand {
         final ProxmoxConfig api = proxmox.config(settings, settings.duration(interval, "interval", Duration.ofSeconds(30)))
                 .withTopics(TopicNames.defaults().backupEvents(), topic);
         final MemoryPoller poller = new MemoryPoller(new ProxmoxClient(api), api, sink);
+        watch(poller::sources);
         return pollLoop(poller::pollOnce, poller::nextPollDelay, poller::pollOnce, true);
     }
 }

@@ -1,7 +1,10 @@
 package io.incidentcorrelator.cli;
 
 import io.incidentcorrelator.collect.KafkaEventSink;
+import io.incidentcorrelator.collectors.CollectorHealth;
 import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.internal.SourceHealth;
+import io.incidentcorrelator.runtime.HealthServer;
 import io.incidentcorrelator.collectors.ScenarioLineSink;
 import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
@@ -21,7 +24,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -58,6 +66,23 @@ abstract class CollectorCommand implements Callable<Integer> {
                     + "(default 30s; env INCIDENT_CORRELATOR_COLLECT_FLUSH_TIMEOUT).")
     String flushTimeout;
 
+    @Option(names = "--health-port", paramLabel = "PORT",
+            description = "Serve /health/live, /health/ready and /metrics (Prometheus) on this port; 0 picks a free "
+                    + "one (default off; env INCIDENT_CORRELATOR_COLLECT_HEALTH_PORT). Ready is 503 while a source "
+                    + "has failed for longer than --failure-budget.")
+    Integer healthPort;
+
+    @Option(names = "--health-bind", paramLabel = "ADDRESS",
+            description = "Address the health port listens on (default 127.0.0.1; env "
+                    + "INCIDENT_CORRELATOR_COLLECT_HEALTH_BIND).")
+    String healthBind;
+
+    @Option(names = "--failure-budget", paramLabel = "DURATION",
+            description = "How long a source may fail (retried with backoff) before /health/ready says DOWN and "
+                    + "correlator_collector_sources_over_budget counts it (default 5m; env "
+                    + "INCIDENT_CORRELATOR_COLLECT_FAILURE_BUDGET).")
+    String failureBudget;
+
     @Mixin
     ClusterOptions cluster;
 
@@ -67,6 +92,9 @@ abstract class CollectorCommand implements Callable<Integer> {
     TopicNames topicNames;
     /** Set while running without {@code --once}: SIGTERM / Ctrl-C. */
     StopSignal stop;
+    /** The sources' health, once the subclass has said what they are ({@link #watch}). */
+    CollectorHealth health;
+    private HealthServer healthServer;
 
     /** The configured topic this collector writes to, from {@code names}. */
     abstract String defaultTopic(TopicNames names);
@@ -100,10 +128,62 @@ abstract class CollectorCommand implements Callable<Integer> {
         try {
             return print ? printing(target) : toKafka(names, topics, target, flush);
         } finally {
+            if (healthServer != null) {
+                healthServer.close();
+            }
             if (stop != null) {
                 stop.close();
             }
         }
+    }
+
+    /**
+     * Says which sources this collector reads; their health decides {@code --once}'s exit code,
+     * {@code /health/ready} and the source metrics. Starts the health port when one is asked for.
+     */
+    void watch(Supplier<? extends Collection<SourceHealth>> sources) {
+        health = new CollectorHealth(spec.name(), settings.duration(failureBudget, "failure-budget",
+                Duration.ofMinutes(5)), Clock.systemUTC(), sources);
+        final String port = settings.get(healthPort == null ? null : healthPort.toString(), "health-port");
+        if (port == null || healthServer != null) {
+            return;
+        }
+        final int number;
+        try {
+            number = Integer.parseInt(port);
+            if (number < 0 || number > 65_535) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            throw CollectorSettings.invalid("health-port", port, "a port number (0 for any free one)");
+        }
+        final String bind = Objects.requireNonNullElse(settings.get(healthBind, "health-bind"), "127.0.0.1");
+        final CollectorHealth h = health;
+        healthServer = HealthServer.start(new InetSocketAddress(bind, number),
+                () -> new HealthServer.Status(true, "{\"status\":\"UP\"}"),
+                () -> new HealthServer.Status(h.ready(), h.readyJson()),
+                h::metrics);
+        LOG.info("{}: health and metrics at http://{}:{}/health/ready and /metrics", spec.name(), bind,
+                healthServer.port());
+    }
+
+    /** The health port actually bound (for tests with port 0); -1 when none. */
+    int healthPort() {
+        return healthServer == null ? -1 : healthServer.port();
+    }
+
+    /**
+     * {@code --once}'s verdict: non-zero, with one line per failed source on stderr, when any
+     * source's latest attempt failed (the log above says more).
+     */
+    int onceExitCode() {
+        final List<SourceHealth> failed = health == null ? List.of() : health.failing();
+        for (SourceHealth s : failed) {
+            spec.commandLine().getErr().println("collect " + spec.name() + ": " + s.source() + " failed: "
+                    + s.lastReason());
+        }
+        spec.commandLine().getErr().flush();
+        return failed.isEmpty() ? 0 : CorrelatorCli.EXIT_FAILURE;
     }
 
     private int printing(String target) throws Exception {
@@ -167,16 +247,33 @@ abstract class CollectorCommand implements Callable<Integer> {
         if (this.once) {
             final int sent = once.run();
             LOG.info("{}: {} record(s) collected", spec.name(), sent);
-            if (sent == 0 && mustSend) {
+            final int code = onceExitCode();
+            if (code == 0 && sent == 0 && mustSend) {
                 spec.commandLine().getErr().println("collect " + spec.name() + ": nothing collected (see the log)");
                 spec.commandLine().getErr().flush();
                 return CorrelatorCli.EXIT_FAILURE;
             }
-            return 0;
+            return code;
         }
         LOG.info("{}: collecting every {} s until stopped", spec.name(), delay.get().toSeconds());
+        String roundFailure = null;
         do {
-            poll.run();
+            // A round that throws (a bug, a sink that gave up) must not end the loop and leave the
+            // process up and idle: it is logged once per distinct failure and the next round runs.
+            try {
+                poll.run();
+                if (roundFailure != null) {
+                    LOG.info("{}: rounds complete again", spec.name());
+                    roundFailure = null;
+                }
+            } catch (RuntimeException e) {
+                final String reason = e.toString();
+                if (!reason.equals(roundFailure)) {
+                    LOG.warn("{}: a round failed: {}; trying again next round", spec.name(), reason);
+                    LOG.debug("{}: round failure", spec.name(), e);
+                }
+                roundFailure = reason;
+            }
         } while (!stop.await(delay.get()));
         LOG.info("{}: stopping", spec.name());
         return 0;

@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** The vzdump hook's HTTP endpoint: where it listens, the token it wants, the inventory for storage hosts. */
 final class HookOptions {
@@ -30,20 +31,29 @@ final class HookOptions {
     Path tokenFile;
 
     @Option(names = "--inventory", paramLabel = "FILE",
-            description = "Inventory YAML; its storage section names the host receiving each backup storage "
-                    + "(env INCIDENT_CORRELATOR_COLLECT_INVENTORY).")
+            description = "Inventory YAML; its storage section names the host receiving each backup storage, "
+                    + "which the hook's phases carry as targetHost. Only used by the hook endpoint: on "
+                    + "proxmox-backup it matters only with --hook-listen (env INCIDENT_CORRELATOR_COLLECT_INVENTORY).")
     Path inventory;
 
     @Option(names = "--sent-phases-file", paramLabel = "PATH",
             description = "Journal of the backup phases already sent, so a restarted collector does not send them "
-                    + "again (env INCIDENT_CORRELATOR_COLLECT_SENT_PHASES_FILE). Without it, a restart re-sends the "
+                    + "again; it keeps --lookback + 1h of them (at least 12 h, at most 100000 phases) "
+                    + "(env INCIDENT_CORRELATOR_COLLECT_SENT_PHASES_FILE). Without it, a restart re-sends the "
                     + "phases within the look-back.")
     Path sentPhases;
 
     /** The phase memory shared by the poller and the hook endpoint; on disk when {@code --sent-phases-file} is given. */
     BackupPhaseDedup dedup(CollectorSettings settings) throws IOException {
+        return dedup(settings, Duration.ZERO);
+    }
+
+    /** As {@link #dedup(CollectorSettings)}, remembering at least what a poll reaching back {@code lookback} reads. */
+    BackupPhaseDedup dedup(CollectorSettings settings, Duration lookback) throws IOException {
         final Path file = settings.path(sentPhases, "sent-phases-file");
-        return file == null ? new BackupPhaseDedup() : BackupPhaseDedup.persistent(file);
+        final Duration retention = BackupPhaseDedup.retentionFor(lookback);
+        return file == null ? new BackupPhaseDedup(Duration.ofMinutes(2), retention)
+                : BackupPhaseDedup.persistent(file, retention);
     }
 
     /** {@code --hook-listen} from the command line or the settings; null when not given. */
