@@ -1,9 +1,7 @@
 package io.incidentcorrelator.cli;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.incidentcorrelator.avro.NodePlacement;
 import io.incidentcorrelator.collectors.EventSink;
@@ -12,6 +10,7 @@ import io.incidentcorrelator.collectors.inventory.InventoryDiscovery;
 import io.incidentcorrelator.collectors.internal.Causes;
 import io.incidentcorrelator.collectors.internal.SourceHealth;
 import io.incidentcorrelator.collectors.inventory.InventoryPublisher;
+import io.incidentcorrelator.collectors.kubernetes.KubernetesClients;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxApiException;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxClient;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
@@ -144,7 +143,7 @@ final class CollectInventoryCommand extends CollectorCommand {
             return given;
         }
         final String ctx = settings.get(context, "context");
-        try (KubernetesClient kube = new KubernetesClientBuilder().withConfig(Config.autoConfigure(ctx)).build()) {
+        try (KubernetesClient kube = KubernetesClients.forContext(ctx)) {
             final List<String> names = kube.nodes().list().getItems().stream().map(HasMetadata::getMetadata)
                     .map(meta -> meta.getName()).toList();
             nodesHealth.success(Instant.now());

@@ -692,6 +692,6 @@ public final class PodRestartCollector implements AutoCloseable {
     }
 
     private static KubernetesClient newClient(KubernetesCollectorConfig config) {
-        return new KubernetesClientBuilder().withConfig(Config.autoConfigure(config.context())).build();
+        return KubernetesClients.forContext(config.context());
     }
 }

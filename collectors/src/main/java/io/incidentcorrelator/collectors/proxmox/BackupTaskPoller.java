@@ -164,21 +164,21 @@ public final class BackupTaskPoller {
 
         final List<VzdumpLog.GuestPhase> guestPhases = new ArrayList<>();
         boolean logComplete = false;
-        boolean logRead = false;
+        boolean logUnreadable = false;
         if (config.readTaskLogs()) {
             try {
                 logComplete = readNewLogLines(polledNode, task, guestPhases);
-                logRead = true;
             } catch (ProxmoxApiException e) {
                 if (e.affectsWholeSource()) {
                     throw e;
                 }
                 // A log that cannot be read costs the per-guest detail, not the job phases.
                 LOG.debug("vzdump task {}: log not readable: {}", upid, e.getMessage());
+                logUnreadable = true;
             }
         }
         // Without the log, a single-guest task still names its guest: the UPID's id is the vmid.
-        final Integer upidVmid = logRead ? null : Upid.parse(upid).map(Upid::id).map(BackupTaskPoller::vmid)
+        final Integer upidVmid = !logUnreadable ? null : Upid.parse(upid).map(Upid::id).map(BackupTaskPoller::vmid)
                 .orElse(null);
 
         int sent = 0;
@@ -199,8 +199,7 @@ public final class BackupTaskPoller {
             }
             final String eventStatus = status == null ? "unknown" : status.equals("OK") ? "ok" : status;
             if (upidVmid != null) {
-                sent += emit(task, ok ? BackupPhase.BACKUP_END : BackupPhase.BACKUP_ABORT, upidVmid, end,
-                        ok ? null : eventStatus);
+                sent += emit(task, ok ? BackupPhase.BACKUP_END : BackupPhase.BACKUP_ABORT, upidVmid, end, eventStatus);
             }
             sent += emit(task, ok ? BackupPhase.JOB_END : BackupPhase.JOB_ABORT, null, end, eventStatus);
             task.done = true;

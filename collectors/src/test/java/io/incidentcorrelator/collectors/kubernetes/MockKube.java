@@ -54,6 +54,7 @@ final class MockKube implements AutoCloseable {
     private final AtomicInteger watchRequests = new AtomicInteger();
     private final AtomicInteger goneWatches = new AtomicInteger();
     private volatile int answerWatchesGone;
+    private final Queue<MockResponse> failedLists = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final KubernetesMockServer server;
     private final TcpProxy proxy;
     private final KubernetesClient client;
@@ -78,6 +79,10 @@ final class MockKube implements AutoCloseable {
                     }
                 } else if ("GET".equals(request.getMethod()) && path.matches("/api/v1(/namespaces/[^/]+)?/pods(\\?.*)?")) {
                     listRequests.incrementAndGet();
+                    final MockResponse failure = failedLists.poll();
+                    if (failure != null) {
+                        return failure;
+                    }
                 }
                 return super.dispatch(request);
             }
@@ -92,6 +97,12 @@ final class MockKube implements AutoCloseable {
     /** A client of its own (through the proxy), as a separately started collector would have. */
     KubernetesClient newClient() {
         return clientOf(proxy.port());
+    }
+
+    /** A client through the proxy that does not retry a failed request itself (the informer's own retry shows). */
+    KubernetesClient newClientWithoutRequestRetries() {
+        return new KubernetesClientBuilder().withConfig(new ConfigBuilder(clientOf(proxy.port()).getConfiguration())
+                .withRequestRetryBackoffLimit(0).build()).build();
     }
 
     private static KubernetesClient clientOf(int port) {
@@ -118,6 +129,22 @@ final class MockKube implements AutoCloseable {
     /** The next {@code n} watches end at once with a 410 Gone event, which forces a relist. */
     void answerNextWatchesGone(int n) {
         answerWatchesGone = n;
+    }
+
+    /** The next {@code n} pod lists are answered 200 with a body cut off mid-object. */
+    void answerNextListsMalformed(int n) {
+        for (int i = 0; i < n; i++) {
+            failedLists.add(new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json")
+                    .setBody("{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"1\"},"
+                            + "\"items\":[{\"metadata\":{\"name\":"));
+        }
+    }
+
+    /** The next {@code n} pod lists are answered with this status, as the API server words it. */
+    void answerNextListsWith(int n, int code, String reason, String message) {
+        for (int i = 0; i < n; i++) {
+            failedLists.add(status(code, reason, message));
+        }
     }
 
     int goneWatches() {

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.incidentcorrelator.avro.PodRestart;
 import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.testing.LogCapture;
 import io.incidentcorrelator.collectors.testing.RecordingSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -396,6 +397,144 @@ class PodRestartCollectorTest {
 
     private static KubernetesCollectorConfig config() {
         return KubernetesCollectorConfig.of("prod").withResyncPeriod(Duration.ZERO);
+    }
+
+    // ---- failures: the informer never goes quiet ----
+
+    @Test
+    void aMalformedListIsRetriedAndTheRestartsMissedMeanwhileAreEmittedOnce() {
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        final String text;
+        try (LogCapture log = LogCapture.start()) {
+            start(config(), ledger, Clock.systemUTC(), kube.client());
+            kube.createPod(NS, "coredns-1", "coredns");
+            kube.restart(NS, "coredns-1", "coredns", 1, "Error", 1, "2026-02-26T02:23:00Z", "first");
+            awaitRestarts(1);
+
+            // The watch is cut and the relist it forces comes back cut off mid-object (a proxy
+            // giving up): fabric8's default would stop the informer for good here.
+            final int listsBefore = kube.listRequests();
+            kube.answerNextListsMalformed(1);
+            kube.answerNextWatchesGone(1);
+            kube.dropConnections();
+            await(WAIT, "the malformed list and a good one after it", () -> kube.listRequests() >= listsBefore + 2);
+            kube.restart(NS, "coredns-1", "coredns", 2, "Error", 1, "2026-02-26T02:24:00Z", "second");
+            awaitRestarts(2);
+            marker(ledger);
+            text = log.text();
+        }
+        assertEquals(List.of(1, 2, 1), restarts().stream().map(PodRestart::getRestartCount).toList());
+        assertEquals(1, count(text, "WARN", "pods: failing", "malformed response"), text);
+        assertEquals(1, count(text, "INFO", "pods: recovered after"), text);
+        assertFalse(text.contains("will not retry"), text);
+    }
+
+    @Test
+    void aListThatFailsOnStartIsRetriedAndEmitsTheRestartsItMissed() {
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        ledger.put("prod/" + NS + "/etcd-cp-01/etcd", new RestartLedger.Entry("uid-of-etcd", 0));
+        kube.answerNextListsWith(2, 500, "InternalError", "etcdserver: request timed out");
+        final String text;
+        try (LogCapture log = LogCapture.start()) {
+            final PodRestartCollector c = collector(config(), ledger, Clock.systemUTC(),
+                    kube.newClientWithoutRequestRetries());
+            c.start();
+            await(WAIT, "initial sync after two failed lists", c::hasSynced);
+            kube.createPod(NS, "web-1", "web");
+            kube.restart(NS, "web-1", "web", 1, "Error", 1, "2026-02-26T02:23:00Z", "crash");
+            awaitRestarts(1);
+            marker(ledger);
+            text = log.text();
+        }
+        assertEquals(List.of(1, 1), restarts().stream().map(PodRestart::getRestartCount).toList());
+        assertEquals(1, count(text, "WARN", "pods: failing", "HTTP 500", "etcdserver: request timed out"), text);
+        assertEquals(0, count(text, "\tat "), "no stack trace without debug");
+    }
+
+    @Test
+    void anImagePullFailureWithoutARestartIsOneRecordPerEpisode() {
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        start(config(), ledger, Clock.systemUTC(), kube.client());
+        kube.createPod(NS, "api-7d9f", "api");
+        kube.updateContainer(NS, "api-7d9f", "api", b -> b.withNewState().withNewWaiting().withReason("ErrImagePull")
+                .withMessage("rpc error: code = NotFound desc = failed to pull image \"registry.lan/api:1.4\"")
+                .endWaiting().endState());
+        awaitRestarts(1);
+        // The kubelet alternates ErrImagePull and ImagePullBackOff: one episode.
+        kube.updateContainer(NS, "api-7d9f", "api", b -> b.withNewState().withNewWaiting()
+                .withReason("ImagePullBackOff").withMessage("Back-off pulling image \"registry.lan/api:1.4\"")
+                .endWaiting().endState());
+        kube.updateContainer(NS, "api-7d9f", "api", b -> b.withNewState().withNewWaiting().withReason("ErrImagePull")
+                .endWaiting().endState());
+        // Fixed, running; then a bad tag again: a new episode.
+        kube.updateContainer(NS, "api-7d9f", "api", b -> b.withNewState().withNewRunning()
+                .withStartedAt("2026-02-26T02:30:00Z").endRunning().endState());
+        kube.updateContainer(NS, "api-7d9f", "api", b -> b.withNewState().withNewWaiting()
+                .withReason("ImagePullBackOff").endWaiting().endState());
+        awaitRestarts(2);
+        marker(ledger);
+
+        final List<PodRestart> records = restarts();
+        assertEquals(3, records.size(), records.toString());
+        final PodRestart first = records.get(0);
+        assertEquals("prod/kube-system/api-7d9f/api", sink.sent().get(0).key());
+        assertEquals(0, first.getRestartCount());
+        assertEquals("ErrImagePull", first.getWaitingReason());
+        assertNull(first.getTerminatedReason());
+        assertNull(first.getExitCode());
+        assertTrue(first.getMessage().contains("failed to pull image"), first.getMessage());
+        assertEquals("ImagePullBackOff", records.get(1).getWaitingReason());
+        assertEquals(0, records.get(1).getRestartCount());
+    }
+
+    @Test
+    void onceAgainstAClosedPortFailsInSecondsNamingTheCause() throws Exception {
+        final int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        final KubernetesClient refused = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+                        .withMasterUrl("http://127.0.0.1:" + closedPort).build()).build();
+        final PodRestartCollector c = collector(config(), new InMemoryRestartLedger(), Clock.systemUTC(), refused);
+        final long t0 = System.nanoTime();
+        final String text;
+        try (LogCapture log = LogCapture.start()) {
+            assertEquals(0, c.snapshot());
+            text = log.text();
+        }
+        assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "the cause is known within seconds");
+        final List<io.incidentcorrelator.collectors.internal.SourceHealth> failing = c.sources().stream()
+                .filter(h -> h.state() == io.incidentcorrelator.collectors.internal.SourceHealth.State.FAILING).toList();
+        assertEquals(1, failing.size());
+        final String reason = failing.get(0).lastReason();
+        assertTrue(reason.contains("cannot connect to http://127.0.0.1:" + closedPort), reason);
+        assertTrue(reason.contains("Connection refused"), reason);
+        assertEquals(1, count(text, "WARN", "pods: failing", "Connection refused"), text);
+        assertFalse(text.contains("Operation: [list]"), text);
+    }
+
+    @Test
+    void onceAgainstAMalformedOrForbiddenListFails() {
+        final PodRestartCollector c = collector(config(), new InMemoryRestartLedger(), Clock.systemUTC(),
+                kube.client());
+        kube.answerNextListsMalformed(1);
+        c.snapshot();
+        assertTrue(c.sources().get(0).lastReason().contains("malformed response"), c.sources().get(0).lastReason());
+
+        kube.answerNextListsWith(1, 403, "Forbidden", "pods is forbidden: User system:serviceaccount:mon:c "
+                + "cannot list resource pods at the cluster scope");
+        c.snapshot();
+        final String reason = c.sources().get(0).lastReason();
+        assertTrue(reason.startsWith("listing pods: HTTP 403 Forbidden: pods is forbidden"), reason);
+        assertTrue(reason.contains("rbac.yaml"), reason);
+
+        c.snapshot();
+        assertEquals(io.incidentcorrelator.collectors.internal.SourceHealth.State.OK, c.sources().get(0).state());
+    }
+
+    private static long count(String text, String... parts) {
+        return text.lines().filter(l -> java.util.Arrays.stream(parts).allMatch(l::contains)).count();
     }
 
     private PodRestartCollector collector(KubernetesCollectorConfig config, RestartLedger ledger, Clock clock,

@@ -202,15 +202,27 @@ class BackupTaskPollerTest {
     }
 
     @Test
-    void unreadableLogStillGivesJobPhases() throws Exception {
+    void unreadableLogStillGivesJobPhasesAndTheGuestFromTheUpid() throws Exception {
         pve.stubFor(get(urlPathEqualTo("/api2/json/nodes/ruapehu/tasks"))
                 .willReturn(okJson(data("[" + TASK_A + "]"))));
         pve.stubFor(get(urlPathMatching(".*/log"))
                 .willReturn(aResponse().withStatus(500).withBody("{\"data\":null}")));
         final ProxmoxConfig config = ProxmoxTestSupport.config(URI.create(pve.baseUrl()), secret, List.of("ruapehu"));
         final BackupTaskPoller poller = new BackupTaskPoller(new ProxmoxClient(config), config, sink, clock);
+        assertEquals(4, poller.pollOnce());
+        // vzdump 105's UPID names its one guest; the times are the task's.
+        assertEquals(List.of(
+                        "JOB_START - 2026-02-25T14:00:00Z null null",
+                        "BACKUP_START 105 2026-02-25T14:00:00Z null null",
+                        "BACKUP_END 105 2026-02-25T14:06:40Z ok null",
+                        "JOB_END - 2026-02-25T14:06:40Z ok null"),
+                sink.values(BackupEvent.class).stream().map(BackupTaskPollerTest::describe).toList());
+        // An all-guests job's UPID has no id: no guest is made up.
+        sink.clear();
+        pve.stubFor(get(urlPathEqualTo("/api2/json/nodes/ruapehu/tasks"))
+                .willReturn(okJson(data("[" + TASK_B_DONE + "]"))));
         assertEquals(2, poller.pollOnce());
-        assertEquals(List.of(BackupPhase.JOB_START, BackupPhase.JOB_END),
+        assertEquals(List.of(BackupPhase.JOB_START, BackupPhase.JOB_ABORT),
                 sink.values(BackupEvent.class).stream().map(BackupEvent::getPhase).toList());
     }
 
