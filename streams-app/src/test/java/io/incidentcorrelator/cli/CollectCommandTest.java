@@ -156,7 +156,8 @@ class CollectCommandTest {
                 secretFile.toString(), "--node", "ruapehu", "--timeout", "2s");
 
         assertEquals(1, r.exitCode(), r.stderr());
-        assertTrue(r.stderr().contains("nothing collected"), r.stderr());
+        assertTrue(r.stderr().contains("collect proxmox-memory: proxmox-memory 127.0.0.1:9 node ruapehu failed: "
+                + "GET /nodes/ruapehu/status on 127.0.0.1:9: cannot connect"), r.stderr());
     }
 
     @Test

@@ -597,6 +597,7 @@ public final class PodRestartCollector implements AutoCloseable {
 
     private boolean retryAfter(boolean isStarted, Throwable t) {
         apiHealth.failure(clock.instant(), "watching pods: " + describe(t));
+        LOG.debug("kubernetes {}: list/watch failure", config.cluster(), t);
         // Unlike fabric8's default, never give up: not before the first sync (a collector that
         // starts while the API server is down should wait for it) and not after a response that
         // does not parse (a proxy's error page, a truncated list): the next list may well be fine.

@@ -52,8 +52,9 @@ class EtcdSourceFailuresTest {
     private EtcdCollector collector(String url) {
         final EtcdConfig config = EtcdConfig.of("prod", List.of(EtcdMember.parse("cp-01=" + url)))
                 .withInterval(Duration.ofSeconds(15));
+        // 3 s: a loaded build machine's first request to a cold WireMock can take a second or two.
         return new EtcdCollector(config, sink, new HttpMetricsFetcher(TlsOptions.verifyWithSystemTrust(),
-                Duration.ofMillis(500)), clock);
+                Duration.ofSeconds(3)), clock);
     }
 
     private void answer(int status, String body) {
@@ -106,7 +107,7 @@ class EtcdSourceFailuresTest {
                 member.lastReason());
 
         etcd.stubFor(get(urlPathEqualTo("/metrics")).willReturn(aResponse().withStatus(200)
-                .withBody(fixture("metrics-1.txt")).withFixedDelay(2000)));
+                .withBody(fixture("metrics-1.txt")).withFixedDelay(5000)));
         clock.advance(Duration.ofMinutes(10));
         c.pollOnce();
         assertTrue(member.lastReason().contains("timed out"), member.lastReason());
