@@ -234,6 +234,9 @@ public final class EtcdCollector {
 
     private static String describe(IOException e) {
         final String msg = e.getMessage();
+        if (e.getClass() == IOException.class && msg != null) {
+            return msg; // the fetcher's own wording, cause and host included
+        }
         return e.getClass().getSimpleName() + (msg == null || msg.isBlank() ? "" : ": " + msg);
     }
 

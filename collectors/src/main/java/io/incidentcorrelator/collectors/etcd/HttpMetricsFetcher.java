@@ -36,8 +36,11 @@ final class HttpMetricsFetcher implements MetricsFetcher {
         try {
             response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (ConnectException e) {
-            throw new IOException("cannot connect to " + member.metricsUri().getAuthority() + " ("
-                    + Causes.oneLine(Causes.root(e)) + "); is the member up and --endpoint's address and port right?", e);
+            // The JDK's ConnectException for a refused connection carries no message, only a
+            // ClosedChannelException as its cause.
+            final String why = e.getMessage() != null ? e.getMessage() : "connection refused";
+            throw new IOException("cannot connect to " + member.metricsUri().getAuthority() + " (" + why
+                    + "); is the member up and --endpoint's address and port right?", e);
         } catch (HttpTimeoutException e) {
             throw e;
         } catch (IOException e) {

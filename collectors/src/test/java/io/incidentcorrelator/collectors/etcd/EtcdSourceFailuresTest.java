@@ -124,7 +124,7 @@ class EtcdSourceFailuresTest {
         final EtcdCollector refused = collector("http://127.0.0.1:" + closedPort);
         refused.pollOnce();
         final String reason = refused.sources().get(0).lastReason();
-        assertTrue(reason.startsWith("cannot connect to 127.0.0.1:" + closedPort), reason);
+        assertTrue(reason.startsWith("cannot connect to 127.0.0.1:" + closedPort + " (connection refused)"), reason);
         assertTrue(reason.contains("--endpoint"), reason);
     }
 
