@@ -232,6 +232,13 @@ public final class PodRestartCollector implements AutoCloseable {
         return List.of(apiHealth, logHealth, ledgerHealth);
     }
 
+    /** The running informers (a copy), for tests that stop one as a failure would. */
+    List<SharedIndexInformer<Pod>> informers() {
+        synchronized (lock) {
+            return List.copyOf(informers);
+        }
+    }
+
     /** Whether every informer has listed once and the ledger has been tidied after that. */
     public boolean hasSynced() {
         return synced;

@@ -38,4 +38,22 @@ class SourceHealthTest {
         assertEquals(0, h.consecutiveFailures());
         assertTrue(h.isDue(t0.plusSeconds(30)));
     }
+
+    @Test
+    void knowsSinceWhenAndWhyItFailsAndWhetherThatIsLongerThanABudget() {
+        final SourceHealth h = new SourceHealth("test", Duration.ofSeconds(10), Duration.ofSeconds(60),
+                LoggerFactory.getLogger(SourceHealthTest.class));
+        assertFalse(h.failingLongerThan(Duration.ofMinutes(1), t0), "unknown is not failing");
+        h.failure(t0, "HTTP 500 proxy loop detected");
+        h.failure(t0.plusSeconds(10), "HTTP 503");
+        assertEquals(t0, h.failingSince());
+        assertEquals("HTTP 503", h.lastReason());
+        assertEquals(2, h.failuresTotal());
+        assertFalse(h.failingLongerThan(Duration.ofMinutes(1), t0.plusSeconds(60)));
+        assertTrue(h.failingLongerThan(Duration.ofMinutes(1), t0.plusSeconds(61)));
+        h.success(t0.plusSeconds(70));
+        assertFalse(h.failingLongerThan(Duration.ofMinutes(1), t0.plusSeconds(200)));
+        assertEquals(null, h.failingSince());
+        assertEquals(2, h.failuresTotal(), "a counter: not reset by recovery");
+    }
 }

@@ -430,6 +430,30 @@ class PodRestartCollectorTest {
     }
 
     @Test
+    void anInformerThatStopsIsReplacedAndTheNewOneEmitsWhatWasMissedOnce() {
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        final String text;
+        try (LogCapture log = LogCapture.start()) {
+            final PodRestartCollector c = start(config(), ledger, Clock.systemUTC(), kube.client());
+            kube.createPod(NS, "loki-0", "loki");
+            kube.restart(NS, "loki-0", "loki", 1, "Error", 1, "2026-02-26T02:23:00Z", "first");
+            awaitRestarts(1);
+
+            // Whatever stops it (fabric8 giving up, a bug in a handler), the informer is gone...
+            c.informers().get(0).stop();
+            await(WAIT, "a new informer", () -> c.informers().size() == 1 && c.informers().get(0).isRunning());
+            // ...and a restart meanwhile or after is still seen, once.
+            kube.restart(NS, "loki-0", "loki", 2, "Error", 1, "2026-02-26T02:24:00Z", "second");
+            awaitRestarts(2);
+            marker(ledger);
+            text = log.text();
+        }
+        assertEquals(List.of(1, 2, 1), restarts().stream().map(PodRestart::getRestartCount).toList());
+        assertEquals(1, count(text, "WARN", "pods: failing", "pod informer stopped", "starting a new one"), text);
+        assertEquals(1, count(text, "INFO", "pods: recovered after"), text);
+    }
+
+    @Test
     void aListThatFailsOnStartIsRetriedAndEmitsTheRestartsItMissed() {
         final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
         ledger.put("prod/" + NS + "/etcd-cp-01/etcd", new RestartLedger.Entry("uid-of-etcd", 0));

@@ -227,6 +227,28 @@ class BackupTaskPollerTest {
     }
 
     @Test
+    void aRestartWithALookbackOverTwelveHoursSendsNothingAgain(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        // Task A ended 12 h 34 min before "now", inside the 24 h look-back: a restarted poller reads it again.
+        pve.stubFor(get(urlPathEqualTo("/api2/json/nodes/ruapehu/tasks"))
+                .willReturn(okJson(data("[" + TASK_B_DONE + "," + TASK_A + "]"))));
+        pve.stubFor(get(urlPathMatching(".*/log")).willReturn(aResponse().withStatus(500).withBody("{\"data\":null}")));
+        final ProxmoxConfig config = ProxmoxTestSupport.config(URI.create(pve.baseUrl()), secret, List.of("ruapehu"));
+        assertEquals(Duration.ofHours(24), config.backupLookback());
+        final java.nio.file.Path journal = dir.resolve("sent-phases.tsv");
+        final Duration retention = BackupPhaseDedup.retentionFor(config.backupLookback());
+
+        final BackupTaskPoller first = new BackupTaskPoller(new ProxmoxClient(config), config, sink,
+                BackupPhaseDedup.persistent(journal, retention), clock);
+        assertEquals(6, first.pollOnce());
+        clock.advance(Duration.ofMinutes(3));
+        final BackupTaskPoller restarted = new BackupTaskPoller(new ProxmoxClient(config), config, sink,
+                BackupPhaseDedup.persistent(journal, retention), clock);
+        assertEquals(0, restarted.pollOnce(), "every phase the look-back reads again was remembered");
+        assertEquals(6, sink.sent().size());
+    }
+
+    @Test
     void phasesTheHookAlreadyReportedAreNotSentAgain() throws Exception {
         stubTasksAndLogs();
         final ProxmoxConfig config = ProxmoxTestSupport.config(URI.create(pve.baseUrl()), secret, List.of("ruapehu"));
