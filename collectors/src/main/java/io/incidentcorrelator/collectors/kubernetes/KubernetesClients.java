@@ -18,9 +18,11 @@ public final class KubernetesClients {
      * event loop and, on a small node, trips Vert.x's BlockedThreadChecker warning at every start.
      */
     public static KubernetesClient forContext(String context) {
+        final Config config = Config.autoConfigure(context);
         final VertxHttpClientFactory http = new VertxHttpClientFactory();
-        http.setTlsWarmup(TlsWarmup.FULL);
-        return new KubernetesClientBuilder().withHttpClientFactory(http).withConfig(Config.autoConfigure(context))
-                .build();
+        // The warm-up is a throw-away loopback handshake: worth it only when the API speaks TLS.
+        final String server = config.getMasterUrl();
+        http.setTlsWarmup(server != null && server.startsWith("https") ? TlsWarmup.FULL : TlsWarmup.CONTEXT);
+        return new KubernetesClientBuilder().withHttpClientFactory(http).withConfig(config).build();
     }
 }
