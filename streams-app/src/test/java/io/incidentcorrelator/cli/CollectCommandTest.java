@@ -161,6 +161,24 @@ class CollectCommandTest {
     }
 
     @Test
+    void inventoryOnceFailsWhenDiscoveryCannotReachProxmoxEvenIfTheFileWasSent(@TempDir Path dir) throws Exception {
+        final Path yaml = Files.writeString(dir.resolve("inventory.yaml"), """
+                clusters:
+                  prod:
+                    nodes:
+                      talos-cp-01: {host: ruapehu, vmid: 201, role: control-plane}
+                """);
+        final Path secretFile = Files.writeString(dir.resolve("token-secret"), UUID.randomUUID().toString());
+        final Run r = correlator("collect", "inventory", "--print", "--once", "--file", yaml.toString(), "--discover",
+                "--cluster", "prod", "--kube-node", "talos-w-01", "--proxmox-url", "http://127.0.0.1:9",
+                "--token-id", "collector@pve!correlator", "--token-secret-file", secretFile.toString());
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertEquals(1, replayable(r.stdout()).size(), "what the file says is still sent: " + r.stdout());
+        assertTrue(r.stderr().contains("collect inventory: inventory discovery: Proxmox guests failed: discovery "
+                + "skipped, Proxmox guests could not be listed: GET /cluster/resources"), r.stderr());
+    }
+
+    @Test
     void missingSettingsAreUsageErrorsThatSayWhereToSetThem() {
         final Run r = correlator("collect", "etcd", "--print", "--once", "--endpoint", "http://127.0.0.1:2381");
         assertEquals(2, r.exitCode());
