@@ -21,7 +21,7 @@ final class ProxmoxTestSupport {
     static ProxmoxConfig config(URI apiUrl, String secret, List<String> nodes) {
         return ProxmoxConfig.of(apiUrl, ApiToken.of(TOKEN_ID, secret))
                 .withNodes(nodes)
-                .withTimings(Duration.ofSeconds(30), Duration.ofMillis(1500), Duration.ofMinutes(5))
+                .withTimings(Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMinutes(5))
                 .withBackupLookback(Duration.ofHours(24));
     }
 
