@@ -55,7 +55,7 @@ class ProxmoxSourceFailuresTest {
     void start() {
         pve = LoopbackWireMock.start();
         config = ProxmoxTestSupport.config(URI.create(pve.baseUrl()), secret, List.of("ruapehu"))
-                .withTimings(Duration.ofSeconds(30), Duration.ofMillis(500), Duration.ofMinutes(5));
+                .withTimings(Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMinutes(5));
         client = new ProxmoxClient(config);
     }
 
