@@ -159,10 +159,33 @@ class VzdumpHookScriptTest {
         }
         final Run down = run(config(closedPort, secret), env, "backup-start", "snapshot", "201");
         assertEquals(0, down.exit());
-        assertTrue(down.took().compareTo(Duration.ofSeconds(10)) < 0, "took " + down.took());
+        // Retried with backoff, but bounded (--retry-max-time 20 s) so the backup goes on.
+        assertTrue(down.took().compareTo(Duration.ofSeconds(30)) < 0, "took " + down.took());
 
         // Not even a missing config or curl target makes it fail.
         final Run noConfig = run(dir.resolve("missing"), env, "job-start");
         assertEquals(0, noConfig.exit());
+    }
+
+    @Test
+    void aPhaseRefusedWithA503IsRetriedAndDelivered() throws Exception {
+        final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        final com.sun.net.httpserver.HttpServer flaky = com.sun.net.httpserver.HttpServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        flaky.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            final int status = calls.incrementAndGet() == 1 ? 503 : 202;
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
+        flaky.start();
+        try {
+            final Run run = run(config(flaky.getAddress().getPort(), secret), Map.of("STOREID", "pbs-main"),
+                    "job-start");
+            assertEquals(0, run.exit());
+            assertEquals(2, calls.get(), "one refusal, one retry");
+        } finally {
+            flaky.stop(0);
+        }
     }
 }
