@@ -1,7 +1,7 @@
 package io.incidentcorrelator.cli;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.Config;
+import io.incidentcorrelator.collectors.kubernetes.KubeConfigs;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -133,7 +133,7 @@ final class CollectInventoryCommand extends CollectorCommand {
             return given;
         }
         final String ctx = settings.get(context, "context");
-        try (KubernetesClient kube = new KubernetesClientBuilder().withConfig(Config.autoConfigure(ctx)).build()) {
+        try (KubernetesClient kube = new KubernetesClientBuilder().withConfig(KubeConfigs.autoConfigure(ctx)).build()) {
             return kube.nodes().list().getItems().stream().map(HasMetadata::getMetadata)
                     .map(meta -> meta.getName()).toList();
         } catch (KubernetesClientException e) {

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -576,6 +575,6 @@ public final class PodRestartCollector implements AutoCloseable {
     }
 
     private static KubernetesClient newClient(KubernetesCollectorConfig config) {
-        return new KubernetesClientBuilder().withConfig(Config.autoConfigure(config.context())).build();
+        return new KubernetesClientBuilder().withConfig(KubeConfigs.autoConfigure(config.context())).build();
     }
 }
