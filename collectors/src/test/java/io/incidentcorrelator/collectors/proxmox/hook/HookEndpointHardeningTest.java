@@ -24,12 +24,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.Key;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -244,11 +242,7 @@ class HookEndpointHardeningTest {
         try (InputStream in = Files.newInputStream(cert.keystore())) {
             store.load(in, cert.password().toCharArray());
         }
-        final Key key = store.getKey("server", cert.password().toCharArray());
-        final Path keyPem = dir.resolve("hook.key");
-        Files.writeString(keyPem, "-----BEGIN PRIVATE KEY-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded())
-                + "\n-----END PRIVATE KEY-----\n");
+        final Path keyPem = cert.privateKeyPem(dir.resolve("hook.key"));
         final URI uri = start(loopback().withTls(new HookConfig.Tls(cert.certificatePem(), keyPem)));
 
         final Certificate ca = store.getCertificate("server");

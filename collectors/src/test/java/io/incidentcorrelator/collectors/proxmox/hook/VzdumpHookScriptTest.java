@@ -188,4 +188,29 @@ class VzdumpHookScriptTest {
             flaky.stop(0);
         }
     }
+
+    @Test
+    void overHttpsTheCertificateIsVerifiedAgainstTheConfiguredCa() throws Exception {
+        final io.incidentcorrelator.collectors.testing.SelfSignedCert cert =
+                io.incidentcorrelator.collectors.testing.SelfSignedCert.create(dir);
+        final HookEndpoint tls = new HookEndpoint(HookConfig.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .withToken(HookToken.of(secret))
+                .withTls(new HookConfig.Tls(cert.certificatePem(), cert.privateKeyPem(dir.resolve("hook.key")))),
+                sink, Map.of("pbs-main", "pihanga")::get, new BackupPhaseDedup(), clock);
+        tls.start();
+        try {
+            final Path base = config(tls.address().getPort(), secret);
+            final String https = Files.readString(base).replace("http://127.0.0.1", "https://127.0.0.1");
+            // Without the CA the certificate is refused: nothing is delivered, the backup still goes on.
+            final Path noCa = Files.writeString(dir.resolve("no-ca.conf"), https + "CORRELATOR_HOOK_RETRIES=0\n");
+            assertEquals(0, run(noCa, Map.of("STOREID", "pbs-main"), "job-start").exit());
+            assertTrue(sink.sent().isEmpty());
+            final Path withCa = Files.writeString(dir.resolve("ca.conf"),
+                    https + "CORRELATOR_HOOK_CA_FILE=" + cert.certificatePem() + "\n");
+            assertEquals(0, run(withCa, Map.of("STOREID", "pbs-main"), "job-start").exit());
+            assertEquals(1, sink.sent().size());
+        } finally {
+            tls.close();
+        }
+    }
 }
