@@ -6,8 +6,9 @@
 #   install -m 0755 vzdump-hook.sh /usr/local/bin/correlator-vzdump-hook
 #   echo 'script: /usr/local/bin/correlator-vzdump-hook' >> /etc/vzdump.conf
 #   optional config, /etc/default/correlator-vzdump-hook (root-owned, it is sourced):
-#     CORRELATOR_HOOK_URL=http://collector.example:9477/vzdump
-#     CORRELATOR_HOOK_TOKEN_FILE=/etc/correlator/vzdump-hook.token   # chmod 600, root-owned
+#     CORRELATOR_HOOK_URL=https://collector.example:9477/vzdump
+#     CORRELATOR_HOOK_TOKEN_FILE=/etc/correlator/vzdump-hook.token   # this node's own token, chmod 600
+#     CORRELATOR_HOOK_CA_FILE=/etc/correlator/hook-ca.pem             # CA of the endpoint's certificate
 #
 # What vzdump gives a hook script (PVE::VZDump::run_hook_script), and what is relied on here:
 #   $1          phase: job-init, job-start, job-end, job-abort, backup-start, backup-end,
@@ -23,8 +24,11 @@
 # uses it to recognise phases the API poller reports too. A job id is only known when vzdump
 # was started with --job-id on its command line.
 #
-# This script must never fail or slow down a backup: every error is logged to syslog and the
-# exit status is always 0; each POST gives up after 5 seconds.
+# This script must never fail or hold up a backup for long: every error is logged to syslog and
+# the exit status is always 0. Each attempt gives up after 5 seconds; a refused connection, a
+# timeout, 408, 429 and 5xx are retried with backoff (1 s, 2 s, 4 s), all within 20 seconds, so a
+# collector restart does not lose a phase. The certificate is always verified (never -k): against
+# CORRELATOR_HOOK_CA_FILE when set, else the system's CAs.
 
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -32,6 +36,8 @@ export PATH
 CONFIG=${CORRELATOR_HOOK_CONFIG:-/etc/default/correlator-vzdump-hook}
 CORRELATOR_HOOK_URL=http://127.0.0.1:9477/vzdump
 CORRELATOR_HOOK_TOKEN_FILE=/etc/correlator/vzdump-hook.token
+CORRELATOR_HOOK_CA_FILE=
+CORRELATOR_HOOK_RETRIES=3
 CORRELATOR_VZDUMP_PIDFILE=/var/run/vzdump.pid
 if [ -r "$CONFIG" ]; then
     . "$CONFIG"
@@ -88,8 +94,12 @@ main() {
         headers="X-Correlator-Hook: 1"
     fi
 
-    if ! err=$(printf '%s\n' "$headers" | curl -sS --fail --connect-timeout 2 --max-time 5 \
-            -H @- -H 'Content-Type: application/json' --data-binary "$body" \
+    set -- --retry "$CORRELATOR_HOOK_RETRIES" --retry-connrefused --retry-max-time 20
+    if [ -n "$CORRELATOR_HOOK_CA_FILE" ]; then
+        set -- "$@" --cacert "$CORRELATOR_HOOK_CA_FILE"
+    fi
+    if ! err=$(printf '%s\n' "$headers" | curl -sS --fail --proto =http,https --connect-timeout 2 --max-time 5 \
+            "$@" -H @- -H 'Content-Type: application/json' --data-binary "$body" \
             -o /dev/null "$CORRELATOR_HOOK_URL" 2>&1); then
         log_failure "could not report $phase${vmid:+ of VM $vmid} to $CORRELATOR_HOOK_URL: $err"
     fi

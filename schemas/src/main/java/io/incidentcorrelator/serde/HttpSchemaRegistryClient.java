@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.incidentcorrelator.serde.internal.ConfigValues;
 import io.incidentcorrelator.serde.internal.ErrorCodes;
 import io.incidentcorrelator.serde.internal.RegistryJson;
+import io.incidentcorrelator.security.Scrubber;
 import io.incidentcorrelator.serde.internal.Urls;
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,18 +69,26 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
      * @param config optional settings: {@link RegistrySerdeConfig#BASIC_AUTH_USER_INFO}, timeouts, trust store
      */
     public HttpSchemaRegistryClient(String urls, Map<String, ?> config) {
-        this.baseUrls = Urls.split(urls);
-        if (baseUrls.isEmpty()) {
+        final List<String> given = Urls.split(urls);
+        if (given.isEmpty()) {
             throw new ConfigException(RegistrySerdeConfig.SCHEMA_REGISTRY_URL, urls, "no schema registry URL given");
         }
-        for (String url : baseUrls) {
+        for (String url : given) {
             if (!url.startsWith("http://") && !url.startsWith("https://")) {
                 throw new ConfigException(RegistrySerdeConfig.SCHEMA_REGISTRY_URL, Urls.redact(url),
                         "expected an http:// or https:// URL");
             }
         }
-        this.displayUrl = String.join(",", baseUrls.stream().map(Urls::redact).toList());
-        this.authorization = basicAuthorization(config);
+        this.displayUrl = String.join(",", given.stream().map(Urls::redact).toList());
+        // The JDK client ignores a URL's user:password@; used as basic auth here rather than dropped silently.
+        final String urlUserInfo = userInfoOf(given);
+        this.baseUrls = given.stream().map(HttpSchemaRegistryClient::withoutUserInfo).toList();
+        final String configured = basicAuthorization(config);
+        if (urlUserInfo != null && configured != null) {
+            throw new ConfigException(RegistrySerdeConfig.SCHEMA_REGISTRY_URL, displayUrl, "has user:password@ and "
+                    + RegistrySerdeConfig.BASIC_AUTH_USER_INFO + " is set too: give the credentials once");
+        }
+        this.authorization = urlUserInfo != null ? basic(urlUserInfo) : configured;
         this.connectTimeout =
                 Duration.ofMillis(ConfigValues.positiveLong(config, RegistrySerdeConfig.CONNECT_TIMEOUT_MS, 5_000));
         this.requestTimeout =
@@ -267,7 +276,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                 errorCode = json.path("error_code").asInt();
             }
             if (json.hasNonNull("message")) {
-                registryMessage = json.get("message").asText();
+                registryMessage = Scrubber.scrub(json.get("message").asText());
             }
         }
         final StringBuilder message = new StringBuilder("Schema registry ").append(shown).append(" answered HTTP ").append(status);
@@ -278,7 +287,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             message.append(": ").append(registryMessage);
         } else if (rawBody != null && !rawBody.isBlank()) {
             // Show a little of a non-JSON body (e.g. a proxy's error page), on one line.
-            final String oneLine = rawBody.replaceAll("\\s+", " ").trim();
+            final String oneLine = Scrubber.scrub(rawBody).replaceAll("\\s+", " ").trim();
             message.append(": ").append(oneLine.length() > 200 ? oneLine.substring(0, 200) + "..." : oneLine);
         }
         message.append(" (").append(doing).append(')');
@@ -286,7 +295,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     }
 
     private static SchemaRegistryException unreachable(String shown, String why, String doing, Throwable cause) {
-        return new SchemaRegistryException("Schema registry " + shown + " is unreachable: " + why + " (" + doing + ")",
+        return new SchemaRegistryException("Schema registry " + shown + " is unreachable: " + Scrubber.scrub(why)
+                + " (" + doing + ")",
                 SchemaRegistryException.NONE, SchemaRegistryException.NONE, null, cause);
     }
 
@@ -347,7 +357,43 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             // Do not echo the value: it may be a password typed into the wrong field.
             throw new ConfigException(RegistrySerdeConfig.BASIC_AUTH_USER_INFO + " must have the form user:password");
         }
+        return basic(userInfo);
+    }
+
+    private static String basic(String userInfo) {
+        final int colon = userInfo.indexOf(':');
+        Scrubber.registerBasic(userInfo.substring(0, colon), userInfo.substring(colon + 1));
         return "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The decoded {@code user:password} of the URLs (all the same), or null when none has one. */
+    private static String userInfoOf(List<String> urls) {
+        String found = null;
+        boolean without = false;
+        for (String url : urls) {
+            final String info = URI.create(url).getUserInfo();
+            if (info == null) {
+                without = true;
+            } else if (info.indexOf(':') < 0) {
+                throw new ConfigException(RegistrySerdeConfig.SCHEMA_REGISTRY_URL, Urls.redact(url),
+                        "user info must have the form user:password");
+            } else if (found != null && !found.equals(info)) {
+                throw new ConfigException(RegistrySerdeConfig.SCHEMA_REGISTRY_URL, String.join(",",
+                        urls.stream().map(Urls::redact).toList()), "the URLs carry different user:password@");
+            } else {
+                found = info;
+            }
+        }
+        if (found != null && without) {
+            throw new ConfigException(RegistrySerdeConfig.SCHEMA_REGISTRY_URL, String.join(",",
+                    urls.stream().map(Urls::redact).toList()), "some URLs carry user:password@ and some do not");
+        }
+        return found;
+    }
+
+    private static String withoutUserInfo(String url) {
+        final URI uri = URI.create(url);
+        return uri.getRawUserInfo() == null ? url : url.replaceFirst("//[^/@]*@", "//");
     }
 
     private static SSLContext sslContext(Map<String, ?> config) {

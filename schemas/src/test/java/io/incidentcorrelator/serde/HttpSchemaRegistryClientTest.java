@@ -172,6 +172,24 @@ class HttpSchemaRegistryClientTest {
     }
 
     @Test
+    void userInfoInTheUrlIsUsedAsBasicAuthNotDropped() {
+        wiremock.stubFor(post(urlEqualTo("/subjects/storage-locations-value/versions"))
+                .willReturn(json(200, "{\"id\":7}")));
+        final String withUserInfo = url.replace("http://", "http://" + USER_INFO + "@");
+        try (HttpSchemaRegistryClient client = new HttpSchemaRegistryClient(withUserInfo)) {
+            assertEquals(7, client.register("storage-locations-value", SCHEMA));
+            assertFalse(client.toString().contains(USER_INFO), client.toString());
+        }
+        final String expected = "Basic " + Base64.getEncoder().encodeToString(USER_INFO.getBytes(StandardCharsets.UTF_8));
+        wiremock.verify(postRequestedFor(urlEqualTo("/subjects/storage-locations-value/versions"))
+                .withHeader("Authorization", equalTo(expected)));
+        final ConfigException both = assertThrows(ConfigException.class, () -> new HttpSchemaRegistryClient(withUserInfo,
+                Map.of(RegistrySerdeConfig.BASIC_AUTH_USER_INFO, USER_INFO)));
+        assertTrue(both.getMessage().contains("give the credentials once"), both.getMessage());
+        assertFalse(both.getMessage().contains(USER_INFO.substring(USER_INFO.indexOf(':') + 1)), both.getMessage());
+    }
+
+    @Test
     void malformedUserInfoIsRejectedWithoutEchoingIt() {
         final ConfigException e = assertThrows(ConfigException.class, () -> new HttpSchemaRegistryClient(url,
                 Map.of(RegistrySerdeConfig.BASIC_AUTH_USER_INFO, "just-a-secret")));

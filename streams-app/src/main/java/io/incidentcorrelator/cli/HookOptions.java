@@ -5,8 +5,11 @@ import io.incidentcorrelator.collectors.inventory.Inventory;
 import io.incidentcorrelator.collectors.proxmox.BackupPhaseDedup;
 import io.incidentcorrelator.collectors.proxmox.hook.HookConfig;
 import io.incidentcorrelator.collectors.proxmox.hook.HookEndpoint;
-import io.incidentcorrelator.collectors.proxmox.hook.HookToken;
+import io.incidentcorrelator.collectors.proxmox.hook.HookCredentials;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
+import io.incidentcorrelator.security.SecretFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -17,6 +20,8 @@ import java.time.Duration;
 /** The vzdump hook's HTTP endpoint: where it listens, the token it wants, the inventory for storage hosts. */
 final class HookOptions {
 
+    private static final Logger LOG = LoggerFactory.getLogger(HookOptions.class);
+
     @Option(names = "--hook-listen", paramLabel = "HOST:PORT",
             description = "Address the vzdump hook endpoint listens on; 0.0.0.0:" + HookConfig.DEFAULT_PORT
                     + " takes posts from other nodes (env INCIDENT_CORRELATOR_COLLECT_HOOK_LISTEN). proxmox-hook: "
@@ -25,10 +30,22 @@ final class HookOptions {
     String listen;
 
     @Option(names = "--hook-token-file", paramLabel = "PATH",
-            description = "File with the token the hook script sends (the same as CORRELATOR_HOOK_TOKEN_FILE on the "
-                    + "Proxmox nodes); required unless listening on loopback only "
+            description = "File with one line per Proxmox node, \"NODE TOKEN [ADDRESS,...]\": a node's token is "
+                    + "accepted for that node only (and only from those addresses, when given); each node's "
+                    + "CORRELATOR_HOOK_TOKEN_FILE holds its own token. A file with one bare token is shared by all "
+                    + "nodes. Required unless listening on loopback only "
                     + "(env INCIDENT_CORRELATOR_COLLECT_HOOK_TOKEN_FILE).")
     Path tokenFile;
+
+    @Option(names = "--hook-tls-cert", paramLabel = "PEM",
+            description = "Serve the hook endpoint over HTTPS with this certificate (chain) "
+                    + "(env INCIDENT_CORRELATOR_COLLECT_HOOK_TLS_CERT); needs --hook-tls-key.")
+    Path tlsCert;
+
+    @Option(names = "--hook-tls-key", paramLabel = "PEM",
+            description = "The certificate's private key, PKCS#8 or RSA PEM, unencrypted "
+                    + "(env INCIDENT_CORRELATOR_COLLECT_HOOK_TLS_KEY).")
+    Path tlsKey;
 
     @Option(names = "--inventory", paramLabel = "FILE",
             description = "Inventory YAML; its storage section names the host receiving each backup storage, "
@@ -72,11 +89,30 @@ final class HookOptions {
         }
         HookConfig hook = HookConfig.of(bind).withBackupTopic(topic);
         if (token != null) {
+            SecretFiles.warnIfReadableByOthers(token, "hook token");
+            final HookCredentials credentials;
             try {
-                hook = hook.withToken(HookToken.fromFile(token));
+                credentials = HookCredentials.fromFile(token);
             } catch (RuntimeException e) {
                 throw new ConfigException(e.getMessage());
             }
+            if (!credentials.perNode() && !bind.getAddress().isLoopbackAddress()) {
+                LOG.warn("SECURITY: {} holds one token shared by every node: whoever has it can report backups for "
+                        + "any node. Give each node its own (see deploy/proxmox/README.md)", token);
+            }
+            hook = hook.withCredentials(credentials);
+        }
+        final Path cert = settings.path(tlsCert, "hook-tls-cert");
+        final Path key = settings.path(tlsKey, "hook-tls-key");
+        if ((cert == null) != (key == null)) {
+            throw new ConfigException("--hook-tls-cert and --hook-tls-key go together: give both or neither");
+        }
+        if (cert != null) {
+            SecretFiles.warnIfReadableByOthers(key, "hook TLS private key");
+            hook = hook.withTls(new HookConfig.Tls(cert, key));
+        } else if (!bind.getAddress().isLoopbackAddress()) {
+            LOG.warn("SECURITY: the hook endpoint listens on {} over plain HTTP: tokens and phases cross the network "
+                    + "in cleartext. Give --hook-tls-cert/--hook-tls-key or put a TLS proxy in front", listen);
         }
         final Inventory storage = InventoryOptions.loadOrEmpty(settings.path(inventory, "inventory"));
         final HookEndpoint endpoint = new HookEndpoint(hook, sink, storage.storageHosts(), dedup);

@@ -2,12 +2,16 @@ package io.incidentcorrelator.cli;
 
 import io.incidentcorrelator.collectors.TlsOptions;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
 /** {@code --ca-file} / {@code --insecure}: how a source's HTTPS certificate is checked (verified by default). */
 final class TlsFlags {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TlsFlags.class);
 
     @Option(names = "--ca-file", paramLabel = "PEM",
             description = "Trust the CA certificates in this PEM file instead of the system's, e.g. "
@@ -24,6 +28,11 @@ final class TlsFlags {
         final boolean off = settings.flag(insecure, "insecure");
         if (ca != null && off) {
             throw new ConfigException("--ca-file and --insecure exclude each other: verify with the CA, or not at all");
+        }
+        if (off) {
+            LOG.warn("SECURITY: TLS certificate and host name checks are OFF ({}): anyone on the path can read the "
+                    + "API token and answer in the source's place. Use --ca-file instead", insecure ? "--insecure"
+                    : CollectorSettings.envName("insecure") + " or the config file's insecure");
         }
         return off ? TlsOptions.insecureNoVerification() : ca != null ? TlsOptions.trustCaFile(ca)
                 : TlsOptions.verifyWithSystemTrust();

@@ -1,6 +1,8 @@
 package io.incidentcorrelator.config;
 
 import io.incidentcorrelator.classify.ClassifierConfig;
+import io.incidentcorrelator.security.Scrubber;
+import io.incidentcorrelator.security.SecretFiles;
 import io.incidentcorrelator.topics.TopicNames;
 
 import java.io.IOException;
@@ -179,6 +181,9 @@ public final class ConfigLoader {
         REGISTRY_ENV.forEach((var, key) -> copyEnv(env, var, key, registry));
         readSecretFiles(kafka, KAFKA_SECRETS, "kafka.");
         readSecretFiles(registry, REGISTRY_SECRETS, "");
+        // Whatever their source, these values are hidden from every message built from a response.
+        KAFKA_SECRETS.forEach(k -> registerSecret(kafka.get(k)));
+        REGISTRY_SECRETS.forEach(k -> registerSecret(registry.get(k)));
         return new ConfigLoader(values, kafka, registry, collect);
     }
 
@@ -188,6 +193,25 @@ public final class ConfigLoader {
      * secrets) rather than in the environment or a shared configuration file. Messages name the
      * setting and the file, never the content.
      */
+    private static final java.util.regex.Pattern JAAS_SECRET =
+            java.util.regex.Pattern.compile("(?i)(?:password|token|secret)\\s*=\\s*\"([^\"]*)\"");
+
+    private static void registerSecret(String value) {
+        if (value == null) {
+            return;
+        }
+        Scrubber.register(value);
+        // A JAAS line's password (and any other quoted secret field) on its own.
+        final java.util.regex.Matcher quoted = JAAS_SECRET.matcher(value);
+        while (quoted.find()) {
+            Scrubber.register(quoted.group(1));
+        }
+        final int colon = value.indexOf(':');
+        if (colon > 0 && !value.contains(" ")) {
+            Scrubber.registerBasic(value.substring(0, colon), value.substring(colon + 1)); // user:password
+        }
+    }
+
     private static void readSecretFiles(Map<String, String> settings, List<String> secrets, String shownPrefix) {
         for (String key : secrets) {
             final String file = settings.remove(key + FILE_SUFFIX);
@@ -199,6 +223,7 @@ public final class ConfigLoader {
                         + " are set: keep one");
             }
             final String content;
+            SecretFiles.warnIfReadableByOthers(Path.of(file.trim()), shownPrefix + key);
             try {
                 content = Files.readString(Path.of(file.trim()));
             } catch (IOException | RuntimeException e) {

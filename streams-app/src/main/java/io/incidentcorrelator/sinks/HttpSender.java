@@ -1,6 +1,7 @@
 package io.incidentcorrelator.sinks;
 
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
+import io.incidentcorrelator.security.Scrubber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,10 +105,12 @@ public final class HttpSender {
     }
 
     public static String basicAuth(String user, String password) {
+        Scrubber.registerBasic(user, password);
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     public static String bearer(String token) {
+        Scrubber.register(token);
         return "Bearer " + token;
     }
 
@@ -115,7 +118,8 @@ public final class HttpSender {
      * Sends the request, retrying as the {@link Retry} says.
      *
      * @param what names the request in log lines and errors, e.g. {@code "POST /api/v2/silences"}
-     * @return the response: 2xx, 3xx or a 4xx the caller decides about
+     * @return the response: 2xx or a 4xx the caller decides about (a 3xx is retried like a 5xx:
+     *         redirects are not followed, so the Authorization header never leaves for another host)
      * @throws SinkException when retries are used up, or on 401/403/405 (bad settings)
      */
     public HttpResponse<String> send(HttpRequest.Builder request, String what) throws InterruptedException {
@@ -140,7 +144,9 @@ public final class HttpSender {
             try {
                 final HttpResponse<String> response = client.send(built, HttpResponse.BodyHandlers.ofString());
                 final int status = response.statusCode();
-                if (isAnswer.test(response) || status < 400 || (status < 500 && status != 408 && status != 429 && !FATAL.contains(status))) {
+                final boolean redirect = status >= 300 && status < 400;
+                if (isAnswer.test(response) || status < 300
+                        || (status >= 400 && status < 500 && status != 408 && status != 429 && !FATAL.contains(status))) {
                     if (attempt > 1) {
                         LOG.info("{}: {} after {} attempts", what, status, attempt);
                     }
@@ -150,10 +156,14 @@ public final class HttpSender {
                     throw new SinkException(what + ": HTTP " + status + " " + abbreviate(response.body())
                             + " (check the credentials and the URL)");
                 }
-                failure = "HTTP " + status + " " + abbreviate(response.body());
+                failure = redirect
+                        ? "HTTP " + status + " redirect" + response.headers().firstValue("Location")
+                                .map(l -> " to " + Scrubber.url(l)).orElse("")
+                                + " (not followed: correct the URL)"
+                        : "HTTP " + status + " " + abbreviate(response.body());
                 wait = retryAfter(response, backoff);
             } catch (IOException e) {
-                failure = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                failure = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + Scrubber.scrub(e.getMessage()));
             }
             if (attempt >= retry.maxAttempts()) {
                 throw new SinkException(what + ": failed " + attempt + " times, last: " + failure);
@@ -181,7 +191,8 @@ public final class HttpSender {
     }
 
     static String abbreviate(String body) {
-        final String oneLine = body == null ? "" : body.strip().replaceAll("\\s+", " ");
+        // Scrubbed before it is cut: a receiver or proxy that echoes the request shows its credentials.
+        final String oneLine = body == null ? "" : Scrubber.scrub(body).strip().replaceAll("\\s+", " ");
         return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "…";
     }
 }

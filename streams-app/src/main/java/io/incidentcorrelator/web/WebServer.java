@@ -302,7 +302,19 @@ public final class WebServer implements AutoCloseable {
         json(exchange, status, body);
     }
 
+    /**
+     * Scripts and styles from this server only, no framing, no MIME sniffing. Inline style
+     * attributes stay allowed: the timeline colours each bar with one (a style cannot run script).
+     */
+    static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; "
+            + "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+            + "form-action 'self'; frame-ancestors 'none'";
+
     private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        exchange.getResponseHeaders().set("X-Frame-Options", "DENY");
+        exchange.getResponseHeaders().set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+        exchange.getResponseHeaders().set("Referrer-Policy", "no-referrer");
         HealthServer.send(exchange, status, contentType, body);
     }
 

@@ -73,8 +73,10 @@ class SinkCommandIT {
         assertEquals(2, posts.size());
         final LoggedRequest first = posts.stream().filter(r -> r.getHeader("X-Incident-Correlator-Event").equals("revision"))
                 .findFirst().orElseThrow();
-        assertEquals(WebhookSink.signature(Files.readString(secret).strip().getBytes(StandardCharsets.UTF_8), first.getBody()),
-                first.getHeader(WebhookSink.DEFAULT_SIGNATURE_HEADER));
+        final String signed = first.getHeader(WebhookSink.DEFAULT_SIGNATURE_HEADER);
+        final long signedAt = Long.parseLong(signed.substring(2, signed.indexOf(',')));
+        assertEquals(WebhookSink.signature(Files.readString(secret).strip().getBytes(StandardCharsets.UTF_8), signedAt,
+                first.getHeader("X-Incident-Correlator-Delivery"), first.getBody()), signed);
 
         topic.transaction(true, IncidentTopic.revision(Incidents.revise(crash, IncidentStatus.RESOLVED), t + 1));
         topic.correlator(webhook, options);

@@ -1,6 +1,7 @@
 package io.incidentcorrelator.collectors.backfill;
 
 import io.incidentcorrelator.contract.EventTimes;
+import io.incidentcorrelator.security.Scrubber;
 import io.incidentcorrelator.avro.EtcdLatencySample;
 import io.incidentcorrelator.avro.PodRestart;
 import io.incidentcorrelator.collectors.EventSink;
@@ -96,6 +97,8 @@ public final class Backfill {
         sink.comment("incident-correlator backfill " + config.since() + " .. " + config.until()
                 + ", generated " + clock.instant());
         notes.forEach(n -> sink.comment("note: " + n));
+        // A failure's text may come from a response (an echoing proxy): scrubbed before file and log.
+        failures.replaceAll(Scrubber::scrub);
         failures.forEach(f -> sink.comment("failed: " + f));
         final Map<String, Integer> counts = new TreeMap<>();
         for (Line l : lines) {

@@ -31,7 +31,7 @@ public final class KubernetesClients {
      * {@link #warmUp}.
      */
     public static KubernetesClient forContext(String context) {
-        final Config config = Config.autoConfigure(context);
+        final Config config = KubeConfigs.autoConfigure(context);
         final VertxHttpClientFactory http = new VertxHttpClientFactory();
         // The TLS warm-up is a throw-away loopback handshake: worth it only when the API speaks TLS.
         final String server = config.getMasterUrl();

@@ -1,5 +1,7 @@
 package io.incidentcorrelator.collectors.proxmox;
 
+import io.incidentcorrelator.security.Scrubber;
+import io.incidentcorrelator.security.SecretFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +36,7 @@ public final class ApiToken {
         }
         this.tokenId = tokenId;
         this.secret = secret;
+        Scrubber.register(secret);
     }
 
     /** For tests and for callers that already hold the secret. */
@@ -55,6 +58,7 @@ public final class ApiToken {
 
     /** Reads the secret from a file (e.g. a mounted Kubernetes secret); surrounding whitespace is dropped. */
     public static ApiToken fromFile(String tokenId, Path file) {
+        SecretFiles.warnIfReadableByOthers(file, "Proxmox API token secret");
         try {
             return new ApiToken(tokenId, Files.readString(file, StandardCharsets.UTF_8).trim());
         } catch (IOException e) {

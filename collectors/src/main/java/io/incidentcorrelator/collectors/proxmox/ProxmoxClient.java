@@ -3,6 +3,7 @@ package io.incidentcorrelator.collectors.proxmox;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.incidentcorrelator.collectors.internal.HttpClients;
+import io.incidentcorrelator.security.Scrubber;
 
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
@@ -201,7 +202,8 @@ public final class ProxmoxClient {
         if (body == null || body.isBlank()) {
             return "";
         }
-        final String oneLine = body.replaceAll("\\s+", " ").trim();
+        // A proxy that echoes the request would show the token: scrubbed before it is cut.
+        final String oneLine = Scrubber.scrub(body).replaceAll("\\s+", " ").trim();
         return ": " + (oneLine.length() > MAX_BODY_IN_MESSAGE ? oneLine.substring(0, MAX_BODY_IN_MESSAGE) + "..." : oneLine);
     }
 

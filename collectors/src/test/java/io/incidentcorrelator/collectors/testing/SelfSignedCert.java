@@ -27,6 +27,20 @@ public record SelfSignedCert(Path keystore, String password, Path certificatePem
         return new SelfSignedCert(keystore, password, pem);
     }
 
+    /** The private key as an unencrypted PKCS#8 PEM file, as a server's --key option takes it. */
+    public Path privateKeyPem(Path file) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(keystore)) {
+            final java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+            store.load(in, password.toCharArray());
+            final java.security.Key key = store.getKey("server", password.toCharArray());
+            return Files.writeString(file, "-----BEGIN PRIVATE KEY-----\n"
+                    + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                    .encodeToString(key.getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("cannot read the test key back: " + e.getMessage(), e);
+        }
+    }
+
     private static void run(List<String> command, Path dir) throws IOException, InterruptedException {
         final Path out = dir.resolve("keytool.log");
         final Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();

@@ -1,38 +1,59 @@
 package io.incidentcorrelator.collectors.proxmox.hook;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.avro.BackupPhase;
 import io.incidentcorrelator.collectors.EventSink;
 import io.incidentcorrelator.collectors.proxmox.BackupPhaseDedup;
 import io.incidentcorrelator.collectors.internal.SourceHealth;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.PemKeyCertOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
- * The HTTP endpoint the vzdump hook script ({@code deploy/proxmox/vzdump-hook.sh}) posts to:
+ * The HTTP(S) endpoint the vzdump hook script ({@code deploy/proxmox/vzdump-hook.sh}) posts to:
  * {@code POST /vzdump} with {@code {"phase", "node", "vmid", "storeid", "upid", "jobid", ...}}.
  * The time of a phase is when the POST arrives (the hook runs synchronously inside vzdump, so
  * receipt is within a second of the phase).
  *
  * <p>Answers: 202 accepted, 200 duplicate (already reported, by a retried POST or the API
- * poller), 400 invalid body, 401 wrong or missing token, 404/405 wrong path or method, 413 body
- * over 4 KiB. The body of every answer is one line of text saying which.
+ * poller), 400 invalid body, 401 wrong or missing token, 403 a token used for another node or
+ * from an address it is not bound to, 404/405 wrong path or method, 413 body over 4 KiB. The
+ * body of every answer is one line of text saying which; the connection is closed after it.
+ *
+ * <p>Transport: Vert.x (already on the runtime class path as fabric8's HTTP client) rather than the
+ * JDK's {@code HttpServer}, which reads request headers on its worker threads with no time limit,
+ * so two clients trickling header lines stopped every post. Here requests are read on an event
+ * loop, which a slow client cannot hold; each connection must deliver its whole request within
+ * {@link HookConfig.Limits#requestTimeout()}; open connections are capped in all and per source
+ * address, and at the cap the oldest unanswered connection makes room, so a flood delays nobody
+ * whose request arrives in one go. Vert.x also reads the PEM certificate and key for TLS.
  */
 public final class HookEndpoint implements AutoCloseable {
 
@@ -41,16 +62,39 @@ public final class HookEndpoint implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HookEndpoint.class);
 
+    /** Why a request was refused, for the counts and the periodic WARN. */
+    public enum Rejection { BAD_TOKEN, OTHER_NODE, OTHER_ADDRESS, BAD_REQUEST, TIMED_OUT, CONNECTIONS_FULL }
+
     private final HookConfig config;
     private final EventSink sink;
     private final Function<String, String> storageHosts;
     private final BackupPhaseDedup dedup;
     private final Clock clock;
-    /** Whether the posts that arrive can be used (token, body): one log line per change, and readiness. */
+    private final RejectionLog rejections;
+    /**
+     * Whether accepted posts reach the topic: one log line per change, and readiness. Refused
+     * requests (token, node, body) are the sender's problem and counted in {@link #rejected}, not here:
+     * a stranger's bad request must not turn this endpoint's readiness DOWN.
+     */
     private final SourceHealth posts = new SourceHealth("vzdump hook endpoint posts", Duration.ofSeconds(1),
             Duration.ofSeconds(1), LOG);
+    /** Open connections, oldest first; touched on the single event loop only. */
+    private final Deque<Connection> open = new ArrayDeque<>();
+    private Vertx vertx;
     private HttpServer server;
-    private ExecutorService executor;
+    private InetSocketAddress bound;
+
+    private static final class Connection {
+        final HttpConnection connection;
+        final String source;
+        boolean answered;
+        long deadline;
+
+        Connection(HttpConnection connection, String source) {
+            this.connection = connection;
+            this.source = source;
+        }
+    }
 
     /**
      * @param storageHosts storage id → Proxmox node holding it (from the inventory), null when unknown
@@ -68,6 +112,7 @@ public final class HookEndpoint implements AutoCloseable {
         this.storageHosts = Objects.requireNonNull(storageHosts, "storageHosts");
         this.dedup = Objects.requireNonNull(dedup, "dedup");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.rejections = new RejectionLog(LOG, config.limits().rejectionLogEvery());
     }
 
     /** Binds and starts serving; returns at once. */
@@ -75,94 +120,203 @@ public final class HookEndpoint implements AutoCloseable {
         if (server != null) {
             throw new IllegalStateException("already started");
         }
-        server = HttpServer.create(config.bind(), 16);
-        // A hook call is tiny and vzdump runs one at a time per node; two threads are plenty.
-        executor = Executors.newFixedThreadPool(2, r -> {
-            final Thread t = new Thread(r, "vzdump-hook-endpoint");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
-        server.start();
-        LOG.info("vzdump hook endpoint listening on http://{}{} ({})", hostPort(address()), PATH,
-                config.token() == null ? "no token required" : "token required");
+        if (config.tls() != null) {
+            for (var file : new java.nio.file.Path[] {config.tls().certificate(), config.tls().privateKey()}) {
+                if (!Files.isReadable(file)) {
+                    throw new IOException("hook endpoint TLS: cannot read " + file);
+                }
+            }
+        }
+        // One event loop: all connection bookkeeping happens on it, so it needs no locks. The two
+        // workers run the sink, which may block on the broker.
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2));
+        final int timeoutMs = (int) config.limits().requestTimeout().toMillis();
+        final HttpServerOptions options = new HttpServerOptions()
+                .setHost(config.bind().getAddress().getHostAddress())
+                .setPort(config.bind().getPort())
+                .setMaxInitialLineLength(1024)
+                .setMaxHeaderSize(8192)
+                .setMaxChunkSize(MAX_BODY)
+                .setHttp2ClearTextEnabled(false)
+                .setDecompressionSupported(false)
+                .setHandle100ContinueAutomatically(false)
+                // The deadline per request (opened) is what cuts slow clients; this only backs it up.
+                .setIdleTimeout(2 * timeoutMs)
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                .setSslHandshakeTimeout(timeoutMs)
+                .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
+        if (config.tls() != null) {
+            options.setSsl(true).setPemKeyCertOptions(new PemKeyCertOptions()
+                    .setCertPath(config.tls().certificate().toString())
+                    .setKeyPath(config.tls().privateKey().toString()));
+        }
+        server = vertx.createHttpServer(options)
+                .connectionHandler(this::opened)
+                .requestHandler(this::handle);
+        try {
+            server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            final Throwable cause = e.getCause() == null ? e : e.getCause();
+            close();
+            throw new IOException("hook endpoint cannot listen on " + hostPort(config.bind()) + ": " + cause.getMessage(),
+                    cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IOException("interrupted while starting the hook endpoint", e);
+        }
+        bound = new InetSocketAddress(config.bind().getAddress(), server.actualPort());
+        vertx.setPeriodic(config.limits().rejectionLogEvery().toMillis(), id -> rejections.flush());
+        LOG.info("vzdump hook endpoint listening on {}://{}{} ({})", config.tls() == null ? "http" : "https",
+                hostPort(bound), PATH, config.credentials() == null ? "no token required"
+                        : config.credentials().perNode() ? config.credentials().size() + " node tokens"
+                        : "one shared token");
     }
 
-    /** The health of what is posted, for readiness and metrics next to the poller's sources. */
+    /** The health of accepted posts, for readiness and metrics next to the poller's sources. */
     public SourceHealth health() {
         return posts;
     }
 
     /** The bound address (with the real port when 0 was asked for). */
     public synchronized InetSocketAddress address() {
-        if (server == null) {
+        if (bound == null) {
             throw new IllegalStateException("not started");
         }
-        return server.getAddress();
+        return bound;
+    }
+
+    /** How many requests were refused for each reason since start. */
+    public Map<Rejection, Long> rejected() {
+        return rejections.totals();
     }
 
     @Override
     public synchronized void close() {
-        if (server != null) {
-            server.stop(0);
-            executor.shutdownNow();
+        if (vertx != null) {
             try {
-                executor.awaitTermination(5, TimeUnit.SECONDS);
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.debug("vzdump hook endpoint: close: {}", e.toString());
             }
+            rejections.flush();
+            vertx = null;
             server = null;
         }
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            if (!PATH.equals(exchange.getRequestURI().getPath())) {
-                reply(exchange, 404, "not found: the vzdump hook posts to " + PATH);
+    private void opened(HttpConnection connection) {
+        final Connection c = new Connection(connection, connection.remoteAddress().hostAddress());
+        open.addLast(c);
+        connection.closeHandler(v -> open.remove(c));
+        if (open.size() > config.limits().maxConnections()) {
+            dropOldest(null);
+        }
+        if (open.stream().filter(o -> o.source.equals(c.source)).count() > config.limits().maxPerAddress()) {
+            dropOldest(c.source);
+        }
+        final long timeout = config.limits().requestTimeout().toMillis();
+        vertx.setTimer(timeout, id -> {
+            if (!c.answered && open.contains(c)) {
+                rejections.count(Rejection.TIMED_OUT, c.source);
+                connection.close();
+            }
+        });
+    }
+
+    /** Closes the oldest unanswered connection (of {@code source}, when given). */
+    private void dropOldest(String source) {
+        for (Iterator<Connection> it = open.iterator(); it.hasNext(); ) {
+            final Connection c = it.next();
+            if (!c.answered && (source == null || c.source.equals(source))) {
+                it.remove();
+                rejections.count(Rejection.CONNECTIONS_FULL, c.source);
+                c.connection.close();
                 return;
             }
-            if (!"POST".equals(exchange.getRequestMethod())) {
-                exchange.getResponseHeaders().set("Allow", "POST");
-                reply(exchange, 405, "method not allowed: use POST");
-                return;
+        }
+    }
+
+    private Connection tracked(HttpServerRequest request) {
+        for (Connection c : open) {
+            if (c.connection == request.connection()) {
+                return c;
             }
-            if (config.token() != null && !config.token().matches(bearer(exchange))) {
-                // The presented value is never logged: it may be a near-miss of the real secret.
-                posts.failure(clock.instant(), "rejected a POST from "
-                        + exchange.getRemoteAddress().getAddress().getHostAddress() + " with a missing or wrong token");
-                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-                reply(exchange, 401, "missing or wrong token (Authorization: Bearer <token from the token file>)");
-                return;
+        }
+        return null;
+    }
+
+    private void handle(HttpServerRequest request) {
+        final String source = request.remoteAddress().hostAddress();
+        if (!PATH.equals(request.path())) {
+            reply(request, 404, "not found: the vzdump hook posts to " + PATH);
+            return;
+        }
+        if (request.method() != HttpMethod.POST) {
+            request.response().putHeader("Allow", "POST");
+            reply(request, 405, "method not allowed: use POST");
+            return;
+        }
+        final String presented = bearer(request.getHeader("Authorization"));
+        if (config.credentials() != null && !config.credentials().known(presented)) {
+            // The presented value is never logged: it may be a near-miss of the real secret.
+            rejections.count(Rejection.BAD_TOKEN, source);
+            request.response().putHeader("WWW-Authenticate", "Bearer");
+            reply(request, 401, "missing or wrong token (Authorization: Bearer <token from the token file>)");
+            return;
+        }
+        final String length = request.getHeader("Content-Length");
+        if (length != null && tooLong(length)) {
+            reply(request, 413, "body larger than " + MAX_BODY + " bytes");
+            return;
+        }
+        final Buffer body = Buffer.buffer();
+        request.handler(chunk -> {
+            if (body.length() <= MAX_BODY) {
+                body.appendBuffer(chunk);
             }
-            final String length = exchange.getRequestHeaders().getFirst("Content-Length");
-            if (length != null && tooLong(length)) {
-                reply(exchange, 413, "body larger than " + MAX_BODY + " bytes");
-                return;
-            }
-            final byte[] body;
-            try (InputStream in = exchange.getRequestBody()) {
-                body = in.readNBytes(MAX_BODY + 1);
-            }
-            if (body.length > MAX_BODY) {
-                reply(exchange, 413, "body larger than " + MAX_BODY + " bytes");
+        });
+        request.exceptionHandler(e -> LOG.debug("vzdump hook endpoint: reading a request from {}: {}", source,
+                e.toString()));
+        request.endHandler(v -> {
+            if (body.length() > MAX_BODY) {
+                reply(request, 413, "body larger than " + MAX_BODY + " bytes");
                 return;
             }
             final HookPayload payload;
             try {
-                payload = HookPayload.parse(body);
+                payload = HookPayload.parse(body.getBytes());
             } catch (HookPayload.Invalid e) {
-                posts.failure(clock.instant(), "rejected a POST: " + e.getMessage());
-                reply(exchange, 400, e.getMessage());
+                rejections.count(Rejection.BAD_REQUEST, source);
+                reply(request, 400, e.getMessage());
                 return;
             }
-            final boolean sent = accept(payload);
-            posts.success(clock.instant());
-            reply(exchange, sent ? 202 : 200, "ok");
-        } catch (RuntimeException e) {
-            posts.failure(clock.instant(), "failed to handle a POST: " + e);
-            reply(exchange, 500, "internal error");
-        }
+            if (config.credentials() != null) {
+                final HookCredentials.Verdict verdict = config.credentials().check(presented, payload.node(),
+                        address(source));
+                if (verdict == HookCredentials.Verdict.OTHER_NODE) {
+                    rejections.count(Rejection.OTHER_NODE, source);
+                    reply(request, 403, "this token is not " + payload.node() + "'s: each node reports for itself");
+                    return;
+                }
+                if (verdict == HookCredentials.Verdict.OTHER_ADDRESS) {
+                    rejections.count(Rejection.OTHER_ADDRESS, source);
+                    reply(request, 403, "this token is not valid from " + source);
+                    return;
+                }
+            }
+            vertx.<Boolean>executeBlocking(() -> accept(payload), false).onComplete(sent -> {
+                if (sent.succeeded()) {
+                    posts.success(clock.instant());
+                    reply(request, sent.result() ? 202 : 200, "ok");
+                } else {
+                    posts.failure(clock.instant(), "failed to handle a POST: " + sent.cause());
+                    reply(request, 500, "internal error");
+                }
+            });
+        });
     }
 
     /** @return whether the phase was new and sent */
@@ -203,33 +357,92 @@ public final class HookEndpoint implements AutoCloseable {
         };
     }
 
-    private static String bearer(HttpExchange exchange) {
-        final String auth = exchange.getRequestHeaders().getFirst("Authorization");
+    private static String bearer(String auth) {
         if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
         }
         return auth.substring(7).trim();
     }
 
+    private static InetAddress address(String literal) {
+        try {
+            return InetAddress.getByName(literal); // a literal from the socket: no name lookup
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("not an address literal: " + literal, e);
+        }
+    }
+
     private static boolean tooLong(String contentLength) {
         try {
             return Long.parseLong(contentLength.trim()) > MAX_BODY;
         } catch (NumberFormatException e) {
-            return false; // the JDK server rejects malformed lengths itself
+            return false; // Vert.x rejects malformed lengths itself
         }
     }
 
-    private static void reply(HttpExchange exchange, int status, String message) throws IOException {
-        final byte[] bytes = (message + "\n").getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
+    /** One request per connection: vzdump runs curl once per phase, and a kept-alive socket is only a cost here. */
+    private void reply(HttpServerRequest request, int status, String message) {
+        final Connection c = tracked(request);
+        if (c != null) {
+            c.answered = true;
         }
+        request.response()
+                .setStatusCode(status)
+                .putHeader("Content-Type", "text/plain; charset=utf-8")
+                .putHeader("Connection", "close")
+                .end(message + "\n")
+                .onComplete(done -> request.connection().close());
     }
 
     private static String hostPort(InetSocketAddress a) {
         final String host = a.getAddress().getHostAddress();
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    /**
+     * Counts refused requests and says so at most once per interval: a scan or a flood must not
+     * turn into one log line per request.
+     */
+    static final class RejectionLog {
+        private final Logger log;
+        private final long intervalMs;
+        private final Map<Rejection, Long> pending = new EnumMap<>(Rejection.class);
+        private final Map<Rejection, Long> totals = new EnumMap<>(Rejection.class);
+        private long lastLogged = Long.MIN_VALUE;
+        private String lastSource;
+
+        RejectionLog(Logger log, java.time.Duration interval) {
+            this.log = log;
+            this.intervalMs = interval.toMillis();
+        }
+
+        synchronized void count(Rejection why, String source) {
+            pending.merge(why, 1L, Long::sum);
+            totals.merge(why, 1L, Long::sum);
+            lastSource = source;
+            final long now = System.nanoTime() / 1_000_000;
+            if (lastLogged == Long.MIN_VALUE || now - lastLogged >= intervalMs) {
+                flushAt(now);
+            }
+        }
+
+        synchronized void flush() {
+            flushAt(System.nanoTime() / 1_000_000);
+        }
+
+        private void flushAt(long now) {
+            if (pending.isEmpty()) {
+                return;
+            }
+            final long n = pending.values().stream().mapToLong(Long::longValue).sum();
+            log.warn("vzdump hook endpoint: refused {} request(s) {}, the last from {}{}", n, pending, lastSource,
+                    lastLogged == Long.MIN_VALUE ? "" : " (at most one such line per " + intervalMs / 1000 + " s)");
+            pending.clear();
+            lastLogged = now;
+        }
+
+        synchronized Map<Rejection, Long> totals() {
+            return Map.copyOf(totals);
+        }
     }
 }

@@ -153,13 +153,33 @@ class HookEndpointTest {
             assertRejected(post(uri, body, null), 401, "missing or wrong token");
             assertRejected(post(uri, body, nearMiss), 401, "missing or wrong token");
             assertEquals(202, post(uri, body, secret).statusCode());
-            assertEquals(2, log.linesContaining("missing or wrong token").size());
             assertFalse(log.text().contains(secret.substring(0, 12)));
         }
+        assertEquals(Map.of(HookEndpoint.Rejection.BAD_TOKEN, 2L), endpoint.rejected());
         assertEquals(1, sink.sent().size());
         assertNull(sink.values(BackupEvent.class).get(0).getVmid());
         assertEquals(BackupPhase.JOB_START, sink.values(BackupEvent.class).get(0).getPhase());
         assertEquals("HookToken[****]", HookToken.of(secret).toString());
+    }
+
+    @Test
+    void rejectionsAreLoggedOncePerIntervalWithACount() throws Exception {
+        final String secret = UUID.randomUUID().toString();
+        final URI uri = start(HookToken.of(secret));
+        final String body = "{\"phase\":\"job-start\",\"node\":\"ruapehu\"}";
+        try (LogCapture log = LogCapture.start()) {
+            for (int i = 0; i < 50; i++) {
+                assertRejected(post(uri, body, "wrong-" + i), 401, "missing or wrong token");
+            }
+            endpoint.close();
+            endpoint = null;
+            // The first refusal at once, the other 49 in one line at the end of the interval (here: at close).
+            final List<String> lines = log.linesContaining("vzdump hook endpoint: refused");
+            assertEquals(2, lines.size(), log.text());
+            assertTrue(lines.get(0).contains("refused 1 request(s) {BAD_TOKEN=1}"), lines.get(0));
+            assertTrue(lines.get(1).contains("refused 49 request(s) {BAD_TOKEN=49}"), lines.get(1));
+            assertFalse(log.text().contains("wrong-"));
+        }
     }
 
     private static void assertRejected(HttpResponse<String> response, int status, String messagePart) {

@@ -159,10 +159,58 @@ class VzdumpHookScriptTest {
         }
         final Run down = run(config(closedPort, secret), env, "backup-start", "snapshot", "201");
         assertEquals(0, down.exit());
-        assertTrue(down.took().compareTo(Duration.ofSeconds(10)) < 0, "took " + down.took());
+        // Retried with backoff, but bounded (--retry-max-time 20 s) so the backup goes on.
+        assertTrue(down.took().compareTo(Duration.ofSeconds(30)) < 0, "took " + down.took());
 
         // Not even a missing config or curl target makes it fail.
         final Run noConfig = run(dir.resolve("missing"), env, "job-start");
         assertEquals(0, noConfig.exit());
+    }
+
+    @Test
+    void aPhaseRefusedWithA503IsRetriedAndDelivered() throws Exception {
+        final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        final com.sun.net.httpserver.HttpServer flaky = com.sun.net.httpserver.HttpServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        flaky.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            final int status = calls.incrementAndGet() == 1 ? 503 : 202;
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
+        flaky.start();
+        try {
+            final Run run = run(config(flaky.getAddress().getPort(), secret), Map.of("STOREID", "pbs-main"),
+                    "job-start");
+            assertEquals(0, run.exit());
+            assertEquals(2, calls.get(), "one refusal, one retry");
+        } finally {
+            flaky.stop(0);
+        }
+    }
+
+    @Test
+    void overHttpsTheCertificateIsVerifiedAgainstTheConfiguredCa() throws Exception {
+        final io.incidentcorrelator.collectors.testing.SelfSignedCert cert =
+                io.incidentcorrelator.collectors.testing.SelfSignedCert.create(dir);
+        final HookEndpoint tls = new HookEndpoint(HookConfig.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .withToken(HookToken.of(secret))
+                .withTls(new HookConfig.Tls(cert.certificatePem(), cert.privateKeyPem(dir.resolve("hook.key")))),
+                sink, Map.of("pbs-main", "pihanga")::get, new BackupPhaseDedup(), clock);
+        tls.start();
+        try {
+            final Path base = config(tls.address().getPort(), secret);
+            final String https = Files.readString(base).replace("http://127.0.0.1", "https://127.0.0.1");
+            // Without the CA the certificate is refused: nothing is delivered, the backup still goes on.
+            final Path noCa = Files.writeString(dir.resolve("no-ca.conf"), https + "CORRELATOR_HOOK_RETRIES=0\n");
+            assertEquals(0, run(noCa, Map.of("STOREID", "pbs-main"), "job-start").exit());
+            assertTrue(sink.sent().isEmpty());
+            final Path withCa = Files.writeString(dir.resolve("ca.conf"),
+                    https + "CORRELATOR_HOOK_CA_FILE=" + cert.certificatePem() + "\n");
+            assertEquals(0, run(withCa, Map.of("STOREID", "pbs-main"), "job-start").exit());
+            assertEquals(1, sink.sent().size());
+        } finally {
+            tls.close();
+        }
     }
 }
