@@ -3,15 +3,16 @@ package io.incidentcorrelator.topology.internal;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.apache.kafka.streams.state.internals.WindowStoreBuilder;
 import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
 import java.util.ArrayList;
@@ -68,7 +69,7 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
 
     /** The window store {@code supplier} makes, string keys, buffered on top; its retention is the supplier's. */
     public static <V> StoreBuilder<WindowStore<String, V>> builder(WindowBytesStoreSupplier supplier, Serde<V> values) {
-        return new Builder<>(Stores.windowStoreBuilder(supplier, Serdes.String(), values), supplier.retentionPeriod());
+        return new Builder<>(supplier, values);
     }
 
     @Override
@@ -223,8 +224,24 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
         }
     }
 
-    private record Builder<V>(StoreBuilder<WindowStore<String, V>> inner, long retentionMs)
-            implements StoreBuilder<WindowStore<String, V>> {
+    /**
+     * Kafka's own window store builder, so that Kafka Streams treats the store as a window store
+     * where it decides the changelog's configuration: {@code cleanup.policy=compact,delete} and
+     * {@code retention.ms} = the store's retention plus {@code windowstore.changelog.additional.retention.ms}
+     * (which replays raise, {@code Pipeline.withReplayDefaults}). Any other builder class is taken
+     * for a key-value store and gets a compact-only changelog that grows with history (issue 13).
+     * Kafka Streams recognises window stores by this class ({@code StoreBuilderWrapper}), internal
+     * like {@link org.apache.kafka.streams.state.internals.CachedStateStore}: an upgrade of Kafka
+     * must keep {@code ChangelogRetentionIT} green.
+     */
+    private static final class Builder<V> extends WindowStoreBuilder<String, V> {
+
+        private final long retentionMs;
+
+        Builder(WindowBytesStoreSupplier supplier, Serde<V> values) {
+            super(supplier, Serdes.String(), values, Time.SYSTEM);
+            this.retentionMs = supplier.retentionPeriod();
+        }
 
         @Override
         public StoreBuilder<WindowStore<String, V>> withCachingEnabled() {
@@ -232,38 +249,8 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
         }
 
         @Override
-        public StoreBuilder<WindowStore<String, V>> withCachingDisabled() {
-            return this;
-        }
-
-        @Override
-        public StoreBuilder<WindowStore<String, V>> withLoggingEnabled(Map<String, String> config) {
-            return new Builder<>(inner.withLoggingEnabled(config), retentionMs);
-        }
-
-        @Override
-        public StoreBuilder<WindowStore<String, V>> withLoggingDisabled() {
-            return new Builder<>(inner.withLoggingDisabled(), retentionMs);
-        }
-
-        @Override
         public WindowStore<String, V> build() {
-            return new CommitBufferedWindowStore<>(inner.build(), retentionMs);
-        }
-
-        @Override
-        public Map<String, String> logConfig() {
-            return inner.logConfig();
-        }
-
-        @Override
-        public boolean loggingEnabled() {
-            return inner.loggingEnabled();
-        }
-
-        @Override
-        public String name() {
-            return inner.name();
+            return new CommitBufferedWindowStore<>(super.build(), retentionMs);
         }
     }
 }

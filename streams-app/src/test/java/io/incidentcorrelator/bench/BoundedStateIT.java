@@ -1,0 +1,257 @@
+package io.incidentcorrelator.bench;
+
+import io.incidentcorrelator.config.CorrelatorConfig;
+import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
+import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.runtime.TopologyShapes;
+import io.incidentcorrelator.serde.SchemaRegistries;
+import io.incidentcorrelator.serde.SchemaRegistryClient;
+import io.incidentcorrelator.topics.Topics;
+import io.incidentcorrelator.topology.StoreNames;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.LogDirDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.StateRestoreListener;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 13, point 3: state is bounded by retention, not by history. The synthetic homelab's last N
+ * and last 3N days (ending now, as a live pipeline sees them) are each caught up by {@code run}'s
+ * settings; then every changelog's configuration is read back from the broker, and a fresh
+ * instance restores the state from the changelogs. The 3N-day changelogs and restore must be about
+ * the size of the N-day ones, not three times it.
+ *
+ * <p>Time is compressed the same way on both sides: the timeline keeps 6 h (instead of 7 days),
+ * windowed changelogs 1 h beyond their window (instead of 1 day), and the broker rolls segments
+ * every second and checks retention every second, so that what hours and days do to a real broker
+ * happens within the test. Restore times are printed (they go to docs/performance.md), not asserted.
+ */
+class BoundedStateIT {
+
+    private static final int DAYS = 1;
+    private static final Duration ADDITIONAL_RETENTION = Duration.ofHours(1);
+    private static final Duration TIMELINE_RETENTION = Duration.ofHours(6);
+
+    /** Windowed stores and the retention each is built with (before the additional retention). */
+    private static final CorrelatorConfig CONFIG = CorrelatorConfig.defaults();
+    private static final Map<String, Duration> WINDOWED = Map.of(
+            StoreNames.BACKUP_EVENTS, CONFIG.backupRetention(),
+            StoreNames.HOST_SAMPLES, CONFIG.sampleRetention().plus(Duration.ofMinutes(1)),
+            StoreNames.ETCD_SAMPLES, CONFIG.sampleRetention().plus(Duration.ofMinutes(1)),
+            StoreNames.TIMELINE, TIMELINE_RETENTION);
+    private static final Set<String> KEY_VALUE = Set.of(StoreNames.RESTARTS, StoreNames.INCIDENTS,
+            StoreNames.INCIDENTS_VIEW);
+
+    private static EmbeddedKafkaBroker broker;
+    private static Admin admin;
+    private static SchemaRegistryClient registry;
+    private static final String SCOPE = "bounded-state-" + System.nanoTime();
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults().withBrokerProperties(Map.of(
+                "log.roll.ms", "1000",
+                "log.retention.check.interval.ms", "1000",
+                "log.initial.task.delay.ms", "1000",
+                "log.cleaner.backoff.ms", "500")));
+        admin = Admin.create(BenchKafka.client(broker.bootstrapServers()));
+        registry = SchemaRegistries.forUrl(SchemaRegistries.MOCK_SCHEME + SCOPE, Map.of());
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        SchemaRegistries.dropMockScope(SCOPE);
+        if (admin != null) {
+            admin.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void threeTimesTheHistoryKeepsAboutTheSameState() throws Exception {
+        final Run n = run("n", DAYS);
+        final Run n3 = run("n3", 3 * DAYS);
+
+        for (Run r : List.of(n, n3)) {
+            System.out.printf(Locale.ROOT, "bounded state: %d day(s), %,d records in %.1f s; changelogs %,d bytes, "
+                            + "%,d records restored in %d ms by a fresh instance; bytes by store %s; restored by store %s%n",
+                    r.days, r.records, r.processingSeconds, r.bytes(), r.restored(), r.restore.toMillis(),
+                    r.bytesByStore, r.restoredByStore);
+        }
+        assertTrue(n3.records > 2.9 * n.records, "the 3N run processed three times the history");
+        assertTrue(n.restored() > 0, "the N-day state restores something: " + n.restoredByStore);
+        // Bounded: three times the history, about the same state (not ~3×).
+        assertTrue(n3.bytes() < 1.5 * n.bytes(), "changelog bytes: " + n.bytes() + " for N days, " + n3.bytes()
+                + " for 3N days: " + n.bytesByStore + " / " + n3.bytesByStore);
+        assertTrue(n3.restored() < 1.5 * n.restored(), "records restored: " + n.restored() + " for N days, "
+                + n3.restored() + " for 3N days: " + n.restoredByStore + " / " + n3.restoredByStore);
+        for (String big : List.of(StoreNames.HOST_SAMPLES, StoreNames.ETCD_SAMPLES, StoreNames.TIMELINE)) {
+            final long before = n.restoredByStore.getOrDefault(big, 0L);
+            final long after = n3.restoredByStore.getOrDefault(big, 0L);
+            assertTrue(before > 0 && after < 1.5 * before, big + ": restored " + before + " for N days, " + after
+                    + " for 3N days");
+        }
+    }
+
+    /** What one run of {@code days} left behind. */
+    private record Run(int days, long records, double processingSeconds, Map<String, Long> bytesByStore,
+                       Map<String, Long> restoredByStore, Duration restore) {
+        long bytes() {
+            return bytesByStore.values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        long restored() {
+            return restoredByStore.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    private static Run run(String name, int days) throws Exception {
+        final CorrelatorConfig config = CONFIG.withTopics(CONFIG.topics().withPrefix(name + "."));
+        final Topics topics = Pipeline.topics(config, registry);
+        BenchKafka.createTopics(admin, topics.names(), 1, List.of());
+        // Ends now, on a whole minute: what a live pipeline that caught up holds.
+        final Instant start = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofDays(days));
+        final BenchKafka.Produced produced = BenchKafka.produceHistory(broker.bootstrapServers(), topics, config,
+                new SyntheticHomelab(1, start), days, n -> { });
+        final String app = "bounded-state-" + name;
+        // run's settings (Pipeline.streamsProperties), time compressed as the class says.
+        final Map<String, String> live = Map.of(
+                StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG,
+                Long.toString(ADDITIONAL_RETENTION.toMillis()),
+                Pipeline.TIMELINE_RETENTION_CONFIG, TIMELINE_RETENTION.toString());
+        final TopologyShapes.Choice shape = TopologyShapes.choose(admin, topics.names(), app);
+        final List<String> inputs = topics.names().eventTopics();
+        final double seconds;
+        try (TopologyRun run = new TopologyRun(config, topics, broker.bootstrapServers(), app, shape.shape(), 1, 1,
+                live)) {
+            run.start();
+            seconds = run.awaitConsumed(admin, inputs, produced.events(), null, Duration.ofMinutes(2), m -> { })
+                    .seconds();
+        }
+        assertChangelogConfigs(app);
+        final Map<String, Long> bytes = settledChangelogBytes(app);
+
+        final Map<String, Long> restored = new ConcurrentHashMap<>();
+        final Duration restore;
+        try (TopologyRun fresh = new TopologyRun(config, topics, broker.bootstrapServers(), app, shape.shape(), 1, 1,
+                live)) {
+            fresh.restoreListener(new Counting(restored));
+            fresh.start();
+            restore = fresh.awaitRunning(Duration.ofMinutes(1));
+        }
+        return new Run(days, produced.events(), seconds, bytes, new TreeMap<>(restored), restore);
+    }
+
+    /** Windowed changelogs: compact,delete and the window's retention plus the additional; the rest compact. */
+    private static void assertChangelogConfigs(String app) throws Exception {
+        final Map<String, String> changelogs = new TreeMap<>();
+        for (String store : WINDOWED.keySet()) {
+            changelogs.put(store, changelog(app, store));
+        }
+        for (String store : KEY_VALUE) {
+            changelogs.put(store, changelog(app, store));
+        }
+        final Map<ConfigResource, Config> configs = admin.describeConfigs(changelogs.values().stream()
+                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList()).all().get();
+        for (Map.Entry<String, String> e : changelogs.entrySet()) {
+            final Config c = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, e.getValue()));
+            final Set<String> policy = Set.of(c.get(TopicConfig.CLEANUP_POLICY_CONFIG).value().split(","));
+            final Duration retention = WINDOWED.get(e.getKey());
+            if (retention != null) {
+                assertEquals(Set.of("compact", "delete"), policy, e.getValue());
+                assertEquals(Long.toString(retention.plus(ADDITIONAL_RETENTION).toMillis()),
+                        c.get(TopicConfig.RETENTION_MS_CONFIG).value(), e.getValue());
+            } else {
+                // Bounded by the processors' purges, which delete (a tombstone in the changelog).
+                assertEquals(Set.of("compact"), policy, e.getValue());
+            }
+        }
+    }
+
+    private static String changelog(String app, String store) {
+        return app + "-" + store + "-changelog";
+    }
+
+    /**
+     * Bytes of each store's changelog once the broker's retention has run: sampled until two
+     * samples three seconds apart agree (segments roll and retention runs every second here).
+     */
+    private static Map<String, Long> settledChangelogBytes(String app) throws Exception {
+        Map<String, Long> previous = Map.of();
+        final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            final Map<String, Long> now = changelogBytes(app);
+            if (now.equals(previous)) {
+                return now;
+            }
+            previous = now;
+            Thread.sleep(3000);
+        }
+        return previous;
+    }
+
+    private static Map<String, Long> changelogBytes(String app) throws Exception {
+        final Map<String, Long> bytes = new TreeMap<>();
+        final List<Integer> nodes = admin.describeCluster().nodes().get().stream().map(org.apache.kafka.common.Node::id)
+                .toList();
+        final Map<Integer, Map<String, LogDirDescription>> dirs = admin.describeLogDirs(nodes).allDescriptions().get();
+        final Map<String, String> storeOf = new TreeMap<>();
+        for (String store : WINDOWED.keySet()) {
+            storeOf.put(changelog(app, store), store);
+        }
+        for (String store : KEY_VALUE) {
+            storeOf.put(changelog(app, store), store);
+        }
+        for (Map<String, LogDirDescription> byDir : dirs.values()) {
+            for (LogDirDescription d : byDir.values()) {
+                for (Map.Entry<TopicPartition, org.apache.kafka.clients.admin.ReplicaInfo> r : d.replicaInfos().entrySet()) {
+                    final String store = storeOf.get(r.getKey().topic());
+                    if (store != null) {
+                        bytes.merge(store, r.getValue().size(), Long::sum);
+                    }
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /** Records restored per store. */
+    private record Counting(Map<String, Long> restored) implements StateRestoreListener {
+        @Override
+        public void onRestoreStart(TopicPartition partition, String store, long startingOffset, long endingOffset) {
+        }
+
+        @Override
+        public void onBatchRestored(TopicPartition partition, String store, long batchEndOffset, long numRestored) {
+        }
+
+        @Override
+        public void onRestoreEnd(TopicPartition partition, String store, long totalRestored) {
+            restored.merge(store, totalRestored, Long::sum);
+        }
+    }
+}
