@@ -150,7 +150,7 @@ public final class BenchCommand implements Callable<Integer> {
                     SyntheticHomelab.expectedRecords(days)));
             final long genStart = System.nanoTime();
             final BenchKafka.Produced produced = BenchKafka.produceHistory(bootstrap, history, config, new SyntheticHomelab(seed),
-                    days, n -> progress(err, String.format("  %,d records produced", n)));
+                    Duration.ofDays(days), true, n -> progress(err, String.format("  %,d records produced", n)));
             final double genSeconds = (System.nanoTime() - genStart) / 1e9;
             final long events = produced.events() + 1; // and the closing tick
             figure(out, String.format(Locale.ROOT, "history: %,d records (%s, 1 closing tick) in %.1f s", events,

@@ -102,16 +102,19 @@ final class BenchKafka {
         }
     }
 
-    /** Generates {@code days} of history straight into Kafka, serialized as the collectors would. */
+    /**
+     * Generates {@code span} of history straight into Kafka, serialized as the collectors would,
+     * and, for a replay ({@code closingTick}), the tick that closes every window.
+     */
     static Produced produceHistory(String bootstrap, Topics topics, CorrelatorConfig config, SyntheticHomelab homelab,
-                                   int days, LongConsumer progress) {
+                                   Duration span, boolean closingTick, LongConsumer progress) {
         final Map<SyntheticHomelab.Topic, Long> counts = new EnumMap<>(SyntheticHomelab.Topic.class);
         final AtomicReference<Exception> failed = new AtomicReference<>();
         final Map<String, org.apache.kafka.common.serialization.Serializer<SpecificRecord>> serializers = new HashMap<>();
         final long[] last = {Long.MIN_VALUE};
         try (KafkaProducer<String, byte[]> producer = producer(bootstrap, 20)) {
             final long[] total = {0};
-            homelab.generate(days, (topic, key, value, ts) -> {
+            homelab.generate(span, (topic, key, value, ts) -> {
                 last[0] = Math.max(last[0], ts);
                 final String name = topicOf(topics.names(), topic);
                 final byte[] bytes = serializers.computeIfAbsent(name,
@@ -126,13 +129,14 @@ final class BenchKafka {
                     progress.accept(total[0]);
                 }
             });
-            // As a replay does: the tick that closes every window, with the events.
-            producer.send(ClosingTick.record(config, topics.names().clock(), Instant.ofEpochMilli(last[0])),
-                    (meta, e) -> {
-                        if (e != null) {
-                            failed.compareAndSet(null, e);
-                        }
-                    });
+            if (closingTick) {
+                producer.send(ClosingTick.record(config, topics.names().clock(), Instant.ofEpochMilli(last[0])),
+                        (meta, e) -> {
+                            if (e != null) {
+                                failed.compareAndSet(null, e);
+                            }
+                        });
+            }
             producer.flush();
         }
         if (failed.get() != null) {

@@ -114,15 +114,21 @@ public final class SyntheticHomelab {
 
     /** Writes the inventory, the storage location, then {@code days} days of events in event-time order. */
     public void generate(int days, Sink sink) {
+        generate(Duration.ofDays(days), sink);
+    }
+
+    /** As {@link #generate(int, Sink)}, for {@code span} from the start (the last day cut short where it ends). */
+    public void generate(Duration span, Sink sink) {
         writeTables(sink, start);
         final SplittableRandom noise = new SplittableRandom(seed);
         final State state = new State();
-        for (int day = 0; day < days; day++) {
+        final long end = start.plus(span).toEpochMilli();
+        for (int day = 0; start.plus(Duration.ofDays(day)).toEpochMilli() < end; day++) {
             final long dayStart = start.plus(Duration.ofDays(day)).toEpochMilli();
             // Each day's plan is drawn from its own stream so that --days 7 is a prefix of --days 30.
             final DayPlan plan = plan(day, dayStart, new SplittableRandom(seed * 1_000_003L + day));
             int next = 0;
-            for (long t = dayStart; t < dayStart + 86_400_000L; t += TICK_MS) {
+            for (long t = dayStart; t < Math.min(dayStart + 86_400_000L, end); t += TICK_MS) {
                 if (t % SAMPLE_EVERY_MS == 0) {
                     for (String host : HOSTS) {
                         final MemorySample s = hostSample(host, t, plan, noise);

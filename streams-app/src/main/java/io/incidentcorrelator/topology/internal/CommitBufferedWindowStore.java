@@ -7,6 +7,8 @@ import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
+import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
@@ -54,10 +56,18 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
     private record Window(String key, long start) {
     }
 
-    /** Stands for "not buffered" in the buffer's one lookup; a buffered null is a delete. */
-    private static final Object ABSENT = new Object();
+    /**
+     * A window's last value (null: a delete) and the context of the record that wrote it, whose
+     * timestamp its changelog record carries, as Kafka's cache does: the broker's time retention
+     * measures the changelog against it, so it must be the record's (event) time, not that of
+     * whatever ran last before the commit (a wall-clock punctuation stamps "now").
+     */
+    private record Buffered(Object value, ProcessorRecordContext writer) {
+    }
 
-    private final Map<Window, Object> buffered = new LinkedHashMap<>();
+    private final Map<Window, Buffered> buffered = new LinkedHashMap<>();
+    /** Null outside a Kafka Streams task (a unit test's mock context): no record context to keep. */
+    private InternalProcessorContext<?, ?> taskContext;
     private final long retentionMs;
     private long latestWindowStart = Long.MIN_VALUE;
     private volatile Thread writer;
@@ -76,6 +86,7 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
     public void init(StateStoreContext context, StateStore root) {
         buffered.clear();
         latestWindowStart = Long.MIN_VALUE;
+        taskContext = context instanceof InternalProcessorContext<?, ?> internal ? internal : null;
         super.init(context, root);
     }
 
@@ -90,7 +101,8 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
             buffered.remove(new Window(key, windowStartTimestamp));
             return;
         }
-        buffered.put(new Window(key, windowStartTimestamp), value);
+        buffered.put(new Window(key, windowStartTimestamp),
+                new Buffered(value, taskContext == null ? null : taskContext.recordContext()));
     }
 
     /**
@@ -117,9 +129,9 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
             if (isExpired(time)) {
                 return null; // as the store below answers once the commit has written the latest window
             }
-            final Object value = buffered.getOrDefault(new Window(key, time), ABSENT);
-            if (value != ABSENT) {
-                return (V) value;
+            final Buffered b = buffered.get(new Window(key, time));
+            if (b != null) {
+                return (V) b.value();
             }
         }
         return wrapped().fetch(key, time);
@@ -215,11 +227,21 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
         if (buffered.isEmpty()) {
             return;
         }
-        final List<Map.Entry<Window, Object>> writes = new ArrayList<>(buffered.entrySet());
+        final List<Map.Entry<Window, Buffered>> writes = new ArrayList<>(buffered.entrySet());
         buffered.clear();
-        for (Map.Entry<Window, Object> w : writes) {
-            if (!isExpired(w.getKey().start())) {
-                wrapped().put(w.getKey().key(), (V) w.getValue(), w.getKey().start());
+        final ProcessorRecordContext current = taskContext == null ? null : taskContext.recordContext();
+        try {
+            for (Map.Entry<Window, Buffered> w : writes) {
+                if (!isExpired(w.getKey().start())) {
+                    if (taskContext != null) {
+                        taskContext.setRecordContext(w.getValue().writer());
+                    }
+                    wrapped().put(w.getKey().key(), (V) w.getValue().value(), w.getKey().start());
+                }
+            }
+        } finally {
+            if (taskContext != null) {
+                taskContext.setRecordContext(current);
             }
         }
     }
