@@ -1,5 +1,6 @@
 package io.incidentcorrelator.bench;
 
+import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.replay.ClosingTick;
 import io.incidentcorrelator.topics.TopicNames;
@@ -15,6 +16,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Duration;
@@ -164,11 +166,16 @@ final class BenchKafka {
         return admin.listOffsets(request).all().get().values().stream().mapToLong(i -> i.offset()).sum();
     }
 
-    /** Distinct incidents (newest revision per id, tombstones removing) and revisions on the incidents topic. */
-    static long[] incidents(String bootstrap, String topic) {
+    /** The newest revision of every incident on the incidents topic (a tombstone removes), and how many revisions it holds. */
+    record Incidents(Map<String, Incident> newest, long revisions) {
+    }
+
+    static Incidents incidents(String bootstrap, Topics topics) {
+        final String topic = topics.names().incidents();
+        final Deserializer<Incident> values = topics.incidents().deserializer();
         final Properties p = client(bootstrap);
         p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        final java.util.Set<String> ids = new java.util.HashSet<>();
+        final Map<String, Incident> newest = new java.util.TreeMap<>();
         long revisions = 0;
         try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
                 new org.apache.kafka.common.serialization.StringDeserializer(),
@@ -182,15 +189,15 @@ final class BenchKafka {
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)) && System.nanoTime() < deadline) {
                 for (var r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.value() == null) {
-                        ids.remove(r.key());
+                        newest.remove(r.key());
                     } else {
-                        ids.add(r.key());
+                        newest.put(r.key(), values.deserialize(topic, r.value()));
                         revisions++;
                     }
                 }
             }
         }
-        return new long[]{ids.size(), revisions};
+        return new Incidents(newest, revisions);
     }
 
     static void sleep(Duration d) {
