@@ -1,8 +1,11 @@
 package io.incidentcorrelator.bench;
 
 import io.incidentcorrelator.avro.Incident;
+import io.incidentcorrelator.serde.AvroBinarySerde;
+import org.apache.kafka.common.serialization.Serializer;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,6 +24,8 @@ import java.util.TreeSet;
  */
 record PartitionComparison(int reference, int run, List<String> lost, List<String> extra, List<String> different) {
 
+    private static final Serializer<Incident> ENCODER = AvroBinarySerde.of(Incident.class).serializer();
+
     /** Ids named in the report line, per kind. */
     private static final int EXAMPLES = 3;
 
@@ -31,7 +36,7 @@ record PartitionComparison(int reference, int run, List<String> lost, List<Strin
             final Incident other = run.get(id);
             if (other == null) {
                 lost.add(id);
-            } else if (!withoutRevision(reference.get(id)).equals(withoutRevision(other))) {
+            } else if (!Arrays.equals(withoutRevision(reference.get(id)), withoutRevision(other))) {
                 different.add(id);
             }
         }
@@ -39,8 +44,12 @@ record PartitionComparison(int reference, int run, List<String> lost, List<Strin
         return new PartitionComparison(reference.size(), run.size(), List.copyOf(lost), extra, List.copyOf(different));
     }
 
-    private static Incident withoutRevision(Incident incident) {
-        return Incident.newBuilder(incident).setRevision(0).build();
+    /**
+     * Compared encoded: {@code Incident.equals} goes through Avro's global data model, which has no
+     * conversion for the optional {@code Instant}s inside (an evidence's time) and throws on them.
+     */
+    private static byte[] withoutRevision(Incident incident) {
+        return ENCODER.serialize(null, Incident.newBuilder(incident).setRevision(0).build());
     }
 
     boolean equal() {

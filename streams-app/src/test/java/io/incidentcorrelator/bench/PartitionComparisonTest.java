@@ -1,11 +1,14 @@
 package io.incidentcorrelator.bench;
 
+import io.incidentcorrelator.avro.Evidence;
+import io.incidentcorrelator.avro.EvidenceKind;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.IncidentCategory;
 import io.incidentcorrelator.avro.IncidentStatus;
 import io.incidentcorrelator.testsupport.Incidents;
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -18,8 +21,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PartitionComparisonTest {
 
-    private static final Incident BACKUP = Incidents.incident("prod", IncidentCategory.BACKUP_IO_CONTENTION,
-            "2026-01-05T01:10:00Z", 20, "kube-system/kube-scheduler-prod-cp-1");
+    /** With an evidence time: an optional Instant, which Avro's generic equality cannot compare. */
+    private static final Incident BACKUP = Incident.newBuilder(Incidents.incident("prod",
+                    IncidentCategory.BACKUP_IO_CONTENTION, "2026-01-05T01:10:00Z", 20,
+                    "kube-system/kube-scheduler-prod-cp-1"))
+            .setEvidence(List.of(new Evidence(EvidenceKind.BACKUP, "vzdump backup-nightly on pve-a", null, null, null,
+                    Instant.parse("2026-01-05T01:02:00Z"), "VM 101 backing up to pbs-main")))
+            .build();
     private static final Incident CRASH = Incidents.incident("lab", IncidentCategory.APP_CRASH,
             "2026-01-05T11:00:00Z", 5, "apps/api-lab-1");
     private static final Incident OOM = Incidents.incident("prod", IncidentCategory.APP_CRASH,
