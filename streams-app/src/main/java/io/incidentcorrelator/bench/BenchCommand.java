@@ -64,7 +64,8 @@ public final class BenchCommand implements Callable<Integer> {
     int instances;
 
     @Option(names = "--partitions", defaultValue = "1",
-            description = "Partitions of the input topics; more than 1 lets threads and instances share the work "
+            description = "Partitions of the input topics; more than 1 lets threads and instances share the work, and "
+                    + "the same history is also run on 1 partition to report whether the incidents are equal "
                     + "(default: ${DEFAULT-VALUE}).")
     int partitions;
 
@@ -150,7 +151,7 @@ public final class BenchCommand implements Callable<Integer> {
                     SyntheticHomelab.expectedRecords(days)));
             final long genStart = System.nanoTime();
             final BenchKafka.Produced produced = BenchKafka.produceHistory(bootstrap, history, config, new SyntheticHomelab(seed),
-                    days, n -> progress(err, String.format("  %,d records produced", n)));
+                    Duration.ofDays(days), true, n -> progress(err, String.format("  %,d records produced", n)));
             final double genSeconds = (System.nanoTime() - genStart) / 1e9;
             final long events = produced.events() + 1; // and the closing tick
             figure(out, String.format(Locale.ROOT, "history: %,d records (%s, 1 closing tick) in %.1f s", events,
@@ -209,10 +210,11 @@ public final class BenchCommand implements Callable<Integer> {
                 rss = MemoryWatch.rssPeak();
                 rssPhaseOnly = memory.rssPeakIsPhaseOnly();
             }
-            final long[] incidents = BenchKafka.incidents(bootstrap, names.incidents());
-            figure(out, String.format(Locale.ROOT, "incidents: %d (%d revisions)", incidents[0], incidents[1]));
-            json.put("incidents", incidents[0]);
-            json.put("incidentRevisions", incidents[1]);
+            final BenchKafka.Incidents incidents = BenchKafka.incidents(bootstrap, history);
+            figure(out, String.format(Locale.ROOT, "incidents: %d (%d revisions)", incidents.newest().size(),
+                    incidents.revisions()));
+            json.put("incidents", incidents.newest().size());
+            json.put("incidentRevisions", incidents.revisions());
             // Late or invalid events end there instead of in the correlation: with more than one input
             // partition, routing tasks that drift apart in event time make one another's events late.
             final long deadLetters = BenchKafka.endOffsets(admin, names.deadLetter());
@@ -244,6 +246,21 @@ public final class BenchCommand implements Callable<Integer> {
             json.put("liveHeapPeakMiB", liveHeapPeak >> 20);
             json.put("rssPeakMiB", rss < 0 ? null : rss >> 20);
             json.put("stateStoreBytes", stateBytes);
+
+            // --- the same history on one partition ----------------------------------------------
+            if (partitions > 1) {
+                final PartitionComparison comparison = PartitionComparison.of(
+                        onOnePartition(admin, registry, config, bootstrap, runId, replayOverrides, err), incidents.newest());
+                figure(out, comparison.line(partitions));
+                final Map<String, Object> compared = new LinkedHashMap<>();
+                compared.put("equal", comparison.equal());
+                compared.put("onePartitionIncidents", comparison.reference());
+                compared.put("incidents", comparison.run());
+                compared.put("lost", comparison.lost().size());
+                compared.put("extra", comparison.extra().size());
+                compared.put("different", comparison.different().size());
+                json.put("againstOnePartition", compared);
+            }
 
             // --- detection latency -----------------------------------------------------------
             String p50 = "-";
@@ -295,6 +312,29 @@ public final class BenchCommand implements Callable<Integer> {
         } finally {
             SchemaRegistries.dropMockScope(registryScope);
         }
+    }
+
+    /**
+     * The incidents of the same history (same seed and days) on one partition, with the same replay
+     * settings: what {@code --partitions N} must give too.
+     */
+    private Map<String, io.incidentcorrelator.avro.Incident> onOnePartition(Admin admin, SchemaRegistryClient registry,
+            CorrelatorConfig config, String bootstrap, String runId, Map<String, String> replayOverrides,
+            PrintWriter err) throws Exception {
+        progress(err, "one partition: the same history, for the incidents to compare with");
+        final Topics one = Pipeline.topics(config.withTopics(config.topics().withPrefix("one-partition.")), registry);
+        BenchKafka.createTopics(admin, one.names(), 1, List.of());
+        final BenchKafka.Produced produced = BenchKafka.produceHistory(bootstrap, one, config, new SyntheticHomelab(seed),
+                Duration.ofDays(days), true, n -> { });
+        final String app = "bench-one-partition-" + runId;
+        try (TopologyRun run = new TopologyRun(config.withTopics(one.names()).withPendingFlushAfter(Duration.ZERO), one,
+                bootstrap, app, TopologyShapes.choose(admin, one.names(), app).shape(), 1, 1, replayOverrides)) {
+            run.start();
+            run.awaitConsumed(admin, TopologyShapes.inputTopics(one.names()), produced.events() + 1,
+                    new ClosingTick(config, one.names().clock(), produced.lastEvent(), bootstrap, Map.of()), timeout,
+                    m -> progress(err, "one partition: " + m));
+        }
+        return BenchKafka.incidents(bootstrap, one).newest();
     }
 
     private static void figure(PrintWriter out, String line) {

@@ -1,5 +1,6 @@
 package io.incidentcorrelator.bench;
 
+import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.replay.ClosingTick;
 import io.incidentcorrelator.topics.TopicNames;
@@ -15,6 +16,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Duration;
@@ -102,16 +104,19 @@ final class BenchKafka {
         }
     }
 
-    /** Generates {@code days} of history straight into Kafka, serialized as the collectors would. */
+    /**
+     * Generates {@code span} of history straight into Kafka, serialized as the collectors would,
+     * and, for a replay ({@code closingTick}), the tick that closes every window.
+     */
     static Produced produceHistory(String bootstrap, Topics topics, CorrelatorConfig config, SyntheticHomelab homelab,
-                                   int days, LongConsumer progress) {
+                                   Duration span, boolean closingTick, LongConsumer progress) {
         final Map<SyntheticHomelab.Topic, Long> counts = new EnumMap<>(SyntheticHomelab.Topic.class);
         final AtomicReference<Exception> failed = new AtomicReference<>();
         final Map<String, org.apache.kafka.common.serialization.Serializer<SpecificRecord>> serializers = new HashMap<>();
         final long[] last = {Long.MIN_VALUE};
         try (KafkaProducer<String, byte[]> producer = producer(bootstrap, 20)) {
             final long[] total = {0};
-            homelab.generate(days, (topic, key, value, ts) -> {
+            homelab.generate(span, (topic, key, value, ts) -> {
                 last[0] = Math.max(last[0], ts);
                 final String name = topicOf(topics.names(), topic);
                 final byte[] bytes = serializers.computeIfAbsent(name,
@@ -126,13 +131,14 @@ final class BenchKafka {
                     progress.accept(total[0]);
                 }
             });
-            // As a replay does: the tick that closes every window, with the events.
-            producer.send(ClosingTick.record(config, topics.names().clock(), Instant.ofEpochMilli(last[0])),
-                    (meta, e) -> {
-                        if (e != null) {
-                            failed.compareAndSet(null, e);
-                        }
-                    });
+            if (closingTick) {
+                producer.send(ClosingTick.record(config, topics.names().clock(), Instant.ofEpochMilli(last[0])),
+                        (meta, e) -> {
+                            if (e != null) {
+                                failed.compareAndSet(null, e);
+                            }
+                        });
+            }
             producer.flush();
         }
         if (failed.get() != null) {
@@ -160,11 +166,16 @@ final class BenchKafka {
         return admin.listOffsets(request).all().get().values().stream().mapToLong(i -> i.offset()).sum();
     }
 
-    /** Distinct incidents (newest revision per id, tombstones removing) and revisions on the incidents topic. */
-    static long[] incidents(String bootstrap, String topic) {
+    /** The newest revision of every incident on the incidents topic (a tombstone removes), and how many revisions it holds. */
+    record Incidents(Map<String, Incident> newest, long revisions) {
+    }
+
+    static Incidents incidents(String bootstrap, Topics topics) {
+        final String topic = topics.names().incidents();
+        final Deserializer<Incident> values = topics.incidents().deserializer();
         final Properties p = client(bootstrap);
         p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        final java.util.Set<String> ids = new java.util.HashSet<>();
+        final Map<String, Incident> newest = new java.util.TreeMap<>();
         long revisions = 0;
         try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
                 new org.apache.kafka.common.serialization.StringDeserializer(),
@@ -178,15 +189,15 @@ final class BenchKafka {
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)) && System.nanoTime() < deadline) {
                 for (var r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.value() == null) {
-                        ids.remove(r.key());
+                        newest.remove(r.key());
                     } else {
-                        ids.add(r.key());
+                        newest.put(r.key(), values.deserialize(topic, r.value()));
                         revisions++;
                     }
                 }
             }
         }
-        return new long[]{ids.size(), revisions};
+        return new Incidents(newest, revisions);
     }
 
     static void sleep(Duration d) {

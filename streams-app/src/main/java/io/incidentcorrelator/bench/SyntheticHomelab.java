@@ -81,9 +81,19 @@ public final class SyntheticHomelab {
             new Guest("pve-d", 182, "minecraft", 8 * GIB, null, null, null));
 
     private final long seed;
+    private final Instant start;
 
     public SyntheticHomelab(long seed) {
+        this(seed, START);
+    }
+
+    /**
+     * The same homelab from {@code start} on (a whole minute, so that samples fall on their grid):
+     * history that ends now is what a live pipeline keeps.
+     */
+    public SyntheticHomelab(long seed, Instant start) {
         this.seed = seed;
+        this.start = start;
     }
 
     /** Records {@link #generate} writes for {@code days} days, without generating them. */
@@ -104,15 +114,21 @@ public final class SyntheticHomelab {
 
     /** Writes the inventory, the storage location, then {@code days} days of events in event-time order. */
     public void generate(int days, Sink sink) {
-        writeTables(sink);
+        generate(Duration.ofDays(days), sink);
+    }
+
+    /** As {@link #generate(int, Sink)}, for {@code span} from the start (the last day cut short where it ends). */
+    public void generate(Duration span, Sink sink) {
+        writeTables(sink, start);
         final SplittableRandom noise = new SplittableRandom(seed);
         final State state = new State();
-        for (int day = 0; day < days; day++) {
-            final long dayStart = START.plus(Duration.ofDays(day)).toEpochMilli();
+        final long end = start.plus(span).toEpochMilli();
+        for (int day = 0; start.plus(Duration.ofDays(day)).toEpochMilli() < end; day++) {
+            final long dayStart = start.plus(Duration.ofDays(day)).toEpochMilli();
             // Each day's plan is drawn from its own stream so that --days 7 is a prefix of --days 30.
             final DayPlan plan = plan(day, dayStart, new SplittableRandom(seed * 1_000_003L + day));
             int next = 0;
-            for (long t = dayStart; t < dayStart + 86_400_000L; t += TICK_MS) {
+            for (long t = dayStart; t < Math.min(dayStart + 86_400_000L, end); t += TICK_MS) {
                 if (t % SAMPLE_EVERY_MS == 0) {
                     for (String host : HOSTS) {
                         final MemorySample s = hostSample(host, t, plan, noise);
@@ -142,10 +158,14 @@ public final class SyntheticHomelab {
 
     /** The inventory and storage locations, for a live run that needs only the tables. */
     public static void writeTables(Sink sink) {
+        writeTables(sink, START);
+    }
+
+    private static void writeTables(Sink sink, Instant at) {
         for (NodePlacement p : inventory()) {
-            sink.accept(Topic.INVENTORY, p.getCluster() + "/" + p.getNode(), p, START.toEpochMilli());
+            sink.accept(Topic.INVENTORY, p.getCluster() + "/" + p.getNode(), p, at.toEpochMilli());
         }
-        sink.accept(Topic.STORAGE_LOCATIONS, STORAGE, new StorageLocation(STORAGE, STORAGE_HOST), START.toEpochMilli());
+        sink.accept(Topic.STORAGE_LOCATIONS, STORAGE, new StorageLocation(STORAGE, STORAGE_HOST), at.toEpochMilli());
     }
 
     // --- the day's plan -------------------------------------------------------------------

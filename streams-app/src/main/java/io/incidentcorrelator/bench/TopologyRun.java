@@ -7,9 +7,11 @@ import io.incidentcorrelator.runtime.TopologyShapes;
 import io.incidentcorrelator.topics.Topics;
 import io.incidentcorrelator.topology.TopologyFactory;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.processor.StateRestoreListener;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,8 +63,28 @@ final class TopologyRun implements AutoCloseable {
         }
     }
 
+    /** Told of every store restored from its changelog; before {@link #start}. */
+    void restoreListener(StateRestoreListener listener) {
+        instances.forEach(s -> s.setGlobalStateRestoreListener(listener));
+    }
+
     void start() {
         instances.forEach(KafkaStreams::start);
+    }
+
+    /** Waits until every instance is RUNNING (its stores restored); how long that took since the call. */
+    Duration awaitRunning(Duration timeout) throws InterruptedException {
+        final long start = System.nanoTime();
+        while (!instances.stream().allMatch(s -> s.state() == KafkaStreams.State.RUNNING)) {
+            if (failure.get() != null) {
+                throw new IllegalStateException("the topology failed: " + failure.get(), failure.get());
+            }
+            if (System.nanoTime() - start > timeout.toNanos()) {
+                throw new IllegalStateException("the topology was not RUNNING within " + timeout);
+            }
+            Thread.sleep(10);
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
     }
 
     /**
@@ -116,7 +138,10 @@ final class TopologyRun implements AutoCloseable {
 
     @Override
     public void close() {
-        instances.forEach(s -> s.close(Duration.ofSeconds(30)));
+        // Leaving the group at once: a later instance of the same application (a restore measured
+        // after the run) would otherwise wait out this one's session timeout first.
+        instances.forEach(s -> s.close(CloseOptions.groupMembershipOperation(
+                CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(Duration.ofSeconds(30))));
         for (Path dir : stateDirs) {
             try (var paths = Files.walk(dir)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -158,7 +158,7 @@ public final class TopologyFactory {
                             recordTimeline(byCluster, config, timelineRetention);
                             correlateOrDeadLetter(byCluster
                                     .process(() -> new LateRecordGate(config.grace(), CORRELATE, LATE_DEAD_LETTER),
-                                            Named.as("late-gate")), config, topics, internal);
+                                            Named.as("late-gate")), config, topics, internal, timelineRetention);
                         }, "valid"))
                 .defaultBranch(Branched.withConsumer(invalid -> invalid
                         .processValues(() -> new DeadLetterProcessor(validation), Named.as("dead-letter-reason"))
@@ -169,14 +169,16 @@ public final class TopologyFactory {
 
     /** Late events to the dead-letter topic, the rest through the correlation to the incidents topic. */
     private static void correlateOrDeadLetter(KStream<String, CorrelationEvent> gated, CorrelatorConfig config,
-                                              Topics topics, ValueSerdes internal) {
+                                              Topics topics, ValueSerdes internal, Duration viewRetention) {
         final TopicNames names = topics.names();
         final KStream<String, Incident> incidents = gated.process(incidentProcessor(config, internal), Named.as(CORRELATE));
         incidents.to(names.incidents(), Produced.with(topics.keySerde(), topics.incidents()).withName("incidents-sink"));
-        // The web view's incidents, by id, in the classifier's task (partitioned by cluster).
+        // The web view's incidents, by id, in the classifier's task (partitioned by cluster), kept
+        // as long as the web view's timeline.
         final StoreBuilder<KeyValueStore<String, Incident>> view = keyValueStore(StoreNames.INCIDENTS_VIEW,
                 config.storeType() == StoreType.IN_MEMORY, internal.forValue(Incident.class));
-        incidents.process(withStore(IncidentsViewUpdater::new, view), Named.as("update-incidents-view"));
+        incidents.process(withStore(() -> new IncidentsViewUpdater(viewRetention), view),
+                Named.as("update-incidents-view"));
         gated.processValues(() -> new DeadLetterProcessor(CorrelatorMetrics.Reason.LATE,
                                 DeadLetterProcessor.Reason.fromHeader(), new SourceTopics(names)),
                         Named.as(LATE_DEAD_LETTER))

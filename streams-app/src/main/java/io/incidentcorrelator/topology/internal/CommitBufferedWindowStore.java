@@ -3,15 +3,18 @@ package io.incidentcorrelator.topology.internal;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
+import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.apache.kafka.streams.state.internals.WindowStoreBuilder;
 import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
 import java.util.ArrayList;
@@ -53,10 +56,18 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
     private record Window(String key, long start) {
     }
 
-    /** Stands for "not buffered" in the buffer's one lookup; a buffered null is a delete. */
-    private static final Object ABSENT = new Object();
+    /**
+     * A window's last value (null: a delete) and the context of the record that wrote it, whose
+     * timestamp its changelog record carries, as Kafka's cache does: the broker's time retention
+     * measures the changelog against it, so it must be the record's (event) time, not that of
+     * whatever ran last before the commit (a wall-clock punctuation stamps "now").
+     */
+    private record Buffered(Object value, ProcessorRecordContext writer) {
+    }
 
-    private final Map<Window, Object> buffered = new LinkedHashMap<>();
+    private final Map<Window, Buffered> buffered = new LinkedHashMap<>();
+    /** Null outside a Kafka Streams task (a unit test's mock context): no record context to keep. */
+    private InternalProcessorContext<?, ?> taskContext;
     private final long retentionMs;
     private long latestWindowStart = Long.MIN_VALUE;
     private volatile Thread writer;
@@ -68,13 +79,14 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
 
     /** The window store {@code supplier} makes, string keys, buffered on top; its retention is the supplier's. */
     public static <V> StoreBuilder<WindowStore<String, V>> builder(WindowBytesStoreSupplier supplier, Serde<V> values) {
-        return new Builder<>(Stores.windowStoreBuilder(supplier, Serdes.String(), values), supplier.retentionPeriod());
+        return new Builder<>(supplier, values);
     }
 
     @Override
     public void init(StateStoreContext context, StateStore root) {
         buffered.clear();
         latestWindowStart = Long.MIN_VALUE;
+        taskContext = context instanceof InternalProcessorContext<?, ?> internal ? internal : null;
         super.init(context, root);
     }
 
@@ -89,7 +101,8 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
             buffered.remove(new Window(key, windowStartTimestamp));
             return;
         }
-        buffered.put(new Window(key, windowStartTimestamp), value);
+        buffered.put(new Window(key, windowStartTimestamp),
+                new Buffered(value, taskContext == null ? null : taskContext.recordContext()));
     }
 
     /**
@@ -116,9 +129,9 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
             if (isExpired(time)) {
                 return null; // as the store below answers once the commit has written the latest window
             }
-            final Object value = buffered.getOrDefault(new Window(key, time), ABSENT);
-            if (value != ABSENT) {
-                return (V) value;
+            final Buffered b = buffered.get(new Window(key, time));
+            if (b != null) {
+                return (V) b.value();
             }
         }
         return wrapped().fetch(key, time);
@@ -214,17 +227,43 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
         if (buffered.isEmpty()) {
             return;
         }
-        final List<Map.Entry<Window, Object>> writes = new ArrayList<>(buffered.entrySet());
+        final List<Map.Entry<Window, Buffered>> writes = new ArrayList<>(buffered.entrySet());
         buffered.clear();
-        for (Map.Entry<Window, Object> w : writes) {
-            if (!isExpired(w.getKey().start())) {
-                wrapped().put(w.getKey().key(), (V) w.getValue(), w.getKey().start());
+        final ProcessorRecordContext current = taskContext == null ? null : taskContext.recordContext();
+        try {
+            for (Map.Entry<Window, Buffered> w : writes) {
+                if (!isExpired(w.getKey().start())) {
+                    if (taskContext != null) {
+                        taskContext.setRecordContext(w.getValue().writer());
+                    }
+                    wrapped().put(w.getKey().key(), (V) w.getValue().value(), w.getKey().start());
+                }
+            }
+        } finally {
+            if (taskContext != null) {
+                taskContext.setRecordContext(current);
             }
         }
     }
 
-    private record Builder<V>(StoreBuilder<WindowStore<String, V>> inner, long retentionMs)
-            implements StoreBuilder<WindowStore<String, V>> {
+    /**
+     * Kafka's own window store builder, so that Kafka Streams treats the store as a window store
+     * where it decides the changelog's configuration: {@code cleanup.policy=compact,delete} and
+     * {@code retention.ms} = the store's retention plus {@code windowstore.changelog.additional.retention.ms}
+     * (which replays raise, {@code Pipeline.withReplayDefaults}). Any other builder class is taken
+     * for a key-value store and gets a compact-only changelog that grows with history (issue 13).
+     * Kafka Streams recognises window stores by this class ({@code StoreBuilderWrapper}), internal
+     * like {@link org.apache.kafka.streams.state.internals.CachedStateStore}: an upgrade of Kafka
+     * must keep {@code ChangelogRetentionIT} green.
+     */
+    private static final class Builder<V> extends WindowStoreBuilder<String, V> {
+
+        private final long retentionMs;
+
+        Builder(WindowBytesStoreSupplier supplier, Serde<V> values) {
+            super(supplier, Serdes.String(), values, Time.SYSTEM);
+            this.retentionMs = supplier.retentionPeriod();
+        }
 
         @Override
         public StoreBuilder<WindowStore<String, V>> withCachingEnabled() {
@@ -232,38 +271,8 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
         }
 
         @Override
-        public StoreBuilder<WindowStore<String, V>> withCachingDisabled() {
-            return this;
-        }
-
-        @Override
-        public StoreBuilder<WindowStore<String, V>> withLoggingEnabled(Map<String, String> config) {
-            return new Builder<>(inner.withLoggingEnabled(config), retentionMs);
-        }
-
-        @Override
-        public StoreBuilder<WindowStore<String, V>> withLoggingDisabled() {
-            return new Builder<>(inner.withLoggingDisabled(), retentionMs);
-        }
-
-        @Override
         public WindowStore<String, V> build() {
-            return new CommitBufferedWindowStore<>(inner.build(), retentionMs);
-        }
-
-        @Override
-        public Map<String, String> logConfig() {
-            return inner.logConfig();
-        }
-
-        @Override
-        public boolean loggingEnabled() {
-            return inner.loggingEnabled();
-        }
-
-        @Override
-        public String name() {
-            return inner.name();
+            return new CommitBufferedWindowStore<>(super.build(), retentionMs);
         }
     }
 }

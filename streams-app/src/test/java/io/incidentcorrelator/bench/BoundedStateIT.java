@@ -1,0 +1,290 @@
+package io.incidentcorrelator.bench;
+
+import io.incidentcorrelator.config.CorrelatorConfig;
+import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
+import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.runtime.TopologyShapes;
+import io.incidentcorrelator.serde.SchemaRegistries;
+import io.incidentcorrelator.serde.SchemaRegistryClient;
+import io.incidentcorrelator.topics.Topics;
+import io.incidentcorrelator.topology.StoreNames;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.LogDirDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.StateRestoreListener;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 13, point 3: state is bounded by retention, not by history. The synthetic homelab's last N
+ * and last 3N hours (ending now, as a live pipeline sees them) are each caught up by {@code run}'s
+ * settings; then every changelog's configuration is read back from the broker, and a fresh
+ * instance restores the state from the changelogs. The 3N-hour changelogs and restore must be about
+ * the size of the N-hour ones, not three times it.
+ *
+ * <p>Time is compressed the same way on both sides: the timeline keeps 1 h (instead of 7 days),
+ * windowed changelogs 30 min beyond their window (instead of 1 day), and the broker rolls segments
+ * every second and checks retention every second, so that what hours and days do to a real broker
+ * happens within the test. One setting differs from {@code run}'s: at-least-once instead of
+ * exactly-once. A transaction's commit marker is stamped with the broker's wall-clock time, and a
+ * segment is deleted once its newest timestamp is older than the retention, so with exactly-once a
+ * segment written during a catch-up is kept for the retention after the catch-up in wall-clock time:
+ * the bound is the same, but only an hour of real time would show it. Every record of the changelogs
+ * (what this code decides) carries its event time either way. Restore times are printed (they go
+ * to docs/performance.md), not asserted.
+ */
+class BoundedStateIT {
+
+    /** N: many times every retention below but the backups' (a few dozen records a night). */
+    private static final Duration N = Duration.ofHours(6);
+    private static final Duration ADDITIONAL_RETENTION = Duration.ofMinutes(30);
+    private static final Duration TIMELINE_RETENTION = Duration.ofHours(1);
+
+    /** Windowed stores and the retention each is built with (before the additional retention). */
+    private static final CorrelatorConfig CONFIG = CorrelatorConfig.defaults();
+    private static final Map<String, Duration> WINDOWED = Map.of(
+            StoreNames.BACKUP_EVENTS, CONFIG.backupRetention(),
+            StoreNames.HOST_SAMPLES, CONFIG.sampleRetention().plus(Duration.ofMinutes(1)),
+            StoreNames.ETCD_SAMPLES, CONFIG.sampleRetention().plus(Duration.ofMinutes(1)),
+            StoreNames.TIMELINE, TIMELINE_RETENTION);
+    private static final Set<String> KEY_VALUE = Set.of(StoreNames.RESTARTS, StoreNames.INCIDENTS,
+            StoreNames.INCIDENTS_VIEW);
+
+    private static EmbeddedKafkaBroker broker;
+    private static Admin admin;
+    private static SchemaRegistryClient registry;
+    private static final String SCOPE = "bounded-state-" + System.nanoTime();
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults().withBrokerProperties(Map.of(
+                "log.roll.ms", "1000",
+                "log.retention.check.interval.ms", "1000",
+                "log.initial.task.delay.ms", "1000",
+                "log.cleaner.backoff.ms", "500")));
+        admin = Admin.create(BenchKafka.client(broker.bootstrapServers()));
+        registry = SchemaRegistries.forUrl(SchemaRegistries.MOCK_SCHEME + SCOPE, Map.of());
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        SchemaRegistries.dropMockScope(SCOPE);
+        if (admin != null) {
+            admin.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    void threeTimesTheHistoryKeepsAboutTheSameState() throws Exception {
+        final Run n = run("n", N);
+        final Run n3 = run("n3", N.multipliedBy(3));
+
+        for (Run r : List.of(n, n3)) {
+            System.out.printf(Locale.ROOT, "bounded state: %s of history, %,d records in %.1f s; changelogs %,d bytes, "
+                            + "%,d records restored in %d ms by a fresh instance (its task stores); bytes by store %s; restored by store %s%n",
+                    r.span, r.records, r.processingSeconds, r.bytes(), r.restored(), r.restore.toMillis(),
+                    r.bytesByStore, r.restoredByStore);
+        }
+        assertTrue(n3.records > 2.9 * n.records, "the 3N run processed three times the history");
+        assertTrue(n.restored() > 0, "the N-day state restores something: " + n.restoredByStore);
+        // Bounded: three times the history, about the same state (not ~3×).
+        assertTrue(n3.bytes() < 1.5 * n.bytes(), "changelog bytes: " + n.bytes() + " for N, " + n3.bytes()
+                + " for 3N: " + n.bytesByStore + " / " + n3.bytesByStore);
+        assertTrue(n3.restored() < 1.5 * n.restored(), "records restored: " + n.restored() + " for N, "
+                + n3.restored() + " for 3N: " + n.restoredByStore + " / " + n3.restoredByStore);
+        for (String big : List.of(StoreNames.HOST_SAMPLES, StoreNames.ETCD_SAMPLES, StoreNames.TIMELINE)) {
+            final long before = n.restoredByStore.getOrDefault(big, 0L);
+            final long after = n3.restoredByStore.getOrDefault(big, 0L);
+            assertTrue(before > 0 && after < 1.5 * before, big + ": restored " + before + " for N, " + after
+                    + " for 3N");
+        }
+    }
+
+    /** What one run of {@code span} left behind. */
+    private record Run(Duration span, long records, double processingSeconds, Map<String, Long> bytesByStore,
+                       Map<String, Long> restoredByStore, Duration restore) {
+        long bytes() {
+            return bytesByStore.values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        long restored() {
+            return restoredByStore.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    private static Run run(String name, Duration span) throws Exception {
+        final CorrelatorConfig config = CONFIG.withTopics(CONFIG.topics().withPrefix(name + "."));
+        final Topics topics = Pipeline.topics(config, registry);
+        BenchKafka.createTopics(admin, topics.names(), 1, List.of());
+        // Ends now, on a whole minute: what a live pipeline that caught up holds.
+        final Instant start = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(span);
+        final BenchKafka.Produced produced = BenchKafka.produceHistory(broker.bootstrapServers(), topics, config,
+                new SyntheticHomelab(1, start), span, false, n -> { });
+        final String app = "bounded-state-" + name;
+        // run's settings (Pipeline.streamsProperties), time compressed as the class says.
+        final Map<String, String> live = Map.of(
+                StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG,
+                Long.toString(ADDITIONAL_RETENTION.toMillis()),
+                Pipeline.TIMELINE_RETENTION_CONFIG, TIMELINE_RETENTION.toString(),
+                StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+        final TopologyShapes.Choice shape = TopologyShapes.choose(admin, topics.names(), app);
+        final List<String> inputs = topics.names().eventTopics();
+        final double seconds;
+        try (TopologyRun run = new TopologyRun(config, topics, broker.bootstrapServers(), app, shape.shape(), 1, 1,
+                live)) {
+            run.start();
+            seconds = run.awaitConsumed(admin, inputs, produced.events(), null, Duration.ofMinutes(4), m -> { })
+                    .seconds();
+        }
+        assertChangelogConfigs(app);
+        final Map<String, Long> bytes = settledChangelogBytes(app);
+
+        final Counting restored = new Counting(new ConcurrentHashMap<>());
+        try (TopologyRun fresh = new TopologyRun(config, topics, broker.bootstrapServers(), app, shape.shape(), 1, 1,
+                live)) {
+            fresh.restoreListener(restored);
+            fresh.start();
+            fresh.awaitRunning(Duration.ofMinutes(2));
+        }
+        return new Run(span, produced.events(), seconds, bytes, new TreeMap<>(restored.restored()), restored.span());
+    }
+
+    /** Windowed changelogs: compact,delete and the window's retention plus the additional; the rest compact. */
+    private static void assertChangelogConfigs(String app) throws Exception {
+        final Map<String, String> changelogs = new TreeMap<>();
+        for (String store : WINDOWED.keySet()) {
+            changelogs.put(store, changelog(app, store));
+        }
+        for (String store : KEY_VALUE) {
+            changelogs.put(store, changelog(app, store));
+        }
+        final Map<ConfigResource, Config> configs = admin.describeConfigs(changelogs.values().stream()
+                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList()).all().get();
+        for (Map.Entry<String, String> e : changelogs.entrySet()) {
+            final Config c = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, e.getValue()));
+            final Set<String> policy = Set.of(c.get(TopicConfig.CLEANUP_POLICY_CONFIG).value().split(","));
+            final Duration retention = WINDOWED.get(e.getKey());
+            if (retention != null) {
+                // Kafka Streams makes a store that keeps duplicates (backups) delete-only: compaction
+                // would keep one of them.
+                assertEquals(e.getKey().equals(StoreNames.BACKUP_EVENTS) ? Set.of("delete") : Set.of("compact", "delete"),
+                        policy, e.getValue());
+                assertEquals(Long.toString(retention.plus(ADDITIONAL_RETENTION).toMillis()),
+                        c.get(TopicConfig.RETENTION_MS_CONFIG).value(), e.getValue());
+            } else {
+                // Bounded by the processors' purges, which delete (a tombstone in the changelog).
+                assertEquals(Set.of("compact"), policy, e.getValue());
+            }
+        }
+    }
+
+    private static String changelog(String app, String store) {
+        return app + "-" + store + "-changelog";
+    }
+
+    /**
+     * Bytes of each store's changelog once the broker's retention has run: sampled until two
+     * samples three seconds apart agree (segments roll and retention runs every second here).
+     */
+    private static Map<String, Long> settledChangelogBytes(String app) throws Exception {
+        Map<String, Long> previous = Map.of();
+        final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            final Map<String, Long> now = changelogBytes(app);
+            if (now.equals(previous)) {
+                return now;
+            }
+            previous = now;
+            Thread.sleep(3000);
+        }
+        return previous;
+    }
+
+    private static Map<String, Long> changelogBytes(String app) throws Exception {
+        final Map<String, Long> bytes = new TreeMap<>();
+        final List<Integer> nodes = admin.describeCluster().nodes().get().stream().map(org.apache.kafka.common.Node::id)
+                .toList();
+        final Map<Integer, Map<String, LogDirDescription>> dirs = admin.describeLogDirs(nodes).allDescriptions().get();
+        final Map<String, String> storeOf = new TreeMap<>();
+        for (String store : WINDOWED.keySet()) {
+            storeOf.put(changelog(app, store), store);
+        }
+        for (String store : KEY_VALUE) {
+            storeOf.put(changelog(app, store), store);
+        }
+        for (Map<String, LogDirDescription> byDir : dirs.values()) {
+            for (LogDirDescription d : byDir.values()) {
+                for (Map.Entry<TopicPartition, org.apache.kafka.clients.admin.ReplicaInfo> r : d.replicaInfos().entrySet()) {
+                    final String store = storeOf.get(r.getKey().topic());
+                    if (store != null) {
+                        bytes.merge(store, r.getValue().size(), Long::sum);
+                    }
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * Records restored per task store, and the time from the first one's restore start to the last
+     * one's end (the global tables restore first, before the group forms, and are left out).
+     */
+    private record Counting(Map<String, Long> restored, AtomicLong firstStart, AtomicLong lastEnd)
+            implements StateRestoreListener {
+        Counting(Map<String, Long> restored) {
+            this(restored, new AtomicLong(Long.MAX_VALUE), new AtomicLong(Long.MIN_VALUE));
+        }
+
+        private static boolean taskStore(String store) {
+            return WINDOWED.containsKey(store) || KEY_VALUE.contains(store);
+        }
+
+        Duration span() {
+            return lastEnd.get() < firstStart.get() ? Duration.ZERO : Duration.ofNanos(lastEnd.get() - firstStart.get());
+        }
+
+        @Override
+        public void onRestoreStart(TopicPartition partition, String store, long startingOffset, long endingOffset) {
+            if (taskStore(store)) {
+                firstStart.accumulateAndGet(System.nanoTime(), Math::min);
+            }
+        }
+
+        @Override
+        public void onBatchRestored(TopicPartition partition, String store, long batchEndOffset, long numRestored) {
+        }
+
+        @Override
+        public void onRestoreEnd(TopicPartition partition, String store, long totalRestored) {
+            if (taskStore(store)) {
+                restored.merge(store, totalRestored, Long::sum);
+                lastEnd.accumulateAndGet(System.nanoTime(), Math::max);
+            }
+        }
+    }
+}
