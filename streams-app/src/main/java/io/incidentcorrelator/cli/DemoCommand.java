@@ -93,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
             err.println("demo: --port must be 0..65535, was " + web.port);
             return CorrelatorCli.EXIT_USAGE;
         }
-        try (WebOptions.Served served = web.start(WebOptions.DEFAULT_PORT, "127.0.0.1");
+        try (WebOptions.Served served = web.start(WebOptions.DEFAULT_PORT);
              StopSignal signal = StopSignal.install(Duration.ofSeconds(30))) {
             stop = signal;
             new ReplayRunner(options).run(events, new ReplayRunner.AfterReplay() {

@@ -19,7 +19,10 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -51,8 +54,12 @@ public final class ScenarioReader {
 
     private static final Set<String> LINE_FIELDS = Set.of("topic", "key", "value");
 
+    /** Kafka's default {@code message.timestamp.after.max.ms}: a broker rejects records further ahead. */
+    public static final Duration MAX_AHEAD_OF_CLOCK = Duration.ofHours(1);
+
     private final boolean skipInvalid;
     private final Consumer<String> warnings;
+    private final Clock clock;
 
     /** A strict reader: the first invalid line fails the read; warnings are logged. */
     public ScenarioReader() {
@@ -65,8 +72,14 @@ public final class ScenarioReader {
      * @param warnings    receives each warning as one {@code FILE:LINE: text} line
      */
     public ScenarioReader(boolean skipInvalid, Consumer<String> warnings) {
+        this(skipInvalid, warnings, Clock.systemUTC());
+    }
+
+    /** As above; {@code clock} decides which times are too far ahead for Kafka. */
+    public ScenarioReader(boolean skipInvalid, Consumer<String> warnings, Clock clock) {
         this.skipInvalid = skipInvalid;
         this.warnings = Objects.requireNonNull(warnings, "warnings");
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /** Reads a UTF-8 scenario file; messages name it as {@code file.toString()}. */
@@ -166,6 +179,20 @@ public final class ScenarioReader {
             key = keyNode.textValue();
         }
         Instant eventTime = topic.eventTime(value).orElse(null);
+        if (eventTime != null) {
+            // The record's timestamp: Kafka refuses negative ones, and brokers refuse times further
+            // ahead than message.timestamp.after.max.ms (1 h by default). Said here, with the line.
+            if (eventTime.isBefore(Instant.EPOCH)) {
+                throw new ScenarioFormatException(source, lineNumber, what + "time " + eventTime
+                        + " is before 1970-01-01: Kafka cannot store a record timestamp before the epoch");
+            }
+            final Instant now = clock.instant();
+            if (eventTime.isAfter(now.plus(MAX_AHEAD_OF_CLOCK))) {
+                throw new ScenarioFormatException(source, lineNumber, what + "time " + eventTime
+                        + " is more than 1 h ahead of this machine's clock (" + now.truncatedTo(ChronoUnit.SECONDS)
+                        + "): Kafka brokers reject such records (message.timestamp.after.max.ms)");
+            }
+        }
 
         // Warned only for lines that are kept, and once per field so a big file stays readable.
         for (Map.Entry<String, JsonNode> property : root.properties()) {
