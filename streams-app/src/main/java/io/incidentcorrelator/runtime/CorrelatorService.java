@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.processor.StateRestoreListener;
@@ -302,7 +303,10 @@ public final class CorrelatorService implements AutoCloseable {
     @Override
     public void close() {
         try {
-            streams.close(Duration.ofSeconds(30));
+            // Leave the group on a clean stop: otherwise the stopped instance stays a member until its
+            // session times out (45 s), holding its partitions and making `correlator reset` refuse.
+            streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(Duration.ofSeconds(30)));
         } finally {
             brokerWatch.close();
             if (health != null) {
