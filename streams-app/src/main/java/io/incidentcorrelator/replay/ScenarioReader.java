@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.incidentcorrelator.replay.internal.JsonText;
 import io.incidentcorrelator.replay.internal.ValueChecks;
+import io.incidentcorrelator.topology.internal.EventValidation;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -54,9 +56,6 @@ public final class ScenarioReader {
 
     private static final Set<String> LINE_FIELDS = Set.of("topic", "key", "value");
 
-    /** Kafka's default {@code message.timestamp.after.max.ms}: a broker rejects records further ahead. */
-    public static final Duration MAX_AHEAD_OF_CLOCK = Duration.ofHours(1);
-
     private final boolean skipInvalid;
     private final Consumer<String> warnings;
     private final Clock clock;
@@ -75,7 +74,7 @@ public final class ScenarioReader {
         this(skipInvalid, warnings, Clock.systemUTC());
     }
 
-    /** As above; {@code clock} decides which times are too far ahead for Kafka. */
+    /** As above; {@code clock} decides which times are too far ahead. */
     public ScenarioReader(boolean skipInvalid, Consumer<String> warnings, Clock clock) {
         this.skipInvalid = skipInvalid;
         this.warnings = Objects.requireNonNull(warnings, "warnings");
@@ -180,17 +179,21 @@ public final class ScenarioReader {
         }
         Instant eventTime = topic.eventTime(value).orElse(null);
         if (eventTime != null) {
-            // The record's timestamp: Kafka refuses negative ones, and brokers refuse times further
-            // ahead than message.timestamp.after.max.ms (1 h by default). Said here, with the line.
-            if (eventTime.isBefore(Instant.EPOCH)) {
-                throw new ScenarioFormatException(source, lineNumber, what + "time " + eventTime
-                        + " is before 1970-01-01: Kafka cannot store a record timestamp before the epoch");
+            // The topology would dead-letter these times, and Kafka cannot store a time before 1970 or
+            // (brokers' message.timestamp.after.max.ms) more than 1 h ahead: said here, with the line,
+            // before a broker starts.
+            if (eventTime.isBefore(EventValidation.EARLIEST)) {
+                throw new ScenarioFormatException(source, lineNumber, what + "time " + eventTime + " is before "
+                        + EventValidation.EARLIEST.atZone(ZoneOffset.UTC).getYear() + ": not a real event time"
+                        + (eventTime.isBefore(Instant.EPOCH) ? " (and before 1970, which Kafka cannot store)" : ""));
             }
             final Instant now = clock.instant();
-            if (eventTime.isAfter(now.plus(MAX_AHEAD_OF_CLOCK))) {
-                throw new ScenarioFormatException(source, lineNumber, what + "time " + eventTime
-                        + " is more than 1 h ahead of this machine's clock (" + now.truncatedTo(ChronoUnit.SECONDS)
-                        + "): Kafka brokers reject such records (message.timestamp.after.max.ms)");
+            if (eventTime.isAfter(now.plus(EventValidation.FUTURE_TOLERANCE))) {
+                throw new ScenarioFormatException(source, lineNumber, what + "time " + eventTime + " is more than "
+                        + EventValidation.FUTURE_TOLERANCE.toMinutes() + " min ahead of this machine's clock ("
+                        + now.truncatedTo(ChronoUnit.SECONDS) + "): the pipeline takes it for a wrong clock"
+                        + (eventTime.isAfter(now.plus(Duration.ofHours(1)))
+                        ? ", and Kafka brokers reject records more than 1 h ahead" : ""));
             }
         }
 

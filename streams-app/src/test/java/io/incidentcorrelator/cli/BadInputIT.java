@@ -75,11 +75,18 @@ class BadInputIT {
         final Path ahead = work.resolve("ahead.jsonl");
         final String future = Instant.now().plus(Duration.ofHours(2)).truncatedTo(ChronoUnit.SECONDS).toString();
         Files.writeString(ahead, restartLine("2026-03-05T19:52:11Z") + "\n" + restartLine(future) + "\n");
-        oneLine(correlator("ahead", "replay", ahead.toString()), ahead + ":2: ", "more than 1 h ahead", future);
+        oneLine(correlator("ahead", "replay", ahead.toString()), ahead + ":2: ", "ahead of this machine's clock",
+                "Kafka brokers reject records more than 1 h ahead", future);
+
+        final Path soon = work.resolve("soon.jsonl");
+        final String inHalfAnHour = Instant.now().plus(Duration.ofMinutes(30)).truncatedTo(ChronoUnit.SECONDS).toString();
+        Files.writeString(soon, restartLine(inHalfAnHour) + "\n");
+        oneLine(correlator("soon", "replay", soon.toString()), soon + ":1: ", "more than 15 min ahead", inHalfAnHour);
 
         final Path before1970 = work.resolve("before-1970.jsonl");
         Files.writeString(before1970, "# a comment\n" + restartLine("1969-12-31T23:59:59Z") + "\n");
-        oneLine(correlator("before-1970", "replay", before1970.toString()), before1970 + ":2: ", "before 1970");
+        oneLine(correlator("before-1970", "replay", before1970.toString()), before1970 + ":2: ", "before 2000",
+                "before 1970");
 
         final Path empty = work.resolve("empty.jsonl");
         Files.writeString(empty, "");
@@ -134,6 +141,8 @@ class BadInputIT {
                     "--health-port", port), "health", port, "in use");
             oneLine(correlator("web-port-busy", "run", "--embedded", "--state-dir", state.toString(),
                     "--port", port), "web view", port, "in use");
+            oneLine(correlator("hook-port-busy", "collect", "proxmox-hook", "--print", "--once",
+                    "--hook-listen", "127.0.0.1:" + port), "vzdump hook endpoint", port, "--hook-listen", "in use");
         }
         assertFalse(Files.exists(state), "nothing written");
     }
