@@ -99,6 +99,11 @@ final class BackfillCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         final PrintWriter err = spec.commandLine().getErr();
+        final String badOut = OutputFile.problem(out, "--out");
+        if (badOut != null) {
+            err.println("backfill: " + badOut);
+            return CorrelatorCli.EXIT_USAGE;
+        }
         final CollectorSettings settings = new CollectorSettings(ConfigLoader.load(configFile, System.getenv()),
                 System.getenv());
         BackfillConfig config;
@@ -117,17 +122,8 @@ final class BackfillCommand implements Callable<Integer> {
         }
 
         // Into a temporary file moved into place: a half-written scenario must not look complete.
-        final Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        final Path tmp = Files.createTempFile(dir, ".backfill-", ".jsonl.tmp");
-        final Backfill.Report report;
-        try (Writer writer = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            report = new Backfill(config).run(writer);
-        } catch (Exception e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        final BackfillConfig finalConfig = config;
+        final Backfill.Report report = OutputFile.write(out, writer -> new Backfill(finalConfig).run(writer));
         err.printf("backfill: %s: %s%n", out, report.lines().isEmpty() ? "no events"
                 : report.lines().entrySet().stream().map(e -> e.getValue() + " " + e.getKey())
                 .collect(Collectors.joining(", ")));

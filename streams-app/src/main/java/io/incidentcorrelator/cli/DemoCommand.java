@@ -65,6 +65,10 @@ final class DemoCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         final long start = System.nanoTime();
         final ConfigLoader config = cluster.load();
+        if (serve) {
+            // Before the replay: a port in use is one line, not a failure after it.
+            WebOptions.requireFree(web.bind, web.port == null ? WebOptions.DEFAULT_PORT : web.port, "web view", "--port");
+        }
 
         final List<ScenarioEvent> events = new ArrayList<>();
         final ScenarioReader reader = new ScenarioReader(false, w -> err.println("warning: " + w));
@@ -93,7 +97,7 @@ final class DemoCommand implements Callable<Integer> {
             err.println("demo: --port must be 0..65535, was " + web.port);
             return CorrelatorCli.EXIT_USAGE;
         }
-        try (WebOptions.Served served = web.start(WebOptions.DEFAULT_PORT, "127.0.0.1");
+        try (WebOptions.Served served = web.start(WebOptions.DEFAULT_PORT);
              StopSignal signal = StopSignal.install(Duration.ofSeconds(30))) {
             stop = signal;
             new ReplayRunner(options).run(events, new ReplayRunner.AfterReplay() {

@@ -82,6 +82,7 @@ final class HookOptions {
     HookEndpoint start(CollectorSettings settings, String listen, EventSink sink, String topic, BackupPhaseDedup dedup)
             throws IOException {
         final InetSocketAddress bind = parseAddress(listen);
+        WebOptions.requireFree(bind.getHostString(), bind.getPort(), "vzdump hook endpoint", "--hook-listen");
         final Path token = settings.path(tokenFile, "hook-token-file");
         if (token == null && !bind.getAddress().isLoopbackAddress()) {
             throw new ConfigException("--hook-token-file is required when the hook endpoint listens beyond loopback ("

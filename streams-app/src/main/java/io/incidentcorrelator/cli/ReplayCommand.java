@@ -82,6 +82,10 @@ final class ReplayCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         final ConfigLoader config = cluster.load();
         final CorrelatorConfig correlator = config.correlatorConfig(); // bad settings fail before any work
+        if (out != null && OutputFile.problem(out, "--out") != null) {
+            err.println("replay: " + OutputFile.problem(out, "--out"));
+            return CorrelatorCli.EXIT_USAGE;
+        }
         // Read first: a bad BEFORE file should not cost a whole replay.
         final List<Incident> before = compare == null ? null : DiffCommand.read(compare, err);
         if (compare != null && before == null) {
@@ -92,7 +96,13 @@ final class ReplayCommand implements Callable<Integer> {
         final ScenarioReader reader = new ScenarioReader(skipInvalid, warning -> err.println("warning: " + warning));
         for (Path scenario : scenarios) {
             try {
-                events.addAll(reader.read(scenario));
+                final List<ScenarioEvent> read = reader.read(scenario);
+                if (read.isEmpty() && !skipInvalid) {
+                    err.println(scenario + ": no events: the file is empty (or only blank and # lines)");
+                    err.flush();
+                    return CorrelatorCli.EXIT_USAGE;
+                }
+                events.addAll(read);
             } catch (ScenarioFormatException e) {
                 err.println(e.getMessage());
                 err.flush();
@@ -108,6 +118,10 @@ final class ReplayCommand implements Callable<Integer> {
             }
         }
 
+        if (events.isEmpty()) {
+            err.println("replay: no events to replay in " + scenarios.stream().map(Path::toString).toList());
+            return CorrelatorCli.EXIT_USAGE;
+        }
         ReplayRunner.Options options = ReplayRunner.Options.embedded(correlator,
                 quiet ? null : message -> {
                     err.println("replay: " + message);
@@ -144,12 +158,16 @@ final class ReplayCommand implements Callable<Integer> {
             writer.flush();
             return;
         }
-        final Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        final Path tmp = Files.createTempFile(dir, ".incidents-", ".jsonl.tmp");
-        try (IncidentJsonWriter writer = new IncidentJsonWriter(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8))) {
-            writer.writeAll(incidents);
+        try {
+            OutputFile.write(out, w -> {
+                final IncidentJsonWriter writer = new IncidentJsonWriter(w);
+                writer.writeAll(incidents);
+                writer.flush();
+                return null;
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while writing " + out, e);
         }
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -21,6 +21,7 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -65,8 +66,9 @@ final class RunCommand implements Callable<Integer> {
                     + "one. Off by default.")
     Integer healthPort;
 
-    @Option(names = "--health-bind", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
-            description = "Address the health port listens on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--health-bind", paramLabel = "ADDRESS", defaultValue = WebOptions.LOOPBACK,
+            description = "Address the health port listens on (default: ${DEFAULT-VALUE}, this machine only; "
+                    + "0.0.0.0 for probes and scrapers from elsewhere, as in a container).")
     String healthBind;
 
     @Mixin
@@ -77,6 +79,10 @@ final class RunCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         final ConfigLoader config = cluster.load();
         final CorrelatorConfig correlator = config.correlatorConfig();
+        final Duration brokerUnreachableAfter = config.brokerUnreachableAfter();
+        // Before a broker starts or a topic is created: a port in use is one line, not a half-started service.
+        WebOptions.requireFree(healthBind, healthPort, "health port", "--health-port");
+        WebOptions.requireFree(web.bind, web.port, "web view", "--port");
         String bootstrap = cluster.bootstrap(config);
         String registryUrl = cluster.registryUrl(config);
         EmbeddedKafkaBroker broker = null;
@@ -107,13 +113,13 @@ final class RunCommand implements Callable<Integer> {
         }
         final InetSocketAddress health = healthPort == null ? null : new InetSocketAddress(healthBind, healthPort);
         // Bound before Kafka Streams starts so that application.server names the real port (--port 0).
-        final WebOptions.Served served = web.port == null ? null : web.start(WebOptions.DEFAULT_PORT, "0.0.0.0");
+        final WebOptions.Served served = web.port == null ? null : web.start(WebOptions.DEFAULT_PORT);
         if (served != null) {
             overrides.put(StreamsConfig.APPLICATION_SERVER_CONFIG, served.self().host() + ":" + served.self().port());
         }
 
         final CorrelatorService service = CorrelatorService.start(new CorrelatorService.Settings(correlator, bootstrap,
-                registry, applicationId, state, overrides, health), transition -> {
+                registry, applicationId, state, overrides, health, brokerUnreachableAfter), transition -> {
                     err.println("run: " + transition);
                     err.flush();
                 });

@@ -6,6 +6,7 @@ import io.incidentcorrelator.sinks.HttpSender;
 import io.incidentcorrelator.sinks.IncidentSink;
 import io.incidentcorrelator.sinks.IncidentSource;
 import io.incidentcorrelator.sinks.Secrets;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
@@ -87,8 +88,16 @@ final class SinkOptions {
                 kafka.incidentsTopic(), group, fromBeginning != null ? fromBeginning : fromBeginningByDefault,
                 kafka.clientOverrides());
              ShutdownWakeup stop = new ShutdownWakeup("sink-" + kind, source::wakeup)) {
-            source.run(once ? source.endOffsets() : null, record -> sink.accept(record.key(), record.value(),
-                    record.topic() + "-" + record.partition() + "-" + record.offset()));
+            final long[] handled = {0};
+            source.run(once ? source.endOffsets() : null, record -> {
+                sink.accept(record.key(), record.value(), record.topic() + "-" + record.partition() + "-" + record.offset());
+                handled[0]++;
+            });
+            if (once) {
+                // What a check of an installation wants to see: did anything arrive.
+                LoggerFactory.getLogger(SinkOptions.class).info("sink {}: {} record(s) of {} handled (group {})",
+                        kind, handled[0], kafka.incidentsTopic(), group);
+            }
         }
     }
 

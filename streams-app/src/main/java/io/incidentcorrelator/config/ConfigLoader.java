@@ -63,6 +63,8 @@ public final class ConfigLoader {
         m.put("host.cpu-usage", String.valueOf(c.hostCpuUsage()));
         m.put("host.io-wait", String.valueOf(c.hostIoWait()));
         m.put("host.sustained-for", "2m");
+        // run: readiness goes DOWN once the broker has not answered for this long.
+        m.put("readiness.broker-unreachable-after", "15s");
         m.put("topic-prefix", "");
         m.put("topic.pod-restarts", t.podRestarts());
         m.put("topic.backup-events", t.backupEvents());
@@ -135,8 +137,13 @@ public final class ConfigLoader {
         if (file != null) {
             try (Reader r = Files.newBufferedReader(file)) {
                 fileProps.load(r);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new ConfigException("Configuration file " + file + " does not exist");
+            } catch (java.nio.file.AccessDeniedException e) {
+                throw new ConfigException("Configuration file " + file + ": cannot read it (permission denied)");
             } catch (IOException e) {
-                throw new ConfigException("Cannot read configuration file " + file + ": " + e.getMessage());
+                throw new ConfigException("Configuration file " + file + ": cannot read it ("
+                        + (Files.isDirectory(file) ? "a directory" : e.getMessage()) + ")");
             }
         }
         final Map<String, String> values = new TreeMap<>();
@@ -269,6 +276,16 @@ public final class ConfigLoader {
                 "in_memory or rocksdb");
         return new CorrelatorConfig(topics, classifier, duration("grouping-gap"), duration("grace"), storeType,
                 duration("pending-flush-after"));
+    }
+
+    /** How long {@code run}'s broker may not answer before readiness goes DOWN. */
+    public Duration brokerUnreachableAfter() {
+        final Duration d = duration("readiness.broker-unreachable-after");
+        if (d.isNegative() || d.isZero()) {
+            throw new ConfigException("Setting " + PREFIX + "readiness.broker-unreachable-after (env "
+                    + envName("readiness.broker-unreachable-after") + ") must be positive, was " + d);
+        }
+        return d;
     }
 
     /** Kafka client and Streams settings ({@code kafka.*}, {@code KAFKA_*}). */

@@ -26,6 +26,9 @@ public final class ConfigReference {
                 + "always RocksDB).");
         m.put("pending-flush-after", "Live mode: classify a restart whose instant event time has not yet passed once "
                 + "it waited this long in wall-clock time (no newer event arrived). `0s`: event time only, as replays do.");
+        m.put("readiness.broker-unreachable-after", "`correlator run`: `/health/ready` and `incident_correlator_ready` "
+                + "go DOWN (reason `broker_unreachable`) once the Kafka cluster has not answered for this long, and UP "
+                + "again when it answers.");
         m.put("backup.cool-down", "How long after a backup's last end or abort phase it still counts as a cause (I/O settles).");
         m.put("backup.max-duration", "A backup job without an end event is assumed over after this long.");
         m.put("evidence.lookback", "How far before a restart host and etcd samples are considered (a backup counts "
@@ -127,10 +130,12 @@ public final class ConfigReference {
                 .append("| option | default | meaning |\n|---|---|---|\n")
                 .append("| `--health-port PORT` | off | serve `/health/live`, `/health/ready` and `/metrics` ")
                 .append("(Prometheus text); `0` picks a free port |\n")
-                .append("| `--health-bind ADDRESS` | `0.0.0.0` | address of the health port |\n")
+                .append("| `--health-bind ADDRESS` | `127.0.0.1` | address of the health port (this machine only; ")
+                .append("`0.0.0.0` in a container or for scrapers elsewhere) |\n")
                 .append("| `--port [PORT]` | off (`8080` when given alone) | serve the web view and its JSON API ")
                 .append("(`/`, `/api/incidents`, `/api/incidents/{id}`, `/api/timeline`); `0` picks a free port |\n")
-                .append("| `--web-bind ADDRESS` | `0.0.0.0` | address of the web view |\n")
+                .append("| `--web-bind ADDRESS` | `127.0.0.1` | address of the web view (this machine only; ")
+                .append("`0.0.0.0` to serve other machines; the API only answers GET and HEAD) |\n")
                 .append("| `--advertised-host HOST` | the bind address or this machine's name | what other instances ")
                 .append("call this one's web view (`application.server`) |\n")
                 .append("| `--application-id ID` | `incident-correlator` | Kafka Streams `application.id` |\n")
@@ -138,8 +143,12 @@ public final class ConfigReference {
                 .append("The web view's timeline (store `timeline-by-cluster`) keeps 7 days of event time; ")
                 .append("`kafka.incident-correlator.timeline.retention=P14D` (or milliseconds) changes it.\n\n")
                 .append("- `/health/live`: 200 unless Kafka Streams is in ERROR (then restart the process).\n")
-                .append("- `/health/ready`: 200 when Kafka Streams is RUNNING and no state store, global tables ")
-                .append("included, is restoring; 503 with the state and the restoring stores otherwise.\n")
+                .append("- `/health/ready`: 200 when Kafka Streams is RUNNING, no state store (global tables ")
+                .append("included) is restoring, no stream thread is dead and the broker answered within ")
+                .append("`readiness.broker-unreachable-after`; 503 otherwise, with the state, the restoring stores ")
+                .append("and `reasons` (one sentence each). `incident_correlator_not_ready{reason}` is 1 for each ")
+                .append("reason that holds: `streams_not_running`, `restoring`, `stream_thread_dead`, ")
+                .append("`broker_unreachable`.\n")
                 .append("- `/metrics`: `incident_correlator_dead_letter_records_total{reason,topic}` (reason ")
                 .append("`deserialization`, `validation`, `late`), `incident_correlator_late_records_total{topic}`, ")
                 .append("`incident_correlator_skipped_records_total{reason,topic}` (bad records of the global ")

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.incidentcorrelator.replay.internal.JsonText;
 import io.incidentcorrelator.replay.internal.ValueChecks;
+import io.incidentcorrelator.topology.internal.EventValidation;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +20,11 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -53,6 +58,7 @@ public final class ScenarioReader {
 
     private final boolean skipInvalid;
     private final Consumer<String> warnings;
+    private final Clock clock;
 
     /** A strict reader: the first invalid line fails the read; warnings are logged. */
     public ScenarioReader() {
@@ -65,8 +71,14 @@ public final class ScenarioReader {
      * @param warnings    receives each warning as one {@code FILE:LINE: text} line
      */
     public ScenarioReader(boolean skipInvalid, Consumer<String> warnings) {
+        this(skipInvalid, warnings, Clock.systemUTC());
+    }
+
+    /** As above; {@code clock} decides which times are too far ahead. */
+    public ScenarioReader(boolean skipInvalid, Consumer<String> warnings, Clock clock) {
         this.skipInvalid = skipInvalid;
         this.warnings = Objects.requireNonNull(warnings, "warnings");
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /** Reads a UTF-8 scenario file; messages name it as {@code file.toString()}. */
@@ -166,6 +178,24 @@ public final class ScenarioReader {
             key = keyNode.textValue();
         }
         Instant eventTime = topic.eventTime(value).orElse(null);
+        if (eventTime != null) {
+            // The topology would dead-letter these times, and Kafka cannot store a time before 1970 or
+            // (brokers' message.timestamp.after.max.ms) more than 1 h ahead: said here, with the line,
+            // before a broker starts.
+            if (eventTime.isBefore(EventValidation.EARLIEST)) {
+                throw new ScenarioFormatException(source, lineNumber, what + "time " + eventTime + " is before "
+                        + EventValidation.EARLIEST.atZone(ZoneOffset.UTC).getYear() + ": not a real event time"
+                        + (eventTime.isBefore(Instant.EPOCH) ? " (and before 1970, which Kafka cannot store)" : ""));
+            }
+            final Instant now = clock.instant();
+            if (eventTime.isAfter(now.plus(EventValidation.FUTURE_TOLERANCE))) {
+                throw new ScenarioFormatException(source, lineNumber, what + "time " + eventTime + " is more than "
+                        + EventValidation.FUTURE_TOLERANCE.toMinutes() + " min ahead of this machine's clock ("
+                        + now.truncatedTo(ChronoUnit.SECONDS) + "): the pipeline takes it for a wrong clock"
+                        + (eventTime.isAfter(now.plus(Duration.ofHours(1)))
+                        ? ", and Kafka brokers reject records more than 1 h ahead" : ""));
+            }
+        }
 
         // Warned only for lines that are kept, and once per field so a big file stays readable.
         for (Map.Entry<String, JsonNode> property : root.properties()) {

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.processor.StateRestoreListener;
@@ -23,14 +24,19 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -40,7 +46,10 @@ import java.util.function.Consumer;
  *
  * <ul>
  *   <li>live: the process is up and Kafka Streams is not in ERROR (a probe restarts it then);</li>
- *   <li>ready: Kafka Streams is RUNNING and no state store (global tables included) is restoring;</li>
+ *   <li>ready: Kafka Streams is RUNNING, no state store (global tables included) is restoring, no
+ *       stream thread is dead, the broker answered within {@code brokerUnreachableAfter}, and every
+ *       check added with {@link #addReadinessCheck} passes; otherwise DOWN with the reasons, also
+ *       as {@code incident_correlator_not_ready{reason}} gauges;</li>
  *   <li>a stream thread that stops because the schema registry did not answer is replaced after a
  *       growing pause (1 s … 60 s): it reads the same records again, nothing is skipped; any other
  *       fatal error shuts the client down.</li>
@@ -50,15 +59,39 @@ public final class CorrelatorService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CorrelatorService.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+    /** The default of {@code incident-correlator.readiness.broker-unreachable-after}. */
+    public static final Duration DEFAULT_BROKER_UNREACHABLE_AFTER = Duration.ofSeconds(15);
+
+    /** A readiness condition beyond the pipeline's own, e.g. an in-process collector's source. */
+    @FunctionalInterface
+    public interface ReadinessCheck {
+        /** Why this part is not ready, or empty when it is. Called on each probe and scrape: keep it cheap. */
+        Optional<String> problem();
+    }
+
+    /** One reason for not being ready: {@code code} labels the metric, {@code text} is for people. */
+    public record Reason(String code, String text) {
+    }
 
     /**
      * @param overrides     Kafka client and Streams settings (security, ...), applied last
      * @param healthAddress where to serve /health/* and /metrics; null: not at all
+     * @param brokerUnreachableAfter how long the broker may not answer before the service is not ready
      */
     public record Settings(CorrelatorConfig config, String bootstrapServers, SchemaRegistryClient registry,
                            String applicationId, Path stateDir, Map<String, String> overrides,
-                           InetSocketAddress healthAddress) {
+                           InetSocketAddress healthAddress, Duration brokerUnreachableAfter) {
+
+        /** With the default allowance for an unreachable broker. */
+        public Settings(CorrelatorConfig config, String bootstrapServers, SchemaRegistryClient registry,
+                        String applicationId, Path stateDir, Map<String, String> overrides,
+                        InetSocketAddress healthAddress) {
+            this(config, bootstrapServers, registry, applicationId, stateDir, overrides, healthAddress,
+                    DEFAULT_BROKER_UNREACHABLE_AFTER);
+        }
+
         public Settings {
+            Objects.requireNonNull(brokerUnreachableAfter, "brokerUnreachableAfter");
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(bootstrapServers, "bootstrapServers");
             Objects.requireNonNull(registry, "registry");
@@ -73,6 +106,10 @@ public final class CorrelatorService implements AutoCloseable {
     private final CorrelatorMetrics metrics;
     private final HealthServer health;
     private final Set<String> restoring = ConcurrentHashMap.newKeySet();
+    private final BrokerWatch brokerWatch;
+    private final Map<String, ReadinessCheck> checks = new ConcurrentSkipListMap<>();
+    /** Stream threads that died of an unavailable registry and wait to be replaced. */
+    private final AtomicInteger threadsAwaitingReplacement = new AtomicInteger();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
     private volatile long registryFailures;
@@ -104,9 +141,14 @@ public final class CorrelatorService implements AutoCloseable {
         new ProcessorMetrics().bindTo(prometheus);
         new UptimeMetrics().bindTo(prometheus);
         Gauge.builder("incident.correlator.ready", this, s -> s.ready().ok() ? 1 : 0)
-                .description("1 when Kafka Streams is RUNNING and no state store is restoring")
+                .description("1 when ready: see incident_correlator_not_ready{reason} for why not")
                 .strongReference(true)
                 .register(prometheus);
+        for (String code : List.of(REASON_NOT_RUNNING, REASON_RESTORING, REASON_THREAD_DEAD, REASON_BROKER)) {
+            registerReasonGauge(code);
+        }
+        brokerWatch = new BrokerWatch(settings.bootstrapServers(), settings.overrides(),
+                settings.brokerUnreachableAfter());
 
         // Serve before starting so that probes see the start-up (live, not ready) too.
         health = settings.healthAddress() == null ? null
@@ -138,9 +180,65 @@ public final class CorrelatorService implements AutoCloseable {
     public HealthServer.Status ready() {
         final KafkaStreams.State s = streams.state();
         final Set<String> stores = new TreeSet<>(restoring);
-        final boolean ok = s == KafkaStreams.State.RUNNING && stores.isEmpty();
+        final List<Reason> reasons = notReadyReasons(s, stores);
+        final boolean ok = reasons.isEmpty();
         return new HealthServer.Status(ok, "{\"status\":\"" + (ok ? "UP" : "DOWN") + "\",\"state\":\"" + s
-                + "\",\"restoring\":" + stores.stream().map(n -> "\"" + n + "\"").toList() + "}");
+                + "\",\"restoring\":" + stores.stream().map(CorrelatorService::jsonString).toList()
+                + ",\"reasons\":" + reasons.stream().map(r -> jsonString(r.text())).toList() + "}");
+    }
+
+    /** Why the service is not ready; empty when it is. */
+    public List<Reason> notReadyReasons() {
+        return notReadyReasons(streams.state(), new TreeSet<>(restoring));
+    }
+
+    /**
+     * Adds a condition to readiness (and a {@code incident_correlator_not_ready{reason="NAME"}} gauge),
+     * e.g. an in-process collector whose source has failed for longer than its retry budget.
+     */
+    public void addReadinessCheck(String name, ReadinessCheck check) {
+        if (checks.putIfAbsent(Objects.requireNonNull(name, "name"), Objects.requireNonNull(check, "check")) != null) {
+            throw new IllegalArgumentException("readiness check " + name + " is already added");
+        }
+        registerReasonGauge(name);
+    }
+
+    private static final String REASON_NOT_RUNNING = "streams_not_running";
+    private static final String REASON_RESTORING = "restoring";
+    private static final String REASON_THREAD_DEAD = "stream_thread_dead";
+    private static final String REASON_BROKER = "broker_unreachable";
+
+    private List<Reason> notReadyReasons(KafkaStreams.State s, Set<String> stores) {
+        final List<Reason> reasons = new ArrayList<>();
+        if (s != KafkaStreams.State.RUNNING) {
+            final Throwable failure = fatal.get();
+            reasons.add(new Reason(REASON_NOT_RUNNING, "Kafka Streams is " + s
+                    + (failure == null ? "" : " after a stream thread died: " + failure)));
+        }
+        if (!stores.isEmpty()) {
+            reasons.add(new Reason(REASON_RESTORING, "restoring " + String.join(", ", stores)));
+        }
+        final int dead = threadsAwaitingReplacement.get();
+        if (dead > 0) {
+            reasons.add(new Reason(REASON_THREAD_DEAD, dead + " stream thread(s) died (schema registry "
+                    + "unavailable) and wait to be replaced"));
+        }
+        brokerWatch.problem().ifPresent(p -> reasons.add(new Reason(REASON_BROKER, p)));
+        checks.forEach((name, check) -> check.problem().ifPresent(p -> reasons.add(new Reason(name, name + ": " + p))));
+        return reasons;
+    }
+
+    private void registerReasonGauge(String code) {
+        Gauge.builder("incident.correlator.not.ready", this,
+                        s -> s.notReadyReasons().stream().anyMatch(r -> r.code().equals(code)) ? 1 : 0)
+                .description("1 while this reason keeps the service from being ready")
+                .tag("reason", code)
+                .strongReference(true)
+                .register(prometheus);
+    }
+
+    private static String jsonString(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     /** Port of the health endpoint, or -1 when it is off. */
@@ -186,11 +284,14 @@ public final class CorrelatorService implements AutoCloseable {
             final long pause = Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(registryFailures - 1, 6));
             LOG.warn("Schema registry unavailable; replacing the stream thread in {} ms to read the same records again",
                     pause);
+            threadsAwaitingReplacement.incrementAndGet();
             try {
                 Thread.sleep(pause);
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
                 return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            } finally {
+                threadsAwaitingReplacement.decrementAndGet();
             }
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         }
@@ -202,8 +303,12 @@ public final class CorrelatorService implements AutoCloseable {
     @Override
     public void close() {
         try {
-            streams.close(Duration.ofSeconds(30));
+            // Leave the group on a clean stop: otherwise the stopped instance stays a member until its
+            // session times out (45 s), holding its partitions and making `correlator reset` refuse.
+            streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(Duration.ofSeconds(30)));
         } finally {
+            brokerWatch.close();
             if (health != null) {
                 health.close();
             }

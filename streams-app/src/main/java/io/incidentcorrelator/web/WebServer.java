@@ -24,7 +24,10 @@ import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.List;
@@ -172,8 +175,8 @@ public final class WebServer implements AutoCloseable {
     private void timeline(HttpExchange exchange, IncidentQueries q, Map<String, String> params, boolean local)
             throws IOException, InterruptedException {
         String cluster = params.get("cluster");
-        Instant from = instant(params.get("from"));
-        Instant to = instant(params.get("to"));
+        Instant from = instant("from", params.get("from"), false);
+        Instant to = instant("to", params.get("to"), true);
         if (from == null || to == null) {
             final Incident around = aroundWhich(q, params, cluster);
             if (around == null) {
@@ -185,10 +188,11 @@ public final class WebServer implements AutoCloseable {
             to = to != null ? to : around.getWindowEnd().plus(AROUND_INCIDENT);
         }
         if (cluster == null || cluster.isBlank()) {
-            throw new IllegalArgumentException("cluster is required");
+            throw new IllegalArgumentException("cluster: required (a cluster name, e.g. cluster=prod), or give "
+                    + "incident=ID");
         }
         if (!from.isBefore(to)) {
-            throw new IllegalArgumentException("from must be before to");
+            throw new IllegalArgumentException("from (" + from + ") must be before to (" + to + ")");
         }
         final HostInfo owner = local ? null : q.ownerOf(StoreNames.TIMELINE, cluster);
         if (owner != null) {
@@ -226,11 +230,14 @@ public final class WebServer implements AutoCloseable {
             p = p.and(i -> i.getStatus() == s);
         }
         // An incident is in [since, until] when its window overlaps it.
-        final Instant since = instant(params.get("since"));
+        final Instant since = instant("since", params.get("since"), false);
+        final Instant until = instant("until", params.get("until"), true);
+        if (since != null && until != null && since.isAfter(until)) {
+            throw new IllegalArgumentException("since (" + since + ") must not be after until (" + until + ")");
+        }
         if (since != null) {
             p = p.and(i -> !i.getWindowEnd().isBefore(since));
         }
-        final Instant until = instant(params.get("until"));
         if (until != null) {
             p = p.and(i -> !i.getWindowStart().isAfter(until));
         }
@@ -242,17 +249,41 @@ public final class WebServer implements AutoCloseable {
         try {
             return (name.equals("category") ? IncidentCategory.valueOf(s) : IncidentStatus.valueOf(s)).name();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown " + name + " " + value);
+            throw new IllegalArgumentException(name + ": unknown value '" + value + "'; expected one of "
+                    + java.util.Arrays.stream(name.equals("category") ? enumNames(IncidentCategory.values())
+                    : enumNames(IncidentStatus.values())).map(v -> v.toLowerCase(Locale.ROOT).replace('_', '-')).toList());
         }
     }
 
-    /** ISO-8601 instant or epoch milliseconds; null when absent. */
-    static Instant instant(String value) {
+    private static String[] enumNames(Enum<?>[] values) {
+        return java.util.Arrays.stream(values).map(Enum::name).toArray(String[]::new);
+    }
+
+    /**
+     * An ISO-8601 instant, a date (UTC; its start, or its end when {@code endOfDay}, so that
+     * {@code until=2026-02-27} includes that day) or epoch milliseconds; null when absent.
+     *
+     * @throws IllegalArgumentException naming the parameter, the value and the accepted formats
+     */
+    static Instant instant(String name, String value, boolean endOfDay) {
         if (value == null || value.isBlank()) {
             return null;
         }
-        return value.chars().allMatch(Character::isDigit) ? Instant.ofEpochMilli(Long.parseLong(value))
-                : Instant.parse(value);
+        final String v = value.trim();
+        try {
+            if (v.chars().allMatch(Character::isDigit)) {
+                return Instant.ofEpochMilli(Long.parseLong(v));
+            }
+            if (v.length() == 10) {
+                final LocalDate day = LocalDate.parse(v);
+                return endOfDay ? day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().minusMillis(1)
+                        : day.atStartOfDay(ZoneOffset.UTC).toInstant();
+            }
+            return Instant.parse(v);
+        } catch (DateTimeException | ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": cannot read '" + value + "'; expected an ISO-8601 time "
+                    + "(2026-02-27T03:00:00Z), a date (2026-02-27, UTC) or epoch milliseconds");
+        }
     }
 
     static Map<String, String> params(String rawQuery) {

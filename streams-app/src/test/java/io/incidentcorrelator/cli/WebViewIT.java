@@ -108,6 +108,49 @@ class WebViewIT {
         assertEquals(400, get("api/incidents?since=yesterday").statusCode());
     }
 
+    @Test
+    void everyBadRequestNamesTheParameterAndTheFormatItExpects() throws Exception {
+        assertBadRequest("api/incidents?since=garbage", "since", "'garbage'", "2026-02-27T03:00:00Z", "2026-02-27",
+                "epoch milliseconds");
+        assertBadRequest("api/incidents?until=27.02.2026", "until", "2026-02-27");
+        assertBadRequest("api/incidents?category=nonsense", "category", "'nonsense'", "backup-io-contention");
+        assertBadRequest("api/incidents?status=maybe", "status", "resolved");
+        assertBadRequest("api/timeline?cluster=monit&from=soon&to=2026-03-02", "from", "'soon'", "2026-02-27");
+        assertBadRequest("api/incidents?since=2026-03-02&until=2026-03-01", "since", "until", "must not be after");
+        assertBadRequest("api/timeline?cluster=monit&from=2026-03-02&to=2026-03-01", "from", "to", "must be before");
+        assertBadRequest("api/timeline?from=2026-03-01&to=2026-03-02", "cluster", "required");
+    }
+
+    @Test
+    void aDateAloneIsThatDayInUtc() throws Exception {
+        final Instant dayStart = Instant.parse("2026-03-01T00:00:00Z");
+        final Instant dayEnd = Instant.parse("2026-03-01T23:59:59.999Z");
+        assertFilter("since=2026-03-01", i -> !Instant.parse(i.path("windowEnd").asText()).isBefore(dayStart));
+        assertFilter("until=2026-03-01", i -> !Instant.parse(i.path("windowStart").asText()).isAfter(dayEnd));
+        // The same as the instants spelled out.
+        assertEquals(get("api/incidents?since=" + dayStart + "&until=" + dayEnd).body(),
+                get("api/incidents?since=2026-03-01&until=2026-03-01").body());
+    }
+
+    @Test
+    void theApiChangesNothing() throws Exception {
+        for (String method : List.of("POST", "PUT", "DELETE", "PATCH")) {
+            final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "api/incidents"))
+                    .method(method, HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(405, r.statusCode(), method);
+            assertEquals("GET, HEAD", r.headers().firstValue("Allow").orElse(""), method);
+        }
+    }
+
+    private void assertBadRequest(String path, String... named) throws Exception {
+        final HttpResponse<String> r = get(path);
+        assertEquals(400, r.statusCode(), path + ": " + r.body());
+        final String error = JSON.readTree(r.body()).path("error").asText();
+        for (String n : named) {
+            assertTrue(error.contains(n), path + ": the error names " + n + ": " + error);
+        }
+    }
+
     private void assertFilter(String query, java.util.function.Predicate<JsonNode> expected) throws Exception {
         final HttpResponse<String> r = get("api/incidents?" + query);
         assertEquals(200, r.statusCode(), r.body());

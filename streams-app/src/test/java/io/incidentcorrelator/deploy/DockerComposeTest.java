@@ -37,7 +37,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * docker-compose.yml against the code: every {@code correlator} command line parses with the
@@ -48,9 +47,6 @@ class DockerComposeTest {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-
-    /** Subcommands added in parallel (issue 3): their services are checked once the CLI registers them. */
-    private static final Set<String> PENDING_SUBCOMMANDS = Set.of("collect", "backfill");
 
     /** Names that hold secrets by convention; a value for them must come from the user's environment. */
     private static final Pattern SECRET_NAME = Pattern.compile("(?i).*(SECRET|TOKEN(?!_ID)|PASSWORD|PASSWD|USER_INFO|CREDENTIAL|API_KEY).*");
@@ -219,18 +215,159 @@ class DockerComposeTest {
         config.path("scrape_configs").forEach(job -> job.path("static_configs")
                 .forEach(sc -> sc.path("targets").forEach(t -> targets.add(t.asText()))));
         assertFalse(targets.isEmpty());
-        final boolean runServesMetrics = new CommandLine(new CorrelatorCli()).getSubcommands().get("run")
-                .getCommandSpec().findOption("--health-port") != null;
         for (String target : targets) {
             final String[] hostPort = target.split(":");
             final JsonNode service = services.get(hostPort[0]);
             assertNotNull(service, target + ": a service of the stack");
-            assumeTrue(runServesMetrics, "correlator run has no --health-port yet (added in parallel)");
             final List<String> command = command(service);
             final int at = command.indexOf("--health-port");
             assertTrue(at >= 0 && command.get(at + 1).equals(hostPort[1]),
                     hostPort[0] + " serves metrics on " + hostPort[1] + ": its command needs --health-port " + hostPort[1]);
         }
+    }
+
+    /** Loopback is run's default: in a container a served port must be bound to all addresses. */
+    @TestFactory
+    Stream<DynamicTest> everyPortAContainerServesIsBoundBeyondItsLoopback() {
+        final Map<String, List<String>> commands = new LinkedHashMap<>();
+        appServices().forEach((name, service) -> commands.put("compose " + name, command(service)));
+        kubernetesContainers().forEach((name, container) -> commands.put("kubernetes " + name, args(container)));
+        return commands.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> {
+            final List<String> args = e.getValue();
+            for (String[] portAndBind : new String[][]{{"--health-port", "--health-bind"}, {"--port", "--web-bind"}}) {
+                if (args.contains(portAndBind[0])) {
+                    final int at = args.indexOf(portAndBind[1]);
+                    assertTrue(at >= 0 && args.get(at + 1).equals("0.0.0.0"), e.getKey() + ": " + portAndBind[0]
+                            + " in a container needs " + portAndBind[1] + " 0.0.0.0 (run binds 127.0.0.1 by default)");
+                }
+            }
+        }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyKubernetesCommandParsesWithTheRealCliAndItsPortsAreDeclared() {
+        return kubernetesContainers().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> {
+            final JsonNode container = e.getValue();
+            assertEquals("correlator", container.path("command").path(0).asText(), e.getKey() + ": the launcher");
+            final List<String> args = args(container);
+            try {
+                new CommandLine(new CorrelatorCli()).parseArgs(args.toArray(String[]::new));
+            } catch (CommandLine.ParameterException ex) {
+                throw new AssertionError(e.getKey() + ": `correlator " + String.join(" ", args) + "`: " + ex.getMessage(), ex);
+            }
+            final Map<String, String> declared = new LinkedHashMap<>();
+            container.path("ports").forEach(p -> declared.put(p.path("name").asText(), p.path("containerPort").asText()));
+            for (String[] option : new String[][]{{"--health-port", "health"}, {"--port", "web"}}) {
+                final int at = args.indexOf(option[0]);
+                if (at >= 0) {
+                    assertEquals(args.get(at + 1), declared.get(option[1]), e.getKey() + ": container port "
+                            + option[1] + " is " + option[0]);
+                }
+            }
+            for (String probe : List.of("livenessProbe", "readinessProbe")) {
+                final JsonNode port = container.path(probe).path("httpGet").path("port");
+                if (!port.isMissingNode()) {
+                    assertTrue(declared.containsKey(port.asText()), e.getKey() + ": " + probe + " uses a declared port");
+                }
+            }
+            final Set<String> known = new HashSet<>();
+            ConfigLoader.DEFAULTS.keySet().forEach(key -> known.add(ConfigLoader.envName(key)));
+            known.addAll(List.of("INCIDENT_CORRELATOR_SCHEMA_REGISTRY_URL", "INCIDENT_CORRELATOR_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO"));
+            container.path("env").forEach(v -> {
+                final String name = v.path("name").asText();
+                if (name.startsWith("INCIDENT_CORRELATOR_")) {
+                    assertTrue(known.contains(name), e.getKey() + ": unknown setting " + name);
+                }
+            });
+        }));
+    }
+
+    @Test
+    void theStatefulSetHasItsHeadlessServiceAndAdvertisesItsWebView() throws IOException {
+        final List<JsonNode> docs = kubernetesDocuments();
+        final JsonNode set = docs.stream().filter(d -> d.path("kind").asText().equals("StatefulSet")).findFirst()
+                .orElseThrow(() -> new AssertionError("deploy/kubernetes has the correlator's StatefulSet"));
+        final String serviceName = set.path("spec").path("serviceName").asText();
+        final String namespace = set.path("metadata").path("namespace").asText();
+        final JsonNode service = docs.stream().filter(d -> d.path("kind").asText().equals("Service")
+                        && d.path("metadata").path("name").asText().equals(serviceName))
+                .findFirst().orElseThrow(() -> new AssertionError("the StatefulSet's serviceName " + serviceName
+                        + " is a Service in deploy/kubernetes"));
+        assertEquals(namespace, service.path("metadata").path("namespace").asText(), "the same namespace");
+        assertEquals("None", service.path("spec").path("clusterIP").asText(), "headless: one DNS name per replica");
+        final JsonNode podLabels = set.path("spec").path("template").path("metadata").path("labels");
+        service.path("spec").path("selector").fields().forEachRemaining(s ->
+                assertEquals(s.getValue().asText(), podLabels.path(s.getKey()).asText(), "the Service selects the pods"));
+
+        final JsonNode container = set.path("spec").path("template").path("spec").path("containers").get(0);
+        final List<String> args = args(container);
+        assertEquals("run", args.get(0));
+        final int port = args.indexOf("--port");
+        assertTrue(port >= 0, "the StatefulSet serves the web view (--port)");
+        final Set<String> servicePorts = new HashSet<>();
+        service.path("spec").path("ports").forEach(p -> servicePorts.add(p.path("targetPort").asText()));
+        assertTrue(servicePorts.contains("web"), "the Service exposes the web view");
+        final int advertised = args.indexOf("--advertised-host");
+        assertTrue(advertised >= 0, "other replicas reach this one's web view: --advertised-host");
+        final String host = args.get(advertised + 1);
+        assertEquals("$(POD_NAME)." + serviceName + "." + namespace + ".svc", host,
+                "the pod's name in the headless Service");
+        final boolean podName = java.util.stream.StreamSupport.stream(container.path("env").spliterator(), false)
+                .anyMatch(v -> v.path("name").asText().equals("POD_NAME")
+                        && v.path("valueFrom").path("fieldRef").path("fieldPath").asText().equals("metadata.name"));
+        assertTrue(podName, "POD_NAME comes from the pod's metadata.name");
+    }
+
+    @Test
+    void noStaleNotesAboutWorkInParallel() throws IOException {
+        for (String file : List.of("docker-compose.yml", "deploy/compose/prometheus.yml")) {
+            final String text = Files.readString(ROOT.resolve(file));
+            assertFalse(text.contains("ASSUMPTION") || text.contains("in parallel"), file + " has a stale note");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /** Every document of deploy/kubernetes/*.yaml. */
+    private static List<JsonNode> kubernetesDocuments() throws IOException {
+        final List<JsonNode> docs = new ArrayList<>();
+        try (Stream<Path> files = Files.list(ROOT.resolve("deploy/kubernetes"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+                try (var parser = YAML.getFactory().createParser(file.toFile())) {
+                    YAML.readValues(parser, JsonNode.class).forEachRemaining(d -> {
+                        if (d != null && !d.isNull()) {
+                            docs.add(d);
+                        }
+                    });
+                }
+            }
+        }
+        return docs;
+    }
+
+    /** Containers running this project's image in deploy/kubernetes, by "kind/name/container". */
+    private static Map<String, JsonNode> kubernetesContainers() {
+        final Map<String, JsonNode> containers = new LinkedHashMap<>();
+        try {
+            for (JsonNode doc : kubernetesDocuments()) {
+                doc.path("spec").path("template").path("spec").path("containers").forEach(c -> {
+                    if (c.path("image").asText().startsWith("incident-correlator:")) {
+                        containers.put(doc.path("kind").asText() + "/" + doc.path("metadata").path("name").asText()
+                                + "/" + c.path("name").asText(), c);
+                    }
+                });
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertFalse(containers.isEmpty(), "deploy/kubernetes runs the image");
+        return containers;
+    }
+
+    private static List<String> args(JsonNode container) {
+        final List<String> args = new ArrayList<>();
+        container.path("args").forEach(a -> args.add(a.asText()));
+        return args;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -252,8 +389,6 @@ class DockerComposeTest {
         assertFalse(args.isEmpty(), name + ": a command");
         final CommandLine cli = new CommandLine(new CorrelatorCli());
         if (!cli.getSubcommands().containsKey(args.get(0))) {
-            assumeTrue(!PENDING_SUBCOMMANDS.contains(args.get(0)),
-                    name + ": `correlator " + args.get(0) + "` is not registered yet (added in parallel)");
             fail(name + ": `correlator " + args.get(0) + "` is no subcommand");
         }
         try {

@@ -92,10 +92,10 @@ class ScenarioReaderTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "{\"host\": \"ruapehu\", \"phase\": \"JOB_START\", \"jobId\": \"j1\", \"upid\": \"UPID:1\", \"time\": 0} | ruapehu/j1",
-            "{\"host\": \"ruapehu\", \"phase\": \"JOB_START\", \"upid\": \"UPID:1\", \"storage\": \"pbs\", \"time\": 0} | ruapehu/UPID:1",
-            "{\"host\": \"ruapehu\", \"phase\": \"JOB_START\", \"storage\": \"pbs-main\", \"time\": 0}               | ruapehu/pbs-main",
-            "{\"host\": \"ruapehu\", \"phase\": \"JOB_START\", \"time\": 0}                                          | ruapehu",
+            "{\"host\": \"ruapehu\", \"phase\": \"JOB_START\", \"jobId\": \"j1\", \"upid\": \"UPID:1\", \"time\": 1772072400000} | ruapehu/j1",
+            "{\"host\": \"ruapehu\", \"phase\": \"JOB_START\", \"upid\": \"UPID:1\", \"storage\": \"pbs\", \"time\": 1772072400000} | ruapehu/UPID:1",
+            "{\"host\": \"ruapehu\", \"phase\": \"JOB_START\", \"storage\": \"pbs-main\", \"time\": 1772072400000}               | ruapehu/pbs-main",
+            "{\"host\": \"ruapehu\", \"phase\": \"JOB_START\", \"time\": 1772072400000}                                          | ruapehu",
     })
     void backupKeysFallBackFromJobIdToUpidToStorageToHost(String value, String key) throws Exception {
         List<ScenarioEvent> events = ScenarioFiles.read("b.jsonl",
@@ -273,5 +273,27 @@ class ScenarioReaderTest {
 
         assertEquals(file + ":2: pod-restarts value: missing required field \"cluster\"", e.getMessage());
         assertNotNull(new ScenarioReader(true, w -> { }).read(file).get(0));
+    }
+
+    @Test
+    void timesThePipelineAndKafkaWouldRefuseAreLineErrors() throws Exception {
+        // The line's finishedAt is 2026-02-26T02:23:12Z; the clock is put around it.
+        final java.util.function.Function<String, ScenarioReader> at = now -> new ScenarioReader(false, w -> { },
+                java.time.Clock.fixed(Instant.parse(now), java.time.ZoneOffset.UTC));
+        assertEquals(1, at.apply("2026-02-26T02:10:00Z").read("t.jsonl", new StringReader(RESTART)).size(),
+                "13 min ahead: a clock skew the pipeline allows");
+        final ScenarioFormatException ahead = assertThrows(ScenarioFormatException.class,
+                () -> at.apply("2026-02-26T02:00:00Z").read("t.jsonl", new StringReader("\n" + RESTART)));
+        assertEquals("t.jsonl:2: pod-restarts value: time 2026-02-26T02:23:12Z is more than 15 min ahead of this "
+                + "machine's clock (2026-02-26T02:00:00Z): the pipeline takes it for a wrong clock", ahead.getMessage());
+        final ScenarioFormatException farAhead = assertThrows(ScenarioFormatException.class,
+                () -> at.apply("2026-02-26T00:00:00Z").read("t.jsonl", new StringReader(RESTART)));
+        assertTrue(farAhead.getMessage().endsWith("and Kafka brokers reject records more than 1 h ahead"),
+                farAhead.getMessage());
+        final ScenarioFormatException before1970 = assertThrows(ScenarioFormatException.class,
+                () -> at.apply("2026-02-26T02:00:00Z").read("t.jsonl", new StringReader(
+                        RESTART.replace("2026-02-26T02:23:12Z", "1969-12-31T23:59:59Z"))));
+        assertEquals("t.jsonl:1: pod-restarts value: time 1969-12-31T23:59:59Z is before 2000: not a real event time "
+                + "(and before 1970, which Kafka cannot store)", before1970.getMessage());
     }
 }

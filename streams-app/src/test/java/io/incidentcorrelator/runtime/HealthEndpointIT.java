@@ -64,7 +64,7 @@ class HealthEndpointIT {
                 }
                 assertEquals(503, readiness.get(0), "not ready right after start: " + readiness);
                 final HttpResponse<String> ready = get(base + "/health/ready");
-                assertEquals("{\"status\":\"UP\",\"state\":\"RUNNING\",\"restoring\":[]}", ready.body().trim());
+                assertEquals("{\"status\":\"UP\",\"state\":\"RUNNING\",\"restoring\":[],\"reasons\":[]}", ready.body().trim());
                 assertEquals("application/json", ready.headers().firstValue("Content-Type").orElse(""));
 
                 final Pattern incidentsOpen = Pattern.compile(

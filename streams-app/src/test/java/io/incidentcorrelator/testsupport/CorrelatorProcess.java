@@ -36,21 +36,50 @@ public final class CorrelatorProcess {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // Small and quick to start: two of these share 2 cores with the broker and the test.
-        command.addAll(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Dorg.slf4j.simpleLogger.showDateTime=true",
+        command.addAll(List.of(SMALL_JVM.split(" ")));
+        command.addAll(List.of("-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
                 "-cp", System.getProperty("java.class.path"),
                 "io.incidentcorrelator.cli.CorrelatorCli"));
         command.addAll(List.of(args));
+        return launch(name, logDir, command, Map.of(), true);
+    }
+
+    /**
+     * Starts {@code bin/correlator args...}: the launcher a user runs, on
+     * {@code target/incident-correlator.jar} and {@code target/lib}, nothing from the test classpath.
+     * {@code env} is added to the child's environment. Its output replaces {@code logDir/name.log}:
+     * what a test reads there is this run's.
+     */
+    public static CorrelatorProcess startPackaged(String name, Path logDir, Map<String, String> env, String... args) {
+        final Path launcher = Path.of("..", "bin", "correlator").toAbsolutePath().normalize();
+        if (!Files.isRegularFile(Path.of("target", "incident-correlator.jar"))) {
+            throw new IllegalStateException("target/incident-correlator.jar is missing: run after `package`");
+        }
+        final List<String> command = new ArrayList<>(List.of(launcher.toString()));
+        command.addAll(List.of(args));
+        final Map<String, String> childEnv = new java.util.HashMap<>(env);
+        childEnv.put("JAVA_HOME", System.getProperty("java.home"));
+        childEnv.putIfAbsent("JAVA_OPTS", SMALL_JVM);
+        return launch(name, logDir, command, childEnv, false);
+    }
+
+    private static final String SMALL_JVM = "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+
+    private static CorrelatorProcess launch(String name, Path logDir, List<String> command, Map<String, String> add,
+                                            boolean append) {
         try {
             Files.createDirectories(logDir);
             final Path log = logDir.resolve(name + ".log");
             final ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            // Only what the test passes: no KAFKA_* or INCIDENT_CORRELATOR_* from the environment.
+                    .redirectOutput(append ? ProcessBuilder.Redirect.appendTo(log.toFile())
+                            : ProcessBuilder.Redirect.to(log.toFile()));
+            // Only what the test passes: no KAFKA_*, INCIDENT_CORRELATOR_* or JAVA_OPTS from the environment.
             final Map<String, String> env = builder.environment();
-            env.keySet().removeIf(k -> k.startsWith("KAFKA_") || k.startsWith("INCIDENT_CORRELATOR_"));
+            env.keySet().removeIf(k -> k.startsWith("KAFKA_") || k.startsWith("INCIDENT_CORRELATOR_")
+                    || k.equals("JAVA_OPTS"));
+            env.putAll(add);
             final CorrelatorProcess child = new CorrelatorProcess(name, builder.start(), log);
             RUNNING.add(child);
             return child;

@@ -18,14 +18,15 @@ import java.util.Locale;
  */
 public final class EventValidation {
 
-    private static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
+    /** Earlier event times are no real events (a zero or garbage timestamp). */
+    public static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
     /**
      * Clock skew allowed to a source. Must stay well below the broker's
      * {@code log.message.timestamp.after.max.ms} (1 h by default since Kafka 4.0): an accepted event
      * stamps repartition, changelog and incident records with its time, and a record the broker
      * refuses stops the application.
      */
-    private static final Duration FUTURE_TOLERANCE = Duration.ofMinutes(15);
+    public static final Duration FUTURE_TOLERANCE = Duration.ofMinutes(15);
     /** Kubernetes object names are at most 253 characters. */
     private static final int MAX_NAME = 253;
     /** The contract caps log excerpts at 4 KiB; anything far beyond that is not from a collector. */
