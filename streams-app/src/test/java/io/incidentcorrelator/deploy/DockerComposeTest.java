@@ -178,7 +178,11 @@ class DockerComposeTest {
         assertEquals("1@" + kafka.getKey() + ":" + port(listeners.get(controller)), broker.get("KAFKA_CONTROLLER_QUORUM_VOTERS"));
         // The published port is the one advertised to the host.
         for (JsonNode published : kafka.getValue().path("ports")) {
-            final String[] hostContainer = published.asText().split(":");
+            // HOST_PORT:CONTAINER_PORT or HOST_IP:HOST_PORT:CONTAINER_PORT; the broker is published on loopback only.
+            final String[] parts = published.asText().split(":");
+            final String[] hostContainer = {parts[parts.length - 2], parts[parts.length - 1]};
+            assertEquals(3, parts.length, published.asText() + ": Kafka has no authentication, publish it on 127.0.0.1");
+            assertEquals("127.0.0.1", parts[0], published.asText() + ": Kafka has no authentication, publish it on 127.0.0.1");
             final String external = advertised.entrySet().stream().filter(a -> !a.getKey().equals(internal))
                     .map(Map.Entry::getValue).filter(a -> a.endsWith(":" + hostContainer[0])).findFirst().orElse(null);
             assertNotNull(external, "port " + published.asText() + " is advertised to the host");
