@@ -42,6 +42,24 @@ public final class CorrelatorProcess {
                 "-cp", System.getProperty("java.class.path"),
                 "io.incidentcorrelator.cli.CorrelatorCli"));
         command.addAll(List.of(args));
+        return launch(name, logDir, command, Map.of());
+    }
+
+    /** The launcher a user runs, on the packaged jar and {@code target/lib} (tests run in {@code streams-app/}). */
+    public static final Path LAUNCHER = Path.of("../bin/correlator").toAbsolutePath().normalize();
+
+    /**
+     * {@code bin/correlator args...} as a user starts it: the packaged jar and {@code target/lib}, nothing from the test
+     * classpath. The launcher execs the JVM, so {@link #kill()} is SIGKILL to the JVM itself.
+     */
+    public static CorrelatorProcess startPackaged(String name, Path logDir, String... args) {
+        final List<String> command = new ArrayList<>();
+        command.add(LAUNCHER.toString());
+        command.addAll(List.of(args));
+        return launch(name, logDir, command, Map.of("JAVA_OPTS", "-Xmx384m"));
+    }
+
+    private static CorrelatorProcess launch(String name, Path logDir, List<String> command, Map<String, String> extraEnv) {
         try {
             Files.createDirectories(logDir);
             final Path log = logDir.resolve(name + ".log");
@@ -51,12 +69,45 @@ public final class CorrelatorProcess {
             // Only what the test passes: no KAFKA_* or INCIDENT_CORRELATOR_* from the environment.
             final Map<String, String> env = builder.environment();
             env.keySet().removeIf(k -> k.startsWith("KAFKA_") || k.startsWith("INCIDENT_CORRELATOR_"));
+            env.putAll(extraEnv);
             final CorrelatorProcess child = new CorrelatorProcess(name, builder.start(), log);
             RUNNING.add(child);
             return child;
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start " + name, e);
         }
+    }
+
+    /** Waits until {@code applicationId} committed {@code records} input records; fails if this process ends first. */
+    public void awaitConsumed(PipelineRig rig, String applicationId, long records) {
+        final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (rig.consumedInputRecords(applicationId) < records) {
+            if (!isAlive()) {
+                throw new AssertionError(name + " ended by itself:\n" + logTail(30));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(name + " made no progress:\n" + logTail(30));
+            }
+            PipelineRig.sleep(20);
+        }
+    }
+
+    /** The rest of the first log line that contains {@code marker}, waiting up to {@code timeout} for it. */
+    public String awaitLogValue(String marker, java.time.Duration timeout) {
+        if (!awaitLog(marker, timeout)) {
+            throw new AssertionError(name + " never logged '" + marker + "':\n" + logTail(40));
+        }
+        try {
+            for (String line : Files.readAllLines(log)) {
+                final int at = line.indexOf(marker);
+                if (at >= 0) {
+                    return line.substring(at + marker.length()).trim();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new AssertionError("unreachable");
     }
 
     /** A directory for child logs: {@code target/it-logs/TEST}. */
