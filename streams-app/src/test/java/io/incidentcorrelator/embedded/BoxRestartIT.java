@@ -87,7 +87,9 @@ class BoxRestartIT {
         final CorrelatorProcess second = startBox("box-2", logs, dataDir, bootstrap, hostPort(registryUrl), config);
         assertEquals(bootstrap, second.awaitLogValue("run: broker listening on", Duration.ofMinutes(2)));
         assertEquals(registryUrl, second.awaitLogValue("run: schema registry listening on", Duration.ofMinutes(1)));
-        assertEquals(schemas, registeredSchemas(registryUrl), "every subject, version and id as before the kill");
+        // The first box may have registered more (its own output's schemas) after the snapshot: each of those was
+        // written before its id was handed out, so it is there too; what was there must be there unchanged.
+        assertSameIds(schemas, registeredSchemas(registryUrl));
         assertEquals(firstHalfInputs, rig.inputRecords(), "the events on the box's topics survived the kill");
         assertTrue(rig.consumedInputRecords(APP) >= consumedAtKill, "the committed offsets survived the kill");
 
@@ -96,8 +98,7 @@ class BoxRestartIT {
         rig.awaitCaughtUp(APP, Duration.ofMinutes(3), second::isAlive);
         rig.produceTick(last);
         rig.awaitCaughtUp(APP, Duration.ofMinutes(1), second::isAlive);
-        final Map<String, String> later = registeredSchemas(registryUrl);
-        schemas.forEach((subject, versions) -> assertEquals(versions, later.get(subject), subject + " kept its ids"));
+        assertSameIds(schemas, registeredSchemas(registryUrl));
         // Read while the box, and so its broker, is still up.
         final Map<String, List<String>> actual = rig.committedRevisions();
         second.stop();
@@ -175,6 +176,10 @@ class BoxRestartIT {
             out.put(subject, versions.toString());
         }
         return out;
+    }
+
+    private static void assertSameIds(Map<String, String> before, Map<String, String> after) {
+        before.forEach((subject, versions) -> assertEquals(versions, after.get(subject), subject + " kept its versions and ids"));
     }
 
     private static String get(String url) throws IOException, InterruptedException {
