@@ -88,12 +88,13 @@ public final class SyntheticHomelab {
     }
 
     /**
-     * The same homelab from {@code start} on (a whole minute, so that samples fall on their grid):
-     * history that ends now is what a live pipeline keeps.
+     * A homelab whose history begins at {@code start}, rounded down to the sampling grid (30 s): e.g. a month ending
+     * now, to fill a box.
      */
     public SyntheticHomelab(long seed, Instant start) {
         this.seed = seed;
-        this.start = start;
+        final long grid = 30_000;
+        this.start = Instant.ofEpochMilli(Math.floorDiv(start.toEpochMilli(), grid) * grid);
     }
 
     /** Records {@link #generate} writes for {@code days} days, without generating them. */

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -36,56 +37,119 @@ public final class CorrelatorProcess {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // Small and quick to start: two of these share 2 cores with the broker and the test.
-        command.addAll(List.of(SMALL_JVM.split(" ")));
-        command.addAll(List.of("-Dorg.slf4j.simpleLogger.showDateTime=true",
+        command.addAll(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
                 "-cp", System.getProperty("java.class.path"),
                 "io.incidentcorrelator.cli.CorrelatorCli"));
         command.addAll(List.of(args));
-        return launch(name, logDir, command, Map.of(), true);
+        return spawn(name, logDir, command, Map.of(), false);
+    }
+
+    /** The launcher a user runs, on the packaged jar and {@code target/lib} (tests run in {@code streams-app/}). */
+    public static final Path LAUNCHER = Path.of("../bin/correlator").toAbsolutePath().normalize();
+
+    /**
+     * {@code bin/correlator args...} as a user starts it: the packaged jar and {@code target/lib}, nothing from the test
+     * classpath. The launcher execs the JVM, so {@link #kill()} is SIGKILL to the JVM itself.
+     */
+    public static CorrelatorProcess startPackaged(String name, Path logDir, String... args) {
+        return spawn(name, logDir, launcher(args), Map.of("JAVA_OPTS", "-Xmx384m"), false);
     }
 
     /**
-     * Starts {@code bin/correlator args...}: the launcher a user runs, on
-     * {@code target/incident-correlator.jar} and {@code target/lib}, nothing from the test classpath.
-     * {@code env} is added to the child's environment. Its output replaces {@code logDir/name.log}:
-     * what a test reads there is this run's.
+     * {@code bin/correlator args...} with {@code env} added (a small JVM unless it sets JAVA_OPTS). Its
+     * output REPLACES {@code logDir/name.log}: what a test reads there is this run's alone.
      */
     public static CorrelatorProcess startPackaged(String name, Path logDir, Map<String, String> env, String... args) {
-        final Path launcher = Path.of("..", "bin", "correlator").toAbsolutePath().normalize();
         if (!Files.isRegularFile(Path.of("target", "incident-correlator.jar"))) {
             throw new IllegalStateException("target/incident-correlator.jar is missing: run after `package`");
         }
-        final List<String> command = new ArrayList<>(List.of(launcher.toString()));
-        command.addAll(List.of(args));
-        final Map<String, String> childEnv = new java.util.HashMap<>(env);
+        final Map<String, String> childEnv = new HashMap<>(env);
         childEnv.put("JAVA_HOME", System.getProperty("java.home"));
-        childEnv.putIfAbsent("JAVA_OPTS", SMALL_JVM);
-        return launch(name, logDir, command, childEnv, false);
+        childEnv.putIfAbsent("JAVA_OPTS", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+        try {
+            Files.deleteIfExists(logDir.resolve(name + ".log"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return spawn(name, logDir, launcher(args), childEnv, false);
     }
 
-    private static final String SMALL_JVM = "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+    /**
+     * Like {@link #startPackaged}, with {@code env} added to the cleaned environment, and the
+     * process's stderr (the log) in {@code logDir/name.log}, its stdout in {@code logDir/name.out}
+     * (both appended), for commands whose output is their result.
+     */
+    public static CorrelatorProcess launch(String name, Path logDir, Map<String, String> env, String... args) {
+        final Map<String, String> withJvm = new HashMap<>(env);
+        withJvm.putIfAbsent("JAVA_OPTS", "-Xmx256m -XX:TieredStopAtLevel=1 -Dorg.slf4j.simpleLogger.showDateTime=true "
+                + "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
+        return spawn(name, logDir, launcher(args), withJvm, true);
+    }
 
-    private static CorrelatorProcess launch(String name, Path logDir, List<String> command, Map<String, String> add,
-                                            boolean append) {
+    private static List<String> launcher(String... args) {
+        final List<String> command = new ArrayList<>();
+        command.add(LAUNCHER.toString());
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static CorrelatorProcess spawn(String name, Path logDir, List<String> command, Map<String, String> env,
+                                           boolean separateStdout) {
         try {
             Files.createDirectories(logDir);
             final Path log = logDir.resolve(name + ".log");
             final ProcessBuilder builder = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(append ? ProcessBuilder.Redirect.appendTo(log.toFile())
-                            : ProcessBuilder.Redirect.to(log.toFile()));
-            // Only what the test passes: no KAFKA_*, INCIDENT_CORRELATOR_* or JAVA_OPTS from the environment.
-            final Map<String, String> env = builder.environment();
-            env.keySet().removeIf(k -> k.startsWith("KAFKA_") || k.startsWith("INCIDENT_CORRELATOR_")
-                    || k.equals("JAVA_OPTS"));
-            env.putAll(add);
+                    .redirectErrorStream(!separateStdout)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            (separateStdout ? logDir.resolve(name + ".out") : log).toFile()));
+            if (separateStdout) {
+                builder.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            }
+            // Only what the test passes: no KAFKA_* or INCIDENT_CORRELATOR_* from the environment.
+            final Map<String, String> environment = builder.environment();
+            environment.keySet().removeIf(k -> k.startsWith("KAFKA_") || k.startsWith("INCIDENT_CORRELATOR_")
+                    || k.equals("JAVA_OPTS") || k.equals("KUBECONFIG"));
+            environment.putAll(env);
             final CorrelatorProcess child = new CorrelatorProcess(name, builder.start(), log);
             RUNNING.add(child);
             return child;
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start " + name, e);
         }
+    }
+
+    /** Waits until {@code applicationId} committed {@code records} input records; fails if this process ends first. */
+    public void awaitConsumed(PipelineRig rig, String applicationId, long records) {
+        final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (rig.consumedInputRecords(applicationId) < records) {
+            if (!isAlive()) {
+                throw new AssertionError(name + " ended by itself:\n" + logTail(30));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(name + " made no progress:\n" + logTail(30));
+            }
+            PipelineRig.sleep(20);
+        }
+    }
+
+    /** The rest of the first log line that contains {@code marker}, waiting up to {@code timeout} for it. */
+    public String awaitLogValue(String marker, java.time.Duration timeout) {
+        if (!awaitLog(marker, timeout)) {
+            throw new AssertionError(name + " never logged '" + marker + "':\n" + logTail(40));
+        }
+        try {
+            for (String line : Files.readAllLines(log)) {
+                final int at = line.indexOf(marker);
+                if (at >= 0) {
+                    return line.substring(at + marker.length()).trim();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new AssertionError("unreachable");
     }
 
     /** A directory for child logs: {@code target/it-logs/TEST}. */
@@ -107,6 +171,12 @@ public final class CorrelatorProcess {
 
     public Path log() {
         return log;
+    }
+
+    /** Its stdout when started with {@link #launch}; else the same file as {@link #log()}. */
+    public Path out() {
+        final Path out = log.resolveSibling(name + ".out");
+        return Files.exists(out) ? out : log;
     }
 
     /** SIGKILL, and wait until it is gone. */
@@ -151,6 +221,15 @@ public final class CorrelatorProcess {
             PipelineRig.sleep(50);
         }
         return false;
+    }
+
+    /** Whether the log has a line containing {@code text} by now. */
+    public boolean logContains(String text) {
+        try {
+            return Files.exists(log) && Files.readString(log).contains(text);
+        } catch (IOException e) {
+            return false; // being written; ask again
+        }
     }
 
     /** The last lines of the log, for failure messages. */
