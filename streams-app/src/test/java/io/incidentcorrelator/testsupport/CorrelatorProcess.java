@@ -42,15 +42,45 @@ public final class CorrelatorProcess {
                 "-cp", System.getProperty("java.class.path"),
                 "io.incidentcorrelator.cli.CorrelatorCli"));
         command.addAll(List.of(args));
+        return spawn(name, logDir, command, Map.of(), false);
+    }
+
+    /**
+     * Starts {@code bin/correlator args...}, the launcher on the packaged jar and {@code target/lib}
+     * as a user runs it (nothing from the test classpath), with {@code env} added to a
+     * cleaned environment. Its stderr (the log) goes to {@code logDir/name.log}, its stdout to
+     * {@code logDir/name.out} (both appended).
+     */
+    public static CorrelatorProcess launch(String name, Path logDir, Map<String, String> env, String... args) {
+        final List<String> command = new ArrayList<>();
+        command.add(LAUNCHER.toString());
+        command.addAll(List.of(args));
+        final Map<String, String> withJvm = new java.util.HashMap<>(env);
+        withJvm.putIfAbsent("JAVA_OPTS", "-Xmx256m -XX:TieredStopAtLevel=1 -Dorg.slf4j.simpleLogger.showDateTime=true "
+                + "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
+        return spawn(name, logDir, command, withJvm, true);
+    }
+
+    /** The launcher users run, beside the module's {@code target/}. */
+    public static final Path LAUNCHER = Path.of("..", "bin", "correlator").toAbsolutePath().normalize();
+
+    private static CorrelatorProcess spawn(String name, Path logDir, List<String> command, Map<String, String> env,
+                                           boolean separateStdout) {
         try {
             Files.createDirectories(logDir);
             final Path log = logDir.resolve(name + ".log");
             final ProcessBuilder builder = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+                    .redirectErrorStream(!separateStdout)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            (separateStdout ? logDir.resolve(name + ".out") : log).toFile()));
+            if (separateStdout) {
+                builder.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            }
             // Only what the test passes: no KAFKA_* or INCIDENT_CORRELATOR_* from the environment.
-            final Map<String, String> env = builder.environment();
-            env.keySet().removeIf(k -> k.startsWith("KAFKA_") || k.startsWith("INCIDENT_CORRELATOR_"));
+            final Map<String, String> environment = builder.environment();
+            environment.keySet().removeIf(k -> k.startsWith("KAFKA_") || k.startsWith("INCIDENT_CORRELATOR_")
+                    || k.equals("JAVA_OPTS") || k.equals("KUBECONFIG"));
+            environment.putAll(env);
             final CorrelatorProcess child = new CorrelatorProcess(name, builder.start(), log);
             RUNNING.add(child);
             return child;
@@ -78,6 +108,12 @@ public final class CorrelatorProcess {
 
     public Path log() {
         return log;
+    }
+
+    /** Its stdout when started with {@link #launch}; else the same file as {@link #log()}. */
+    public Path out() {
+        final Path out = log.resolveSibling(name + ".out");
+        return Files.exists(out) ? out : log;
     }
 
     /** SIGKILL, and wait until it is gone. */
@@ -122,6 +158,15 @@ public final class CorrelatorProcess {
             PipelineRig.sleep(50);
         }
         return false;
+    }
+
+    /** Whether the log has a line containing {@code text} by now. */
+    public boolean logContains(String text) {
+        try {
+            return Files.exists(log) && Files.readString(log).contains(text);
+        } catch (IOException e) {
+            return false; // being written; ask again
+        }
     }
 
     /** The last lines of the log, for failure messages. */
