@@ -2,15 +2,23 @@ package io.incidentcorrelator.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.incidentcorrelator.collectors.kubernetes.MockKube;
 import io.incidentcorrelator.collectors.testing.LoopbackWireMock;
 import io.incidentcorrelator.collectors.testing.RealEtcd;
+import io.incidentcorrelator.serde.EmbeddedSchemaRegistryServer;
+import io.incidentcorrelator.serde.InMemorySchemaRegistry;
 import io.incidentcorrelator.testsupport.CorrelatorProcess;
+import io.incidentcorrelator.testsupport.TestKafka;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -31,6 +39,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -43,9 +52,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.delete;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
@@ -55,6 +69,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The product as a homelab runs it, every part its own OS process started through
@@ -77,6 +92,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class HomelabSystemIT {
 
     private static final String CLUSTER = "homelab";
+    private static final String APPLICATION_ID = "homelab-correlator";
     private static final String JOB_PVE1 = "backup-5e3f8a2c-91d4";
     private static final String JOB_HOOK = "backup-7a01c6d9-2b8e";
     private static final String STORAGE = "pbs-main";
@@ -96,6 +112,7 @@ class HomelabSystemIT {
     Path dir;
 
     private Box box;
+    private CorrelatorProcess run;
     private int webPort;
     private int healthPort;
 
@@ -110,6 +127,8 @@ class HomelabSystemIT {
     @Test
     void aNightOfBackupsAsTheShippedProcessesSeeItSurvivesAKill() throws Exception {
         cleanLogs();
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")) || Files.isExecutable(Path.of("/bin/curl")),
+                "curl not installed: deploy/proxmox/vzdump-hook.sh posts with it");
         final String hookNode = hookNodeName();
 
         // ---- what surrounds the correlator in a homelab ----
@@ -125,7 +144,7 @@ class HomelabSystemIT {
         alertmanager.stubFor(get(urlEqualTo("/api/v2/silences")).willReturn(okJson("[]")));
         alertmanager.stubFor(post(urlEqualTo("/api/v2/silences"))
                 .willReturn(okJson("{\"silenceID\":\"" + UUID.randomUUID() + "\"}")));
-        alertmanager.stubFor(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathMatching("/api/v2/silence/.*"))
+        alertmanager.stubFor(delete(urlPathMatching("/api/v2/silence/.*"))
                 .willReturn(aResponse().withStatus(200)));
         final Optional<Path> etcdBinary = RealEtcd.binary();
         RealEtcd etcd = null;
@@ -171,7 +190,7 @@ class HomelabSystemIT {
         // ---- the correlator ----
         webPort = freePort();
         healthPort = freePort();
-        box = Box.start(dir, this::closing);
+        box = externalBox();
         startRun("run-1");
 
         // ---- the collectors and the sink, each its own process ----
@@ -219,7 +238,7 @@ class HomelabSystemIT {
                 E1207 %1$s leaderelection.go:436] error retrieving resource lock kube-system/kube-controller-manager: client rate limiter Wait returned an error: context deadline exceeded
                 I1207 %1$s leaderelection.go:297] failed to renew lease kube-system/kube-controller-manager: timed out waiting for the condition
                 E1207 %1$s controllermanager.go:340] "leaderelection lost"
-                """.formatted(java.time.LocalTime.now(ZoneId.of("UTC")).truncatedTo(ChronoUnit.MILLIS)));
+                """.formatted(LocalTime.now(ZoneId.of("UTC")).truncatedTo(ChronoUnit.MILLIS)));
         kube.setLog("monitoring", WORKER_POD, "prometheus", 200, """
                 ts=%1$s caller=main.go:1171 level=error msg="Error on ingesting samples" err="context deadline exceeded"
                 ts=%1$s caller=notifier.go:530 level=error component=notifier msg="Error sending alert" err="Post \\"https://127.0.0.1:7445/api/v2/alerts\\": i/o timeout"
@@ -257,15 +276,19 @@ class HomelabSystemIT {
 
         // ---- SIGKILL, and the same data dir again ----
         final List<String> revisionsBefore = tailLines();
+        final Map<String, Map<String, Long>> inputsBefore = inputKeyCounts();
         final int postsBefore = silencePosts(alertmanager).size();
-        box.run().kill();
+        run.kill();
         startRun("run-2");
         // The restarted correlator catches up with what the collectors sent meanwhile (memory,
         // etcd and task-log samples every second) and has nothing to say about it.
-        Thread.sleep(10_000);
+        awaitCaughtUp();
         assertEquals(revisionsBefore, tailLines(), "after the restart the incidents topic is as it was");
         assertEquals(incident.path("id").asText(), webIncidents().get(0).path("id").asText());
         assertEquals(postsBefore, silencePosts(alertmanager).size(), "no silence posted again");
+        final Map<String, Map<String, Long>> inputsAfter = inputKeyCounts();
+        inputsBefore.forEach((topic, counts) -> counts.forEach((key, n) -> assertTrue(
+                inputsAfter.get(topic).getOrDefault(key, 0L) >= n, topic + " lost records of " + key)));
 
         // ---- the next restart extends the same incident ----
         kube.restart("kube-system", CP_POD, "kube-controller-manager", 2, "Error", 1, now(), "leaderelection lost");
@@ -283,39 +306,46 @@ class HomelabSystemIT {
 
     // ---- the correlator process ----
 
+    /** Where the correlator's Kafka and schema registry live, and what {@code run} is told about them. */
+    private interface Box {
+        String bootstrap();
+
+        String registry();
+
+        List<String> runArgs();
+    }
+
     /**
-     * Where the correlator's Kafka and schema registry live. Issue 12's persistent box ({@code run
-     * --embedded --data-dir}) replaces the broker and registry this JVM hosts here.
+     * A broker and a registry in this JVM, {@code run} against them with its state in a directory
+     * of its own: the separate-process way, until the persistent embedded box is there.
      */
-    private record Box(String bootstrap, String registry, Path stateDir, CorrelatorProcess[] current) {
+    private Box externalBox() {
+        final TestKafka kafka = closing(TestKafka.start());
+        final EmbeddedSchemaRegistryServer registry = closing(EmbeddedSchemaRegistryServer.start(
+                new InMemorySchemaRegistry("mock://homelab-system-it")));
+        final Path state = dir.resolve("state");
+        return new Box() {
+            public String bootstrap() {
+                return kafka.bootstrapServers();
+            }
 
-        static Box start(Path dir, java.util.function.Function<AutoCloseable, AutoCloseable> closing) {
-            final io.incidentcorrelator.testsupport.TestKafka kafka = io.incidentcorrelator.testsupport.TestKafka.start();
-            closing.apply(kafka);
-            final io.incidentcorrelator.serde.EmbeddedSchemaRegistryServer registry =
-                    io.incidentcorrelator.serde.EmbeddedSchemaRegistryServer.start(
-                            new io.incidentcorrelator.serde.InMemorySchemaRegistry("mock://homelab-system-it"));
-            closing.apply(registry);
-            return new Box(kafka.bootstrapServers(), registry.url(), dir.resolve("state"), new CorrelatorProcess[1]);
-        }
+            public String registry() {
+                return registry.url();
+            }
 
-        List<String> runArgs() {
-            return List.of("--bootstrap-servers", bootstrap, "--schema-registry-url", registry,
-                    "--state-dir", stateDir.toString());
-        }
-
-        CorrelatorProcess run() {
-            return current[0];
-        }
+            public List<String> runArgs() {
+                return List.of("--bootstrap-servers", bootstrap(), "--schema-registry-url", registry(),
+                        "--state-dir", state.toString());
+            }
+        };
     }
 
     private void startRun(String name) throws Exception {
-        final List<String> args = new ArrayList<>(List.of("run", "--application-id", "homelab",
+        final List<String> args = new ArrayList<>(List.of("run", "--application-id", APPLICATION_ID,
                 "--port", Integer.toString(webPort), "--web-bind", "127.0.0.1",
                 "--health-port", Integer.toString(healthPort), "--health-bind", "127.0.0.1"));
         args.addAll(box.runArgs());
-        final CorrelatorProcess run = CorrelatorProcess.launch(name, logs, Map.of(), args.toArray(String[]::new));
-        box.current()[0] = run;
+        run = CorrelatorProcess.launch(name, logs, Map.of(), args.toArray(String[]::new));
         await(name + " ready", () -> ready(), run);
     }
 
@@ -371,7 +401,7 @@ class HomelabSystemIT {
     }
 
     /** Waits until the web API shows an incident of the cluster for which {@code done} holds; returns it. */
-    private JsonNode awaitIncident(java.util.function.Predicate<JsonNode> done) throws Exception {
+    private JsonNode awaitIncident(Predicate<JsonNode> done) throws Exception {
         final JsonNode[] found = new JsonNode[1];
         await("the incident in the web API", () -> {
             try {
@@ -385,7 +415,7 @@ class HomelabSystemIT {
             } catch (Exception notYet) {
                 return false;
             }
-        }, box.run());
+        }, run);
         return found[0];
     }
 
@@ -401,7 +431,7 @@ class HomelabSystemIT {
                 return p;
             }
         }
-        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        return MissingNode.getInstance();
     }
 
     private static String text(JsonNode incident, String field) {
@@ -433,10 +463,54 @@ class HomelabSystemIT {
                     keys.add(r.key());
                 }
             }
-        } catch (org.apache.kafka.common.KafkaException e) {
+        } catch (KafkaException e) {
             return List.of();
         }
         return keys;
+    }
+
+    /** The event streams the correlator's consumer group reads (the inventory tables are global, without a group). */
+    private static final List<String> EVENT_INPUTS = List.of("pod-restarts", "backup-events", "proxmox-memory",
+            "etcd-latency");
+    private static final List<String> INPUTS = Stream.concat(
+            Stream.of("inventory", "storage-locations"), EVENT_INPUTS.stream()).toList();
+
+    /** Per input topic, how many records each key has. */
+    private Map<String, Map<String, Long>> inputKeyCounts() {
+        final Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
+        for (String topic : INPUTS) {
+            counts.put(topic, keys(topic).stream().collect(Collectors.groupingBy(k -> k,
+                    Collectors.counting())));
+        }
+        return counts;
+    }
+
+    /**
+     * Waits until the correlator's consumer group has committed every input record that was on
+     * the topics when this was called: it has processed what arrived while it was down.
+     */
+    private void awaitCaughtUp() throws Exception {
+        final Map<String, Object> props = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                box.bootstrap());
+        try (Admin admin = Admin.create(props)) {
+            final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (var d : admin.describeTopics(EVENT_INPUTS).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+                d.partitions().forEach(p -> latest.put(new TopicPartition(d.name(), p.partition()),
+                        OffsetSpec.latest()));
+            }
+            final Map<TopicPartition, Long> end = new HashMap<>();
+            admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> end.put(tp, info.offset()));
+            await("the restarted correlator caught up with its inputs", () -> {
+                try {
+                    final var committed = admin.listConsumerGroupOffsets(APPLICATION_ID).partitionsToOffsetAndMetadata()
+                            .get(10, TimeUnit.SECONDS);
+                    return end.entrySet().stream().allMatch(e -> e.getValue() == 0 || (committed.get(e.getKey()) != null
+                            && committed.get(e.getKey()).offset() >= e.getValue()));
+                } catch (Exception notYet) {
+                    return false;
+                }
+            }, run);
+        }
     }
 
     // ---- the vzdump hook, as vzdump runs it ----
