@@ -185,11 +185,12 @@ class HomelabSystemIT {
                 """.formatted(CLUSTER, kube.apiUrl()));
         final Path pveTokenFile = Files.writeString(dir.resolve("pve-token"), pveSecret + "\n");
         final Path hookTokenFile = Files.writeString(dir.resolve("hook-token"), UUID.randomUUID() + "\n");
-        final int hookPort = freePort();
+        final int[] ports = freePorts(5);
+        final int hookPort = ports[0];
 
         // ---- the correlator ----
-        webPort = freePort();
-        healthPort = freePort();
+        webPort = ports[1];
+        healthPort = ports[2];
         box = externalBox();
         startRun("run-1");
 
@@ -255,7 +256,7 @@ class HomelabSystemIT {
         assertTrue(incident.path("transient").asBoolean(), incident.toPrettyString());
         final String evidence = text(incident, "evidence");
         assertTrue(evidence.contains(JOB_PVE1 + " on pve1 → " + STORAGE + " on " + PBS_HOST), evidence);
-        assertTrue(evidence.contains(JOB_HOOK + " on " + hookNode), evidence);
+        assertTrue(evidence.contains(JOB_HOOK + " on " + hookNode + " → " + STORAGE + " on " + PBS_HOST), evidence);
         assertTrue(text(incident, "hosts").contains("pve1") && text(incident, "hosts").contains(hookNode),
                 incident.toPrettyString());
         final String id = incident.path("id").asText();
@@ -571,9 +572,18 @@ class HomelabSystemIT {
         return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+    /** {@code n} distinct free loopback ports (all held open while choosing, so none repeats). */
+    private static int[] freePorts(int n) throws IOException {
+        final List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                held.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+            }
+            return held.stream().mapToInt(ServerSocket::getLocalPort).toArray();
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
         }
     }
 
