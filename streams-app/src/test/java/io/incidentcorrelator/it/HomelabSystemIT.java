@@ -31,6 +31,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -265,6 +266,7 @@ class HomelabSystemIT {
         assertTrue(tailed.stream().allMatch(i -> i.path("id").asText().equals(id)),
                 "one incident, every revision of it: " + tailed);
         assertEquals(incident.path("revision").asInt(), tailed.get(tailed.size() - 1).path("revision").asInt());
+        assertEquals(tailed.get(tailed.size() - 1), webIncident(id), "the web API answers with the last revision");
 
         await("the silence posted to Alertmanager", () -> silencePosts(alertmanager).stream()
                 .anyMatch(body -> body.contains(id) && body.contains(CP_POD) && body.contains(WORKER_POD)), null);
@@ -285,7 +287,9 @@ class HomelabSystemIT {
         // etcd and task-log samples every second) and has nothing to say about it.
         awaitCaughtUp();
         assertEquals(revisionsBefore, tailLines(), "after the restart the incidents topic is as it was");
-        assertEquals(incident.path("id").asText(), webIncidents().get(0).path("id").asText());
+        assertEquals(List.of(id), webIncidents().stream().map(i -> i.path("id").asText()).toList());
+        assertEquals(json.readTree(revisionsBefore.get(revisionsBefore.size() - 1)), webIncident(id),
+                "the restarted web view answers from the restored state");
         assertEquals(postsBefore, silencePosts(alertmanager).size(), "no silence posted again");
         final Map<String, Map<String, Long>> inputsAfter = inputKeyCounts();
         inputsBefore.forEach((topic, counts) -> counts.forEach((key, n) -> assertTrue(
@@ -399,6 +403,15 @@ class HomelabSystemIT {
         final List<JsonNode> list = new ArrayList<>();
         json.readTree(r.body()).forEach(list::add);
         return list;
+    }
+
+    /** {@code GET /api/incidents/ID}. */
+    private JsonNode webIncident(String id) throws Exception {
+        final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webPort
+                        + "/api/incidents/" + URLEncoder.encode(id, StandardCharsets.UTF_8)))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return json.readTree(r.body());
     }
 
     /** Waits until the web API shows an incident of the cluster for which {@code done} holds; returns it. */
