@@ -108,6 +108,7 @@ class HomelabSystemIT {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Path logs = CorrelatorProcess.logDir("HomelabSystemIT");
     private final List<AutoCloseable> fakes = new ArrayList<>();
+    private final long started = System.nanoTime();
 
     @TempDir
     Path dir;
@@ -613,6 +614,7 @@ class HomelabSystemIT {
             }
             Thread.sleep(250);
         }
+        System.out.printf("HomelabSystemIT: %5.1f s: %s%n", (System.nanoTime() - started) / 1e9, what);
     }
 
     private String tails(CorrelatorProcess first) throws IOException {
