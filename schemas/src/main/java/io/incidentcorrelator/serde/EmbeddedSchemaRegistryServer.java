@@ -45,12 +45,18 @@ public final class EmbeddedSchemaRegistryServer implements AutoCloseable {
 
     /** Starts a server for {@code registry} on 127.0.0.1:{@code port} (0: any free port). */
     public static EmbeddedSchemaRegistryServer start(InMemorySchemaRegistry registry, int port) {
+        return start(registry, new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    }
+
+    /** Starts a server for {@code registry} on {@code address} (port 0: any free port); keep it a loopback address. */
+    public static EmbeddedSchemaRegistryServer start(InMemorySchemaRegistry registry, InetSocketAddress address) {
         Objects.requireNonNull(registry, "registry");
         final HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+            server = HttpServer.create(address, 0);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the embedded schema registry on 127.0.0.1:" + port, e);
+            throw new UncheckedIOException("cannot start the schema registry on " + address.getHostString() + ":"
+                    + address.getPort() + ": " + e.getMessage(), e);
         }
         final AtomicInteger threads = new AtomicInteger();
         final ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
@@ -66,7 +72,8 @@ public final class EmbeddedSchemaRegistryServer implements AutoCloseable {
 
     /** Base URL for {@code schema.registry.url}, e.g. {@code http://127.0.0.1:40123}. */
     public String url() {
-        return "http://127.0.0.1:" + port();
+        final String host = server.getAddress().getAddress().getHostAddress();
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
     }
 
     public int port() {

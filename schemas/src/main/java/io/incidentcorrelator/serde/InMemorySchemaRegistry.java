@@ -37,6 +37,14 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
     public record Version(String subject, int version, int id, Schema schema) {
     }
 
+    /**
+     * Where a new registration is recorded before it counts, so that ids survive a restart (see {@link KafkaSchemaStore}).
+     * Called under the registry's lock; a failure fails the registration and leaves the registry unchanged.
+     */
+    public interface Journal {
+        void append(Version version);
+    }
+
     private final String url;
     private final Object lock = new Object();
     // Keyed by the schema's full JSON: Avro's Schema.equals ignores some properties, Confluent compares the text.
@@ -44,6 +52,8 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
     private final Map<Integer, Schema> schemasById = new HashMap<>();
     private final Map<String, List<Version>> versionsBySubject = new TreeMap<>();
     private volatile Compatibility compatibility = Compatibility.BACKWARD;
+    private int highestId;
+    private Journal journal;
 
     public InMemorySchemaRegistry() {
         this("in-memory");
@@ -88,13 +98,40 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
                             "registering subject " + subject);
                 }
             }
-            final int id = idsBySchemaText.computeIfAbsent(text, t -> {
-                final int next = schemasById.size() + 1;
-                schemasById.put(next, schema);
-                return next;
-            });
-            versions.add(new Version(subject, versions.size() + 1, id, schema));
-            return id;
+            final Integer known = idsBySchemaText.get(text);
+            final Version added = new Version(subject, versions.size() + 1, known != null ? known : highestId + 1, schema);
+            if (journal != null) {
+                journal.append(added);
+            }
+            restore(added);
+            return added.id();
+        }
+    }
+
+    /** Records every later registration in {@code journal} before it takes effect; null: none. */
+    public void setJournal(Journal journal) {
+        synchronized (lock) {
+            this.journal = journal;
+        }
+    }
+
+    /**
+     * Adds a version recorded earlier, with its id and version number as they were (a journal being read back).
+     * A version already present is left as it is.
+     */
+    public void restore(Version version) {
+        Objects.requireNonNull(version, "version");
+        requireSubject(version.subject());
+        synchronized (lock) {
+            final List<Version> versions = versionsBySubject.computeIfAbsent(version.subject(), s -> new ArrayList<>());
+            if (versions.stream().anyMatch(v -> v.version() == version.version())) {
+                return;
+            }
+            idsBySchemaText.putIfAbsent(version.schema().toString(), version.id());
+            schemasById.putIfAbsent(version.id(), version.schema());
+            highestId = Math.max(highestId, version.id());
+            versions.add(version);
+            versions.sort(java.util.Comparator.comparingInt(Version::version));
         }
     }
 
@@ -166,6 +203,7 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
             idsBySchemaText.clear();
             schemasById.clear();
             versionsBySubject.clear();
+            highestId = 0;
         }
     }
 

@@ -45,6 +45,12 @@ public record TopicNames(
                 prefix + deadLetter, prefix + clock);
     }
 
+    /** Every topic named here. */
+    public List<String> all() {
+        return List.of(podRestarts, backupEvents, etcdLatency, proxmoxMemory, inventory, storageLocations, incidents,
+                deadLetter, clock);
+    }
+
     /** Event streams, read with event time from their payload. */
     public List<String> eventTopics() {
         return List.of(podRestarts, backupEvents, etcdLatency, proxmoxMemory);

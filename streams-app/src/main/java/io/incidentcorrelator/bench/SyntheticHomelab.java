@@ -81,9 +81,20 @@ public final class SyntheticHomelab {
             new Guest("pve-d", 182, "minecraft", 8 * GIB, null, null, null));
 
     private final long seed;
+    private final Instant start;
 
     public SyntheticHomelab(long seed) {
+        this(seed, START);
+    }
+
+    /**
+     * A homelab whose history begins at {@code start}, rounded down to the sampling grid (30 s): e.g. a month ending
+     * now, to fill a box.
+     */
+    public SyntheticHomelab(long seed, Instant start) {
         this.seed = seed;
+        final long grid = 30_000;
+        this.start = Instant.ofEpochMilli(Math.floorDiv(start.toEpochMilli(), grid) * grid);
     }
 
     /** Records {@link #generate} writes for {@code days} days, without generating them. */
@@ -104,11 +115,11 @@ public final class SyntheticHomelab {
 
     /** Writes the inventory, the storage location, then {@code days} days of events in event-time order. */
     public void generate(int days, Sink sink) {
-        writeTables(sink);
+        writeTables(sink, start);
         final SplittableRandom noise = new SplittableRandom(seed);
         final State state = new State();
         for (int day = 0; day < days; day++) {
-            final long dayStart = START.plus(Duration.ofDays(day)).toEpochMilli();
+            final long dayStart = start.plus(Duration.ofDays(day)).toEpochMilli();
             // Each day's plan is drawn from its own stream so that --days 7 is a prefix of --days 30.
             final DayPlan plan = plan(day, dayStart, new SplittableRandom(seed * 1_000_003L + day));
             int next = 0;
@@ -142,10 +153,14 @@ public final class SyntheticHomelab {
 
     /** The inventory and storage locations, for a live run that needs only the tables. */
     public static void writeTables(Sink sink) {
+        writeTables(sink, START);
+    }
+
+    private static void writeTables(Sink sink, Instant at) {
         for (NodePlacement p : inventory()) {
-            sink.accept(Topic.INVENTORY, p.getCluster() + "/" + p.getNode(), p, START.toEpochMilli());
+            sink.accept(Topic.INVENTORY, p.getCluster() + "/" + p.getNode(), p, at.toEpochMilli());
         }
-        sink.accept(Topic.STORAGE_LOCATIONS, STORAGE, new StorageLocation(STORAGE, STORAGE_HOST), START.toEpochMilli());
+        sink.accept(Topic.STORAGE_LOCATIONS, STORAGE, new StorageLocation(STORAGE, STORAGE_HOST), at.toEpochMilli());
     }
 
     // --- the day's plan -------------------------------------------------------------------

@@ -63,6 +63,11 @@ final class ReplayCommand implements Callable<Integer> {
                     + "prefix, so the live topics are never touched).")
     String topicPrefix;
 
+    @Option(names = "--keep-topics",
+            description = "On an existing cluster, keep the replay's topics (implied by --topic-prefix; needs "
+                    + "--schema-registry-url). By default the replay deletes its topics, internal topics and group.")
+    boolean keepTopics;
+
     @Option(names = "--partitions", defaultValue = "1", description = "Partitions of the topics the replay creates (default: ${DEFAULT-VALUE}).")
     int partitions;
 
@@ -115,14 +120,22 @@ final class ReplayCommand implements Callable<Integer> {
                 });
         final String bootstrap = cluster.bootstrap(config);
         final String registry = cluster.registryUrl(config);
+        // A prefix the user chose names topics the user keeps.
+        final boolean keep = keepTopics || topicPrefix != null;
+        if (bootstrap != null && registry == null && keep) {
+            err.println("replay: kept topics on --bootstrap-servers need --schema-registry-url: their records' schema "
+                    + "ids must point at a registry that outlives the replay");
+            err.flush();
+            return CorrelatorCli.EXIT_USAGE;
+        }
         if (bootstrap != null || registry != null) {
             final String prefix = topicPrefix != null ? topicPrefix
                     : bootstrap == null ? "" : "replay-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMddHHmmss"))
                     + "-" + UUID.randomUUID().toString().substring(0, 4) + ".";
             options = options.withCluster(bootstrap, registry, prefix);
         }
-        options = new ReplayRunner.Options(options.config(), options.bootstrapServers(), options.schemaRegistryUrl(),
-                options.topicPrefix(), partitions, cluster.clientOverrides(config), options.timeout(), options.progress());
+        options = options.withPartitions(partitions).withClientOverrides(cluster.clientOverrides(config))
+                .withKeepTopics(keep);
         final List<Incident> incidents = new ReplayRunner(options).run(events);
         if (compare != null) {
             if (out != null) {

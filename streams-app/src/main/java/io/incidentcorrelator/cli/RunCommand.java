@@ -2,7 +2,7 @@ package io.incidentcorrelator.cli;
 
 import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.config.CorrelatorConfig;
-import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
+import io.incidentcorrelator.embedded.EmbeddedBox;
 import io.incidentcorrelator.runtime.TopicProvisioner;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -31,8 +31,10 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = {
                 "Runs the correlation pipeline continuously until stopped.",
-                "Runs the topology against a Kafka cluster (or --embedded: an embedded broker that lives as long",
-                "as this process), reading the collectors' topics and writing incidents.",
+                "Runs the topology against a Kafka cluster, reading the collectors' topics and writing incidents.",
+                "--embedded --data-dir DIR makes this process the whole box: a Kafka broker (--broker-listen) and a",
+                "schema registry (--registry-listen) that collectors in other processes reach, with the broker's log,",
+                "the schemas and the Streams state kept under DIR; a restart on DIR resumes where it stopped.",
                 "Stop it with Ctrl-C / SIGTERM; state is kept under --state-dir and in changelog topics."})
 final class RunCommand implements Callable<Integer> {
 
@@ -42,8 +44,25 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;
 
-    @Option(names = "--embedded", description = "Start an embedded Kafka broker (KRaft) and in-process registry.")
+    @Option(names = "--embedded", description = "Start an embedded Kafka broker (KRaft) and schema registry in this "
+            + "process (throw-away unless --data-dir is given).")
     boolean embedded;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "With --embedded: keep the broker's log and metadata, the registry's schemas and the Streams "
+                    + "state here, so that a restart resumes where it stopped.")
+    Path dataDir;
+
+    @Option(names = "--broker-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9092",
+            converter = ListenAddress.class,
+            description = "With --embedded: the broker's client address (default: ${DEFAULT-VALUE}; port 0: any free port).")
+    InetSocketAddress brokerListen;
+
+    @Option(names = "--registry-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8081",
+            converter = ListenAddress.class,
+            description = "With --embedded: the schema registry's HTTP address (default: ${DEFAULT-VALUE}; port 0: any "
+                    + "free port).")
+    InetSocketAddress registryListen;
 
     @Option(names = "--application-id", defaultValue = "incident-correlator",
             description = "Kafka Streams application.id; instances sharing it share the work (default: ${DEFAULT-VALUE}).")
@@ -75,28 +94,56 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         final PrintWriter err = spec.commandLine().getErr();
+        if (dataDir != null && !embedded) {
+            err.println("run: --data-dir is the embedded box's directory; add --embedded (or use --state-dir with a "
+                    + "Kafka cluster)");
+            return CorrelatorCli.EXIT_USAGE;
+        }
         final ConfigLoader config = cluster.load();
         final CorrelatorConfig correlator = config.correlatorConfig();
         String bootstrap = cluster.bootstrap(config);
-        String registryUrl = cluster.registryUrl(config);
-        EmbeddedKafkaBroker broker = null;
+        final String registryUrl = cluster.registryUrl(config);
+        final Map<String, String> overrides = new HashMap<>(cluster.clientOverrides(config));
+        EmbeddedBox box = null;
+        SchemaRegistryClient registry;
         if (embedded) {
-            broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults());
-            bootstrap = broker.bootstrapServers();
-            registryUrl = registryUrl == null ? SchemaRegistries.MOCK_SCHEME + "run" : registryUrl;
-            err.println("run: embedded Kafka broker at " + bootstrap);
-        }
-        if (bootstrap == null) {
+            if (dataDir == null) {
+                err.println("run: no --data-dir: the broker, the schemas and the state live in a temporary directory "
+                        + "that is deleted when this process stops");
+            }
+            box = EmbeddedBox.start(dataDir, brokerListen, registryListen, Map.of());
+            bootstrap = box.bootstrapServers();
+            err.println("run: broker listening on " + bootstrap);
+            err.println("run: schema registry listening on " + box.registryUrl());
+            err.println("run: data in " + box.dataDir() + (box.temporary() ? " (temporary)" : ""));
+            err.flush();
+            registry = registryUrl == null ? box.registry() : SchemaRegistries.forUrl(registryUrl, overrides);
+        } else if (bootstrap == null) {
             err.println("run: no Kafka cluster: give --bootstrap-servers, KAFKA_BOOTSTRAP_SERVERS, or --embedded");
             return CorrelatorCli.EXIT_USAGE;
-        }
-        if (registryUrl == null) {
+        } else if (registryUrl == null) {
             err.println("run: no schema registry: give --schema-registry-url or INCIDENT_CORRELATOR_SCHEMA_REGISTRY_URL");
             return CorrelatorCli.EXIT_USAGE;
+        } else {
+            registry = SchemaRegistries.forUrl(registryUrl, overrides);
         }
-        final Map<String, String> overrides = new HashMap<>(cluster.clientOverrides(config));
-        final SchemaRegistryClient registry = SchemaRegistries.forUrl(registryUrl, overrides);
-        final Path state = stateDir != null ? stateDir : Files.createTempDirectory("incident-correlator-state-");
+        final EmbeddedBox embeddedBox = box;
+        final boolean temporaryState = stateDir == null && (box == null || box.temporary());
+        final Path state = stateDir != null ? stateDir
+                : box != null ? box.streamsStateDir() : Files.createTempDirectory("incident-correlator-state-");
+        try {
+            return runPipeline(err, correlator, bootstrap, registry, overrides, state, temporaryState, embeddedBox);
+        } catch (RuntimeException | Error e) {
+            if (embeddedBox != null) {
+                embeddedBox.close();
+            }
+            throw e;
+        }
+    }
+
+    private int runPipeline(PrintWriter err, CorrelatorConfig correlator, String bootstrap, SchemaRegistryClient registry,
+                            Map<String, String> overrides, Path state, boolean temporaryState, EmbeddedBox box)
+            throws Exception {
         if (createTopics) {
             final Properties adminProps = new Properties();
             adminProps.putAll(overrides);
@@ -127,16 +174,43 @@ final class RunCommand implements Callable<Integer> {
             err.println("run: web view at " + served.url());
             err.flush();
         }
-        final EmbeddedKafkaBroker embeddedBroker = broker;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (served != null) {
                 served.close();
             }
             service.close();
-            if (embeddedBroker != null) {
-                embeddedBroker.close();
+            if (box != null) {
+                box.close();
+            }
+            if (temporaryState) {
+                EmbeddedBox.deleteRecursively(state);
             }
         }, "correlator-shutdown"));
         return service.awaitTermination() == KafkaStreams.State.ERROR ? CorrelatorCli.EXIT_FAILURE : 0;
+    }
+
+    /** {@code HOST:PORT}, {@code [v6]:PORT}; the port 0..65535. */
+    static final class ListenAddress implements picocli.CommandLine.ITypeConverter<InetSocketAddress> {
+        @Override
+        public InetSocketAddress convert(String value) {
+            final int colon = value.lastIndexOf(':');
+            if (colon <= 0 || colon == value.length() - 1) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not HOST:PORT");
+            }
+            String host = value.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            final int port;
+            try {
+                port = Integer.parseInt(value.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "': the port is not a number");
+            }
+            if (port < 0 || port > 65535) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "': the port is not in 0..65535");
+            }
+            return InetSocketAddress.createUnresolved(host, port);
+        }
     }
 }

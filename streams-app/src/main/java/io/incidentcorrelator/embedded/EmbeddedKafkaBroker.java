@@ -54,6 +54,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final int NODE_ID = 1;
     private static final String BROKER_LISTENER = "PLAINTEXT";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    private static final String SASL_LISTENER = "SASL";
+    private static final String PLAIN_LOGIN_MODULE = "org.apache.kafka.common.security.plain.PlainLoginModule required";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
     /** Picking a free port and binding it later is racy; a few retries make that harmless. */
@@ -61,15 +63,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private final KafkaRaftServer server;
     private final String bootstrapServers;
+    private final Map<String, String> clientSettings;
     private final Path dataDir;
     private final boolean deleteDataDirOnClose;
     private final Thread shutdownHook;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrapServers, Path dataDir,
-                                boolean deleteDataDirOnClose) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrapServers, Map<String, String> clientSettings,
+                                Path dataDir, boolean deleteDataDirOnClose) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
+        this.clientSettings = clientSettings;
         this.dataDir = dataDir;
         this.deleteDataDirOnClose = deleteDataDirOnClose;
         // Ctrl-C ends the JVM without anyone calling close(); the hook still stops the broker
@@ -106,6 +110,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** {@code host:port} of the broker's client listener. */
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** Security settings a client needs for this broker, as the broker's own user; empty for a plaintext one. */
+    public Map<String, String> clientSettings() {
+        return clientSettings;
     }
 
     /** The directory holding the log segments and KRaft metadata. */
@@ -180,7 +189,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new EmbeddedKafkaException("Invalid embedded broker configuration: " + e.getMessage(), e);
         }
-        format(config, dataDir);
+        format(config, dataDir, options.clusterId);
 
         final KafkaRaftServer server;
         try {
@@ -198,13 +207,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     + options.host + ":" + brokerPort + ": " + rootMessage(e), e);
         }
         final String bootstrap = options.host + ":" + brokerPort;
+        final Map<String, String> client = options.clientSettings();
         try {
-            awaitReady(bootstrap);
+            awaitReady(bootstrap, client);
         } catch (RuntimeException e) {
             stopQuietly(server);
             throw e;
         }
-        return new EmbeddedKafkaBroker(server, bootstrap, dataDir, tempDir);
+        return new EmbeddedKafkaBroker(server, bootstrap, client, dataDir, tempDir);
     }
 
     private static Map<String, String> brokerProperties(Options options, Path dataDir, int brokerPort,
@@ -215,12 +225,26 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("node.id", String.valueOf(NODE_ID));
         // A static voter set: the controller address may change between runs on a kept data dir.
         p.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
-        p.put("listeners", BROKER_LISTENER + "://" + host + ":" + brokerPort + ","
+        final String listener = options.saslUsers == null ? BROKER_LISTENER : SASL_LISTENER;
+        p.put("listeners", listener + "://" + host + ":" + brokerPort + ","
                 + CONTROLLER_LISTENER + "://" + host + ":" + controllerPort);
-        p.put("advertised.listeners", BROKER_LISTENER + "://" + host + ":" + brokerPort);
-        p.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        p.put("advertised.listeners", listener + "://" + host + ":" + brokerPort);
+        p.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + SASL_LISTENER + ":SASL_PLAINTEXT,"
+                + CONTROLLER_LISTENER + ":PLAINTEXT");
         p.put("controller.listener.names", CONTROLLER_LISTENER);
-        p.put("inter.broker.listener.name", BROKER_LISTENER);
+        p.put("inter.broker.listener.name", listener);
+        if (options.saslUsers != null) {
+            // The listener's users, and the broker's own login among them for its inter-broker clients.
+            final StringBuilder jaas = new StringBuilder(PLAIN_LOGIN_MODULE)
+                    .append(" username=\"").append(options.saslBrokerUser).append("\" password=\"")
+                    .append(options.saslUsers.get(options.saslBrokerUser)).append('"');
+            options.saslUsers.forEach((user, password) ->
+                    jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+            p.put("listener.name." + SASL_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".plain.sasl.jaas.config",
+                    jaas.append(';').toString());
+            p.put("sasl.enabled.mechanisms", "PLAIN");
+            p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        }
         p.put("log.dirs", dataDir.resolve("logs").toString());
 
         // One node: nothing can be replicated, so every internal topic must make do with one copy.
@@ -260,15 +284,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return p;
     }
 
-    private static void format(KafkaConfig config, Path dataDir) {
+    private static void format(KafkaConfig config, Path dataDir, String clusterId) {
         // A kept data directory is reused as it is, with its cluster id and topics.
-        if (Files.exists(Path.of(config.metadataLogDir(), "meta.properties"))) {
+        final Path meta = Path.of(config.metadataLogDir(), "meta.properties");
+        if (Files.exists(meta)) {
+            final String found = storedClusterId(meta);
+            if (clusterId != null && !clusterId.equals(found)) {
+                throw new EmbeddedKafkaException("Kafka data in " + dataDir + " belongs to cluster id " + found
+                        + ", not to " + clusterId + " (" + meta + "); point --data-dir at this box's own directory");
+            }
             return;
         }
         final Formatter formatter = new Formatter()
                 .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
                 .setNodeId(NODE_ID)
-                .setClusterId(Uuid.randomUuid().toString())
+                .setClusterId(clusterId != null ? clusterId : Uuid.randomUuid().toString())
                 .setDirectories(config.logDirs())
                 .setMetadataLogDirectory(config.metadataLogDir())
                 .setControllerListenerName(CONTROLLER_LISTENER)
@@ -281,9 +311,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    private static void awaitReady(String bootstrap) {
+    private static String storedClusterId(Path meta) {
+        final Properties stored = new Properties();
+        try (var in = Files.newInputStream(meta)) {
+            stored.load(in);
+        } catch (IOException e) {
+            throw new EmbeddedKafkaException("Cannot read " + meta + ": " + e.getMessage(), e);
+        }
+        return stored.getProperty("cluster.id");
+    }
+
+    private static void awaitReady(String bootstrap, Map<String, String> clientSettings) {
         final long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         final Properties adminProps = new Properties();
+        adminProps.putAll(clientSettings);
         adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         adminProps.put(AdminClientConfig.CLIENT_ID_CONFIG, "embedded-kafka-readiness");
         adminProps.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
@@ -418,12 +459,52 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private final String host;
         private final int port;
         private final Map<String, String> brokerProperties;
+        private final String clusterId;
+        private final String saslBrokerUser;
+        private final Map<String, String> saslUsers;
 
         private Options(Path dataDir, String host, int port, Map<String, String> brokerProperties) {
+            this(dataDir, host, port, brokerProperties, null, null, null);
+        }
+
+        private Options(Path dataDir, String host, int port, Map<String, String> brokerProperties, String clusterId,
+                        String saslBrokerUser, Map<String, String> saslUsers) {
             this.dataDir = dataDir;
             this.host = host;
             this.port = port;
             this.brokerProperties = Map.copyOf(brokerProperties);
+            this.clusterId = clusterId;
+            this.saslBrokerUser = saslBrokerUser;
+            this.saslUsers = saslUsers == null ? null : Map.copyOf(saslUsers);
+        }
+
+        /**
+         * The client listener authenticates with SASL/PLAIN (over plaintext: loopback tests only) and knows exactly
+         * {@code users} (name → password); {@code brokerUser}, one of them, is the broker's own login and the one
+         * {@link EmbeddedKafkaBroker#clientSettings()} names. No authorizer: authentication is what this is for.
+         */
+        public Options withSaslPlain(String brokerUser, Map<String, String> users) {
+            if (!users.containsKey(brokerUser)) {
+                throw new IllegalArgumentException("the broker user must be one of the users");
+            }
+            return new Options(dataDir, host, port, brokerProperties, clusterId, brokerUser, users);
+        }
+
+        Map<String, String> clientSettings() {
+            if (saslUsers == null) {
+                return Map.of();
+            }
+            return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
+                    "sasl.jaas.config", PLAIN_LOGIN_MODULE + " username=\"" + saslBrokerUser + "\" password=\""
+                            + saslUsers.get(saslBrokerUser) + "\";");
+        }
+
+        /**
+         * The cluster id the data directory must belong to (and is formatted with when new); starting on data of
+         * another cluster fails. Null: whatever the directory holds, a random one when new.
+         */
+        public Options withClusterId(String clusterId) {
+            return new Options(dataDir, host, port, brokerProperties, clusterId, saslBrokerUser, saslUsers);
         }
 
         /** Temporary data directory, {@code 127.0.0.1}, a free port, no extra properties. */
@@ -436,12 +517,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
          * deleted on {@link #close()}.
          */
         public Options withDataDir(Path dataDir) {
-            return new Options(dataDir, host, port, brokerProperties);
+            return new Options(dataDir, host, port, brokerProperties, clusterId, saslBrokerUser, saslUsers);
         }
 
         /** Address to listen on; keep it a loopback address. */
         public Options withHost(String host) {
-            return new Options(dataDir, Objects.requireNonNull(host, "host"), port, brokerProperties);
+            return new Options(dataDir, Objects.requireNonNull(host, "host"), port, brokerProperties, clusterId,
+                    saslBrokerUser, saslUsers);
         }
 
         /** Client port; {@code 0} picks a free one. */
@@ -449,7 +531,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port out of range: " + port);
             }
-            return new Options(dataDir, host, port, brokerProperties);
+            return new Options(dataDir, host, port, brokerProperties, clusterId, saslBrokerUser, saslUsers);
         }
 
         /**
@@ -465,7 +547,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
             final Map<String, String> merged = new LinkedHashMap<>(brokerProperties);
             merged.putAll(properties);
-            return new Options(dataDir, host, port, merged);
+            return new Options(dataDir, host, port, merged, clusterId, saslBrokerUser, saslUsers);
         }
 
         public Options withBrokerProperty(String name, String value) {

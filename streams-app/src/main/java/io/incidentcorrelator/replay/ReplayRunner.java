@@ -64,6 +64,8 @@ public final class ReplayRunner {
      *                          per run keeps the replay out of the live topics
      * @param partitions        partitions of the topics the replay creates
      * @param clientOverrides   extra Kafka client / Streams settings (security, ...)
+     * @param keepTopics        leave the replay's topics on an existing cluster; otherwise they, the
+     *                          application's internal topics and its consumer group are deleted at the end
      */
     public record Options(
             CorrelatorConfig config,
@@ -73,19 +75,31 @@ public final class ReplayRunner {
             int partitions,
             Map<String, String> clientOverrides,
             Duration timeout,
-            Consumer<String> progress) {
+            Consumer<String> progress,
+            boolean keepTopics) {
 
         public static Options embedded(CorrelatorConfig config, Consumer<String> progress) {
-            return new Options(config, null, null, "", 1, Map.of(), Duration.ofMinutes(10), progress);
+            return new Options(config, null, null, "", 1, Map.of(), Duration.ofMinutes(10), progress, false);
         }
 
         public Options withCluster(String bootstrap, String registryUrl, String prefix) {
-            return new Options(config, bootstrap, registryUrl, prefix, partitions, clientOverrides, timeout, progress);
+            return new Options(config, bootstrap, registryUrl, prefix, partitions, clientOverrides, timeout, progress,
+                    keepTopics);
         }
 
         public Options withClientOverrides(Map<String, String> overrides) {
             return new Options(config, bootstrapServers, schemaRegistryUrl, topicPrefix, partitions, overrides, timeout,
-                    progress);
+                    progress, keepTopics);
+        }
+
+        public Options withPartitions(int count) {
+            return new Options(config, bootstrapServers, schemaRegistryUrl, topicPrefix, count, clientOverrides, timeout,
+                    progress, keepTopics);
+        }
+
+        public Options withKeepTopics(boolean keep) {
+            return new Options(config, bootstrapServers, schemaRegistryUrl, topicPrefix, partitions, clientOverrides,
+                    timeout, progress, keep);
         }
     }
 
@@ -121,6 +135,10 @@ public final class ReplayRunner {
         EmbeddedKafkaBroker broker = null;
         final String registryScope = "replay-" + runId;
         Path stateDir = null;
+        final String applicationId = "incident-correlator-replay-" + runId;
+        final CorrelatorConfig config = options.config()
+                .withTopics(options.config().topics().withPrefix(options.topicPrefix()))
+                .withPendingFlushAfter(Duration.ZERO);
         try {
             final String bootstrap;
             if (options.bootstrapServers() == null) {
@@ -133,11 +151,7 @@ public final class ReplayRunner {
             final String registryUrl = options.schemaRegistryUrl() != null ? options.schemaRegistryUrl()
                     : SchemaRegistries.MOCK_SCHEME + registryScope;
             final SchemaRegistryClient registry = SchemaRegistries.forUrl(registryUrl, options.clientOverrides());
-            final CorrelatorConfig config = options.config()
-                    .withTopics(options.config().topics().withPrefix(options.topicPrefix()))
-                    .withPendingFlushAfter(Duration.ZERO);
             final Topics topics = Pipeline.topics(config, registry);
-            final String applicationId = "incident-correlator-replay-" + runId;
             stateDir = Files.createTempDirectory("incident-correlator-replay-");
 
             try (Admin admin = Admin.create(clientProperties(bootstrap))) {
@@ -177,7 +191,11 @@ public final class ReplayRunner {
                             Thread.currentThread().interrupt();
                         }
                     }
-                    streams.close(Duration.ofSeconds(30));
+                    // Leave the group: a replay's group is its own, and a member left behind would keep it
+                    // from being deleted until its session expired.
+                    streams.close(org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
+                            org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                            .withTimeout(Duration.ofSeconds(30)));
                 }
                 final List<Incident> incidents = served != null ? served : readIncidents(bootstrap, topics);
                 progress(String.format("done: %d incidents from %d events in %.1f s (event time up to %s)",
@@ -189,11 +207,41 @@ public final class ReplayRunner {
         } finally {
             if (broker != null) {
                 broker.close();
+            } else if (!options.keepTopics()) {
+                deleteTopics(config.topics(), applicationId);
             }
             if (options.schemaRegistryUrl() == null) {
                 SchemaRegistries.dropMockScope(registryScope);
             }
             deleteQuietly(stateDir);
+        }
+    }
+
+    /**
+     * On an existing cluster the replay leaves nothing behind: its topics, the application's internal topics
+     * (changelogs, repartition) and its consumer group. Best effort: a failure here must not hide the replay's result.
+     */
+    private void deleteTopics(TopicNames names, String applicationId) {
+        try (Admin admin = Admin.create(clientProperties(options.bootstrapServers()))) {
+            // Without a prefix the names are the live topics: those are never the replay's to delete.
+            final Set<String> doomed = options.topicPrefix().isEmpty() ? new HashSet<>() : new HashSet<>(names.all());
+            for (String topic : admin.listTopics().names().get(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (topic.startsWith(applicationId + "-")) {
+                    doomed.add(topic);
+                }
+            }
+            try {
+                admin.deleteConsumerGroups(List.of(applicationId)).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                LOG.debug("Replay group {} not deleted: {}", applicationId, Failures.rootMessage(e));
+            }
+            admin.deleteTopics(doomed).all().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            progress("deleted the replay's " + doomed.size() + " topics (--keep-topics keeps them)");
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.warn("Could not delete the replay's topics on {}: {}", options.bootstrapServers(), Failures.rootMessage(e));
         }
     }
 

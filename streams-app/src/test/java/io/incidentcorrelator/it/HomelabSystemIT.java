@@ -8,10 +8,7 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.incidentcorrelator.collectors.kubernetes.MockKube;
 import io.incidentcorrelator.collectors.testing.LoopbackWireMock;
 import io.incidentcorrelator.collectors.testing.RealEtcd;
-import io.incidentcorrelator.serde.EmbeddedSchemaRegistryServer;
-import io.incidentcorrelator.serde.InMemorySchemaRegistry;
 import io.incidentcorrelator.testsupport.CorrelatorProcess;
-import io.incidentcorrelator.testsupport.TestKafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -193,7 +190,7 @@ class HomelabSystemIT {
         // ---- the correlator ----
         webPort = ports[1];
         healthPort = ports[2];
-        box = externalBox();
+        box = new Box(dir.resolve("box"), ports[3], ports[4]);
         startRun("run-1");
 
         // ---- the collectors and the sink, each its own process ----
@@ -314,38 +311,25 @@ class HomelabSystemIT {
 
     // ---- the correlator process ----
 
-    /** Where the correlator's Kafka and schema registry live, and what {@code run} is told about them. */
-    private interface Box {
-        String bootstrap();
-
-        String registry();
-
-        List<String> runArgs();
-    }
-
     /**
-     * A broker and a registry in this JVM, {@code run} against them with its state in a directory
-     * of its own: the separate-process way, until the persistent embedded box is there.
+     * The persistent box, the docs' way to run on one machine: {@code run --embedded --data-dir},
+     * its broker and schema registry on loopback ports chosen here, fixed so that a restarted
+     * {@code run} is where the collectors and the sink already look.
      */
-    private Box externalBox() {
-        final TestKafka kafka = closing(TestKafka.start());
-        final EmbeddedSchemaRegistryServer registry = closing(EmbeddedSchemaRegistryServer.start(
-                new InMemorySchemaRegistry("mock://homelab-system-it")));
-        final Path state = dir.resolve("state");
-        return new Box() {
-            public String bootstrap() {
-                return kafka.bootstrapServers();
-            }
+    private record Box(Path data, int brokerPort, int registryPort) {
 
-            public String registry() {
-                return registry.url();
-            }
+        String bootstrap() {
+            return "127.0.0.1:" + brokerPort;
+        }
 
-            public List<String> runArgs() {
-                return List.of("--bootstrap-servers", bootstrap(), "--schema-registry-url", registry(),
-                        "--state-dir", state.toString());
-            }
-        };
+        String registry() {
+            return "http://127.0.0.1:" + registryPort;
+        }
+
+        List<String> runArgs() {
+            return List.of("--embedded", "--data-dir", data.toString(), "--broker-listen", bootstrap(),
+                    "--registry-listen", "127.0.0.1:" + registryPort);
+        }
     }
 
     private void startRun(String name) throws Exception {
@@ -355,6 +339,8 @@ class HomelabSystemIT {
         args.addAll(box.runArgs());
         run = CorrelatorProcess.launch(name, logs, Map.of(), args.toArray(String[]::new));
         await(name + " ready", () -> ready(), run);
+        assertTrue(run.logContains("broker listening on " + box.bootstrap()), run.logTail(20));
+        assertTrue(run.logContains("schema registry listening on " + box.registry()), run.logTail(20));
     }
 
     private boolean ready() {

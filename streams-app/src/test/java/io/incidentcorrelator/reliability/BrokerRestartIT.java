@@ -76,7 +76,7 @@ class BrokerRestartIT {
                     "--application-id", APP, "--state-dir", work.resolve("state").toString(),
                     "--config", rig.writeConfig(work, Map.of()).toString());
             final long firstHalfInputs = rig.inputRecords();
-            awaitConsumed(rig, child, firstHalfInputs / 3);
+            child.awaitConsumed(rig, APP, firstHalfInputs / 3);
 
             final CompletableFuture<Instant> producing = CompletableFuture.supplyAsync(
                     // Chunks spanning under the 10-minute grace, as live collectors send: a broker restart
@@ -102,15 +102,6 @@ class BrokerRestartIT {
 
             assertEquals(List.of(), CleanRun.differences(expected, rig.committedRevisions()),
                     "committed incidents after a broker restart");
-        }
-    }
-
-    private static void awaitConsumed(PipelineRig rig, CorrelatorProcess child, long records) throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (rig.consumedInputRecords(APP) < records) {
-            assertTrue(child.isAlive(), "the app ended by itself:\n" + child.logTail(30));
-            assertTrue(System.nanoTime() < deadline, "the app made no progress:\n" + child.logTail(30));
-            Thread.sleep(20);
         }
     }
 

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -45,24 +46,35 @@ public final class CorrelatorProcess {
         return spawn(name, logDir, command, Map.of(), false);
     }
 
+    /** The launcher a user runs, on the packaged jar and {@code target/lib} (tests run in {@code streams-app/}). */
+    public static final Path LAUNCHER = Path.of("../bin/correlator").toAbsolutePath().normalize();
+
     /**
-     * Starts {@code bin/correlator args...}, the launcher on the packaged jar and {@code target/lib}
-     * as a user runs it (nothing from the test classpath), with {@code env} added to a
-     * cleaned environment. Its stderr (the log) goes to {@code logDir/name.log}, its stdout to
-     * {@code logDir/name.out} (both appended).
+     * {@code bin/correlator args...} as a user starts it: the packaged jar and {@code target/lib}, nothing from the test
+     * classpath. The launcher execs the JVM, so {@link #kill()} is SIGKILL to the JVM itself.
+     */
+    public static CorrelatorProcess startPackaged(String name, Path logDir, String... args) {
+        return spawn(name, logDir, launcher(args), Map.of("JAVA_OPTS", "-Xmx384m"), false);
+    }
+
+    /**
+     * Like {@link #startPackaged}, with {@code env} added to the cleaned environment, and the
+     * process's stderr (the log) in {@code logDir/name.log}, its stdout in {@code logDir/name.out}
+     * (both appended), for commands whose output is their result.
      */
     public static CorrelatorProcess launch(String name, Path logDir, Map<String, String> env, String... args) {
+        final Map<String, String> withJvm = new HashMap<>(env);
+        withJvm.putIfAbsent("JAVA_OPTS", "-Xmx256m -XX:TieredStopAtLevel=1 -Dorg.slf4j.simpleLogger.showDateTime=true "
+                + "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
+        return spawn(name, logDir, launcher(args), withJvm, true);
+    }
+
+    private static List<String> launcher(String... args) {
         final List<String> command = new ArrayList<>();
         command.add(LAUNCHER.toString());
         command.addAll(List.of(args));
-        final Map<String, String> withJvm = new java.util.HashMap<>(env);
-        withJvm.putIfAbsent("JAVA_OPTS", "-Xmx256m -XX:TieredStopAtLevel=1 -Dorg.slf4j.simpleLogger.showDateTime=true "
-                + "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
-        return spawn(name, logDir, command, withJvm, true);
+        return command;
     }
-
-    /** The launcher users run, beside the module's {@code target/}. */
-    public static final Path LAUNCHER = Path.of("..", "bin", "correlator").toAbsolutePath().normalize();
 
     private static CorrelatorProcess spawn(String name, Path logDir, List<String> command, Map<String, String> env,
                                            boolean separateStdout) {
@@ -87,6 +99,38 @@ public final class CorrelatorProcess {
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start " + name, e);
         }
+    }
+
+    /** Waits until {@code applicationId} committed {@code records} input records; fails if this process ends first. */
+    public void awaitConsumed(PipelineRig rig, String applicationId, long records) {
+        final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (rig.consumedInputRecords(applicationId) < records) {
+            if (!isAlive()) {
+                throw new AssertionError(name + " ended by itself:\n" + logTail(30));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(name + " made no progress:\n" + logTail(30));
+            }
+            PipelineRig.sleep(20);
+        }
+    }
+
+    /** The rest of the first log line that contains {@code marker}, waiting up to {@code timeout} for it. */
+    public String awaitLogValue(String marker, java.time.Duration timeout) {
+        if (!awaitLog(marker, timeout)) {
+            throw new AssertionError(name + " never logged '" + marker + "':\n" + logTail(40));
+        }
+        try {
+            for (String line : Files.readAllLines(log)) {
+                final int at = line.indexOf(marker);
+                if (at >= 0) {
+                    return line.substring(at + marker.length()).trim();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new AssertionError("unreachable");
     }
 
     /** A directory for child logs: {@code target/it-logs/TEST}. */
