@@ -71,8 +71,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The product as a homelab runs it, every part its own OS process started through
- * {@code bin/correlator} on the packaged jar and {@code target/lib}: the correlator ({@code run}
- * with the web view), the collectors (inventory YAML, Kubernetes through a kubeconfig file,
+ * {@code bin/correlator} on the packaged jar and {@code target/lib}: the correlator ({@code run
+ * --embedded --data-dir}, the persistent box, with the web view), the collectors (inventory YAML, Kubernetes through a kubeconfig file,
  * Proxmox backups and memory, the vzdump hook endpoint fed by the shipped hook script, etcd) and
  * the Alertmanager sink. This JVM only hosts what a homelab would have around them: a Kubernetes
  * API (fabric8's mock server, CRUD mode), a Proxmox node, a real etcd, Alertmanager. Everything on
@@ -82,9 +82,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * log, memory climbing), another is reported by the hook from the node this test runs on, and a
  * pod on each host's Kubernetes node crash-loops. It asserts what an operator sees: one
  * BACKUP_IO_CONTENTION incident for both pods naming both backups, through {@code incidents tail
- * --json} and the web API, and the silence posted. Then {@code run} is SIGKILLed and started again
- * on the same data: nothing is lost and nothing is emitted again; the next restart extends the same
- * incident.
+ * --json} and the web API, and the silence posted. Then {@code run} (broker and registry with it)
+ * is SIGKILLed and started again on the same data dir: nothing is lost and nothing is emitted
+ * again; the next restart extends the same incident.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class HomelabSystemIT {
