@@ -12,23 +12,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
+import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.network.ListenerName;
-import org.apache.kafka.common.security.auth.SecurityProtocol;
-import org.apache.kafka.server.common.MetadataVersion;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
 
 /**
  * A real Kafka broker for integration tests.
  *
- * <p>By default an in-process single-node KRaft cluster from Kafka's own {@link KafkaClusterTestKit}
- * (fast, no Docker). With {@code -Dkafka.testcontainers=true} or the environment variable
+ * <p>By default the product's own in-process broker, {@link EmbeddedKafkaBroker} (one KRaft node, fast,
+ * no Docker): the demo, {@code run --embedded} and the tests share one broker implementation. With {@code -Dkafka.testcontainers=true} or the environment variable
  * {@code INCIDENT_CORRELATOR_TEST_KAFKA=testcontainers} a Docker container via Testcontainers
  * instead; its image can be chosen with {@code -Dkafka.testcontainers.image=...}.
  */
@@ -51,7 +47,7 @@ public final class TestKafka implements AutoCloseable {
             "auto.create.topics.enable", "false");
 
     /** Which broker {@link #start()} picks. */
-    public enum Kind { TEST_KIT, TESTCONTAINERS }
+    public enum Kind { EMBEDDED, TESTCONTAINERS }
 
     private final Kind kind;
     private final String bootstrapServers;
@@ -73,55 +69,12 @@ public final class TestKafka implements AutoCloseable {
      * An in-process broker whose client listener is SASL_PLAINTEXT with mechanism PLAIN and knows
      * exactly {@code users} (name → password), without an authorizer (authentication is what is
      * tested, not ACLs). {@code brokerUser} is the broker's own identity and {@link #admin()}'s.
-     * Generate the credentials at run time; the test kit's built-in users are not accepted.
+     * Generate the credentials at run time.
      */
     public static TestKafka startSaslPlain(String brokerUser, Map<String, String> users) {
-        final String password = users.get(brokerUser);
-        if (password == null) {
-            throw new IllegalArgumentException("the broker user must be one of the users");
-        }
-        final StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required")
-                .append(" username=\"").append(brokerUser).append("\" password=\"").append(password).append('"');
-        users.forEach((user, pw) -> jaas.append(" user_").append(user).append("=\"").append(pw).append('"'));
-        jaas.append(';');
-        KafkaClusterTestKit kit = null;
-        try {
-            final TestKitNodes nodes = new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    .setBrokerListenerName(new ListenerName("EXTERNAL"))
-                    .setBrokerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT)
-                    // The kit bootstraps the newest, unstable metadata version by default.
-                    .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
-                    .build();
-            final KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
-            SINGLE_NODE_SETTINGS.forEach(builder::setConfigProp);
-            // The listener's own JAAS config wins over the file of fixed test users the kit writes.
-            builder.setConfigProp("listener.name.external.plain.sasl.jaas.config", jaas.toString());
-            builder.setConfigProp("sasl.enabled.mechanisms", "PLAIN");
-            // Authentication is what is tested; the kit's authorizer would also lock out its own PLAINTEXT controller.
-            builder.setConfigProp("authorizer.class.name", "");
-            kit = builder.build();
-            kit.format();
-            kit.startup();
-            final Map<String, String> client = Map.of(
-                    "security.protocol", "SASL_PLAINTEXT",
-                    "sasl.mechanism", "PLAIN",
-                    "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
-                            + brokerUser + "\" password=\"" + password + "\";");
-            final TestKafka kafka = new TestKafka(Kind.TEST_KIT, kit.bootstrapServers(), kit, client);
-            try (Admin admin = kafka.admin()) {
-                admin.describeCluster().nodes().get(60, TimeUnit.SECONDS);
-            }
-            return kafka;
-        } catch (Exception e) {
-            closeQuietly(kit);
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            throw new IllegalStateException("Could not start the in-process SASL Kafka test cluster: " + e.getMessage(), e);
-        }
+        final EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults()
+                .withSaslPlain(brokerUser, users));
+        return new TestKafka(Kind.EMBEDDED, broker.bootstrapServers(), broker, broker.clientSettings());
     }
 
     /** Security settings a client needs for this broker (empty for a plaintext one). */
@@ -136,7 +89,7 @@ public final class TestKafka implements AutoCloseable {
 
     /** Starts the given kind of broker, ignoring the switch. */
     public static TestKafka start(Kind kind) {
-        return kind == Kind.TESTCONTAINERS ? startContainer() : startTestKit();
+        return kind == Kind.TESTCONTAINERS ? startContainer() : startEmbedded();
     }
 
     /** The kind chosen by the system property / environment switch. */
@@ -144,7 +97,7 @@ public final class TestKafka implements AutoCloseable {
         final String env = Optional.ofNullable(System.getenv(ENVIRONMENT_VARIABLE)).orElse("");
         return Boolean.getBoolean(TESTCONTAINERS_PROPERTY) || "testcontainers".equals(env.toLowerCase(Locale.ROOT))
                 ? Kind.TESTCONTAINERS
-                : Kind.TEST_KIT;
+                : Kind.EMBEDDED;
     }
 
     public Kind kind() {
@@ -203,30 +156,9 @@ public final class TestKafka implements AutoCloseable {
         }
     }
 
-    private static TestKafka startTestKit() {
-        KafkaClusterTestKit kit = null;
-        try {
-            final TestKitNodes nodes = new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    // The kit bootstraps the newest, unstable metadata version by default; test what users run.
-                    .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
-                    .build();
-            final KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
-            SINGLE_NODE_SETTINGS.forEach(builder::setConfigProp);
-            kit = builder.build();
-            kit.format();
-            kit.startup();
-            kit.waitForReadyBrokers();
-            return new TestKafka(Kind.TEST_KIT, kit.bootstrapServers(), kit);
-        } catch (Exception e) {
-            closeQuietly(kit);
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            throw new IllegalStateException("Could not start the in-process Kafka test cluster: " + e.getMessage(), e);
-        }
+    private static TestKafka startEmbedded() {
+        final EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults());
+        return new TestKafka(Kind.EMBEDDED, broker.bootstrapServers(), broker);
     }
 
     private static TestKafka startContainer() {
@@ -234,7 +166,7 @@ public final class TestKafka implements AutoCloseable {
         if (!DockerClientFactory.instance().isDockerAvailable()) {
             throw new IllegalStateException("Kafka via Testcontainers was requested (-D" + TESTCONTAINERS_PROPERTY
                     + "=true or " + ENVIRONMENT_VARIABLE + "=testcontainers) but no Docker environment was found."
-                    + " Start Docker, or drop the switch to use the in-process KafkaClusterTestKit.");
+                    + " Start Docker, or drop the switch to use the in-process EmbeddedKafkaBroker.");
         }
         final String image = System.getProperty(IMAGE_PROPERTY, DEFAULT_IMAGE);
         final KafkaContainer container = new KafkaContainer(image);
@@ -247,16 +179,5 @@ public final class TestKafka implements AutoCloseable {
             throw new IllegalStateException("Could not start Kafka container " + image + ": " + e.getMessage(), e);
         }
         return new TestKafka(Kind.TESTCONTAINERS, container.getBootstrapServers(), container::close);
-    }
-
-    private static void closeQuietly(AutoCloseable closeable) {
-        if (closeable == null) {
-            return;
-        }
-        try {
-            closeable.close();
-        } catch (Exception ignored) {
-            // Already failing; the original error is the one worth reporting.
-        }
     }
 }
