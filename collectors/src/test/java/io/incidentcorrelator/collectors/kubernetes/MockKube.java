@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * writes neither share a connection pool with the collector under test nor pass the proxy whose
  * connections a test cuts.
  */
-final class MockKube implements AutoCloseable {
+public final class MockKube implements AutoCloseable {
 
     record LogAnswer(int code, String body) {
     }
@@ -60,7 +60,7 @@ final class MockKube implements AutoCloseable {
     private final KubernetesClient client;
     private final KubernetesClient kubelet;
 
-    MockKube() throws IOException {
+    public MockKube() throws IOException {
         final Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
         final KubernetesMixedDispatcher dispatcher = new KubernetesMixedDispatcher(responses) {
             @Override
@@ -117,6 +117,11 @@ final class MockKube implements AutoCloseable {
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
+    /** The API's address for a kubeconfig file, through the proxy, as a collector in another process reaches it. */
+    public String apiUrl() {
+        return "http://127.0.0.1:" + proxy.port();
+    }
+
     /** The collector's client, through the proxy. */
     KubernetesClient client() {
         return client;
@@ -163,7 +168,7 @@ final class MockKube implements AutoCloseable {
         return logRequests.get();
     }
 
-    void setLog(String namespace, String pod, String container, int code, String body) {
+    public void setLog(String namespace, String pod, String container, int code, String body) {
         logs.put(namespace + "/" + pod + "/" + container, new LogAnswer(code, body));
     }
 
@@ -214,7 +219,7 @@ final class MockKube implements AutoCloseable {
 
     // ---- pods ----
 
-    Pod createPod(String namespace, String name, String node, List<String> initContainers, List<String> containers) {
+    public Pod createPod(String namespace, String name, String node, List<String> initContainers, List<String> containers) {
         final PodBuilder b = new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
                 .withNewSpec().withNodeName(node).endSpec()
                 .withNewStatus().endStatus();
@@ -245,7 +250,7 @@ final class MockKube implements AutoCloseable {
     }
 
     /** A restart as the kubelet reports it: count up, last state terminated, now back-off. */
-    Pod restart(String namespace, String pod, String container, int count, String reason, int exitCode,
+    public Pod restart(String namespace, String pod, String container, int count, String reason, int exitCode,
                 String finishedAt, String message) {
         return updateContainer(namespace, pod, container, b -> b.withRestartCount(count)
                 .withNewLastState().withNewTerminated().withReason(reason).withExitCode(exitCode)
