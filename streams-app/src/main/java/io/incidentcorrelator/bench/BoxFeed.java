@@ -55,7 +55,7 @@ public final class BoxFeed {
             final Instant from = Instant.now().minus(Duration.ofDays(amount));
             final long started = System.nanoTime();
             final BenchKafka.Produced produced = BenchKafka.produceHistory(bootstrap, topics, config,
-                    new SyntheticHomelab(42, from), amount, n -> System.err.println("feed: " + n + " records"));
+                    new SyntheticHomelab(42, from), Duration.ofDays(amount), false, n -> System.err.println("feed: " + n + " records"));
             System.err.printf("feed: %d events of %d days (to %s) in %.1f s%n", produced.events(), amount,
                     produced.lastEvent(), (System.nanoTime() - started) / 1e9);
             return;

@@ -138,7 +138,8 @@ final class RunCommand implements Callable<Integer> {
         final Path state = stateDir != null ? stateDir
                 : box != null ? box.streamsStateDir() : Files.createTempDirectory("incident-correlator-state-");
         try {
-            return runPipeline(err, correlator, bootstrap, registry, overrides, state, temporaryState, embeddedBox);
+            return runPipeline(err, correlator, brokerUnreachableAfter, bootstrap, registry, overrides, state, temporaryState,
+                    embeddedBox);
         } catch (RuntimeException | Error e) {
             if (embeddedBox != null) {
                 embeddedBox.close();
@@ -147,8 +148,8 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private int runPipeline(PrintWriter err, CorrelatorConfig correlator, String bootstrap, SchemaRegistryClient registry,
-                            Map<String, String> overrides, Path state, boolean temporaryState, EmbeddedBox box)
+    private int runPipeline(PrintWriter err, CorrelatorConfig correlator, Duration brokerUnreachableAfter,
+                            String bootstrap, SchemaRegistryClient registry, Map<String, String> overrides, Path state, boolean temporaryState, EmbeddedBox box)
             throws Exception {
         if (createTopics) {
             final Properties adminProps = new Properties();
