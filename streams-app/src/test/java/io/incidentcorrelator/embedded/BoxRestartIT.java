@@ -30,6 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -103,7 +105,29 @@ class BoxRestartIT {
         final Map<String, List<String>> actual = rig.committedRevisions();
         second.stop();
 
-        assertEquals(List.of(), CleanRun.differences(expected, actual), "committed incidents of the killed and restarted box");
+        // Live, how many revisions lead to an incident's answer depends on when each topic's records
+        // reach the task (a restart classified alone, or together with the next one); the answer does
+        // not. So the kill must leave the same incidents, each ending in the same revision content, and
+        // no revision number twice (a re-emitted revision after the restart).
+        assertEquals(List.of(), CleanRun.differences(newest(expected), newest(actual)),
+                "the newest revision of every incident of the killed and restarted box");
+        actual.forEach((id, revisions) -> assertEquals(revisions.size(),
+                revisions.stream().map(BoxRestartIT::revisionNumber).distinct().count(),
+                "a revision of " + id + " emitted twice: " + revisions));
+    }
+
+    private static final Pattern REVISION = Pattern.compile("\"revision\":(\\d+),");
+
+    private static Map<String, List<String>> newest(Map<String, List<String>> revisions) {
+        final Map<String, List<String>> out = new TreeMap<>();
+        revisions.forEach((id, list) -> out.put(id,
+                List.of(REVISION.matcher(list.get(list.size() - 1)).replaceFirst(""))));
+        return out;
+    }
+
+    private static String revisionNumber(String revision) {
+        final Matcher m = REVISION.matcher(revision);
+        return m.find() ? m.group(1) : revision;
     }
 
     @Test
