@@ -120,11 +120,16 @@ class CollectorFailuresIT {
     }
 
     private Path kubeconfig(String server) throws IOException {
-        return Files.writeString(dir.resolve("kubeconfig"), """
+        return kubeconfig("kubeconfig", "server: \"" + server + "\"");
+    }
+
+    /** A kubeconfig file {@code name} whose one cluster has {@code clusterFields} (YAML flow mapping body). */
+    private Path kubeconfig(String name, String clusterFields) throws IOException {
+        return Files.writeString(dir.resolve(name), """
                 apiVersion: v1
                 kind: Config
                 clusters:
-                - cluster: {server: "%s"}
+                - cluster: {%s}
                   name: lab
                 contexts:
                 - context: {cluster: lab, user: lab}
@@ -133,7 +138,7 @@ class CollectorFailuresIT {
                 users:
                 - name: lab
                   user: {token: not-a-real-token}
-                """.formatted(server));
+                """.formatted(clusterFields));
     }
 
     @Test
@@ -182,20 +187,9 @@ class CollectorFailuresIT {
         try {
             api.stubFor(get(urlPathEqualTo("/api/v1/pods")).willReturn(okJson(
                     "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"7\"},\"items\":[]}")));
-            final Path config = Files.writeString(dir.resolve("kubeconfig-tls"), """
-                    apiVersion: v1
-                    kind: Config
-                    clusters:
-                    - cluster: {server: "https://127.0.0.1:%d", certificate-authority: "%s"}
-                      name: lab
-                    contexts:
-                    - context: {cluster: lab, user: lab}
-                      name: lab
-                    current-context: lab
-                    users:
-                    - name: lab
-                      user: {token: not-a-real-token}
-                    """.formatted(api.httpsPort(), cert.certificatePem()));
+            final Path config = kubeconfig("kubeconfig-tls",
+                    "server: \"https://127.0.0.1:%d\", certificate-authority: \"%s\""
+                            .formatted(api.httpsPort(), cert.certificatePem()));
             final Result r = run(List.of("KUBECONFIG", config.toString()), "collect", "kubernetes", "--print", "--once",
                     "--cluster", "monit");
             assertEquals(0, r.code(), r.stderr());
