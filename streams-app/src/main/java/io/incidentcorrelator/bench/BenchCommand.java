@@ -130,9 +130,7 @@ public final class BenchCommand implements Callable<Integer> {
 
         final String runId = UUID.randomUUID().toString().substring(0, 8);
         final String registryScope = "bench-" + runId;
-        final CorrelatorConfig base = CorrelatorConfig.defaults();
-        final CorrelatorConfig config = new CorrelatorConfig(base.topics(), base.classifier(), base.groupingGap(),
-                base.grace(), store, base.pendingFlushAfter());
+        final CorrelatorConfig config = CorrelatorConfig.defaults().withStoreType(store);
         final SchemaRegistryClient registry = SchemaRegistries.forUrl(SchemaRegistries.MOCK_SCHEME + registryScope, Map.of());
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults()
                 // A month of samples is a few GiB of log; nothing needs to be kept after the run.

@@ -4,7 +4,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Thresholds and spans the classifier reasons with. Defaults come from the runbooks:
+ * Thresholds and spans the classifier reasons with. Defaults (defined with the settings, in
+ * {@code config.CorrelatorSettings}) come from the runbooks:
  * etcd wants WAL fsync p99 under 10 ms, a starving host shows memory at 95 % or more,
  * a reclaimed balloon or high memory PSI; CPU or iowait saturation has to last to matter.
  */
@@ -51,20 +52,10 @@ public record ClassifierConfig(
         }
     }
 
+    /** The defaults of the {@code incident-correlator.*} settings, where they and their meanings are defined. */
     public static ClassifierConfig defaults() {
-        return new ClassifierConfig(
-                Duration.ofMinutes(30),
-                Duration.ofHours(12),
-                Duration.ofMinutes(10),
-                10.0,
-                1,
-                0.5,
-                0.95,
-                0.90,
-                10.0,
-                0.90,
-                0.20,
-                Duration.ofMinutes(2));
+        return io.incidentcorrelator.config.CorrelatorSettings.classifierConfig(
+                io.incidentcorrelator.config.CorrelatorSettings.DEFAULTS);
     }
 
     private static void requireNotNegative(Duration d, String name) {

@@ -1,25 +1,19 @@
 package io.incidentcorrelator.config;
 
-import io.incidentcorrelator.classify.ClassifierConfig;
 import io.incidentcorrelator.security.Scrubber;
 import io.incidentcorrelator.security.SecretFiles;
-import io.incidentcorrelator.topics.TopicNames;
 
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Reads the configuration from a properties file and the environment. Every setting has a
@@ -38,47 +32,12 @@ public final class ConfigLoader {
     /** Collector options ({@code correlator collect}, {@code backfill}): read by the CLI, not checked here. */
     public static final String COLLECT_PREFIX = PREFIX + "collect.";
 
-    /** Every correlator setting with its default, for the reference and for error messages. */
-    public static final Map<String, String> DEFAULTS;
+    /** Every correlator setting's name with its default as written, derived from {@link CorrelatorSettings#ALL}. */
+    public static final Map<String, String> DEFAULTS = CorrelatorSettings.ALL.stream().collect(
+            java.util.stream.Collectors.toMap(Setting::name, Setting::defaultValue, (a, b) -> a, LinkedHashMap::new));
 
-    static {
-        final ClassifierConfig c = ClassifierConfig.defaults();
-        final CorrelatorConfig d = CorrelatorConfig.defaults();
-        final TopicNames t = TopicNames.defaults();
-        final Map<String, String> m = new LinkedHashMap<>();
-        m.put("grouping-gap", "30m");
-        m.put("grace", "10m");
-        m.put("state.store-type", d.storeType().name().toLowerCase(Locale.ROOT));
-        // Live mode: classify a restart that waited this long in wall-clock time; 0s: event time only.
-        m.put("pending-flush-after", d.pendingFlushAfter().toSeconds() + "s");
-        m.put("backup.cool-down", "30m");
-        m.put("backup.max-duration", "12h");
-        m.put("evidence.lookback", "10m");
-        m.put("etcd.wal-fsync-p99-ms", String.valueOf(c.etcdWalFsyncP99Ms()));
-        m.put("etcd.slow-applies", String.valueOf(c.etcdSlowApplies()));
-        m.put("etcd.fragmented-in-use-ratio", String.valueOf(c.etcdFragmentedInUseRatio()));
-        m.put("host.memory-used-ratio", String.valueOf(c.hostMemoryUsedRatio()));
-        m.put("host.balloon-ratio", String.valueOf(c.balloonRatio()));
-        m.put("host.memory-psi-some-avg10", String.valueOf(c.memoryPsiSomeAvg10()));
-        m.put("host.cpu-usage", String.valueOf(c.hostCpuUsage()));
-        m.put("host.io-wait", String.valueOf(c.hostIoWait()));
-        m.put("host.sustained-for", "2m");
-        // run: readiness goes DOWN once the broker has not answered for this long.
-        m.put("readiness.broker-unreachable-after", "15s");
-        m.put("topic-prefix", "");
-        m.put("topic.pod-restarts", t.podRestarts());
-        m.put("topic.backup-events", t.backupEvents());
-        m.put("topic.etcd-latency", t.etcdLatency());
-        m.put("topic.proxmox-memory", t.proxmoxMemory());
-        m.put("topic.inventory", t.inventory());
-        m.put("topic.storage-locations", t.storageLocations());
-        m.put("topic.incidents", t.incidents());
-        m.put("topic.dead-letter", t.deadLetter());
-        m.put("topic.clock", t.clock());
-        DEFAULTS = java.util.Collections.unmodifiableMap(m);
-    }
-
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+    /** An unknown {@code INCIDENT_CORRELATOR_*} variable this close to a known one is a typo, not a user's own. */
+    static final int TYPO_DISTANCE = 3;
 
     /** Suffix of a setting whose value is read from a file: {@code kafka.sasl.jaas.config.file=/run/secrets/jaas}. */
     public static final String FILE_SUFFIX = ".file";
@@ -116,6 +75,7 @@ public final class ConfigLoader {
     }
 
     private final Map<String, String> values;
+    private final Map<Setting<?>, Object> parsed;
     private final Map<String, String> kafka;
     private final Map<String, String> registry;
     private final Map<String, String> collect;
@@ -124,6 +84,9 @@ public final class ConfigLoader {
                          Map<String, String> collect) {
         this.values = values;
         this.kafka = kafka;
+        // Every value is checked now, so that a bad one stops any command before it does work.
+        this.parsed = new LinkedHashMap<>();
+        CorrelatorSettings.ALL.forEach(setting -> parsed.put(setting, setting.parse(get(setting.name()))));
         this.registry = registry;
         this.collect = collect;
     }
@@ -157,10 +120,16 @@ public final class ConfigLoader {
             } else if (name.startsWith(PREFIX)) {
                 final String key = name.substring(PREFIX.length());
                 if (!DEFAULTS.containsKey(key)) {
-                    throw new ConfigException(file + ": unknown setting " + name + " (known: " + String.join(", ",
-                            DEFAULTS.keySet().stream().map(k -> PREFIX + k).toList()) + ")");
+                    throw new ConfigException(file + ": unknown setting " + name + nearest(key, DEFAULTS.keySet())
+                            .map(k -> ": did you mean " + PREFIX + k + "?").orElse(" (known: " + String.join(", ",
+                                    DEFAULTS.keySet().stream().map(k -> PREFIX + k).toList()) + ")"));
                 }
                 values.put(key, value);
+            } else if (name.startsWith("kafka." + PREFIX)) {
+                // Not a Kafka setting: Streams would warn and ignore it.
+                final String key = name.substring(("kafka." + PREFIX).length());
+                throw new ConfigException(file + ": " + name + " is not a Kafka setting"
+                        + nearest(key, DEFAULTS.keySet()).map(k -> ": use " + PREFIX + k).orElse(""));
             } else if (name.startsWith("kafka.")) {
                 kafka.put(name.substring("kafka.".length()), value);
             } else if (name.startsWith("schema.registry.basic.auth.user.info")) {
@@ -180,6 +149,7 @@ public final class ConfigLoader {
                 values.put(key, envValue.trim());
             }
         }
+        rejectMistypedVariables(env.keySet());
         env.forEach((name, value) -> {
             if (name.startsWith("KAFKA_") && name.length() > "KAFKA_".length()) {
                 kafka.put(name.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
@@ -245,9 +215,68 @@ public final class ConfigLoader {
         }
     }
 
+    /**
+     * An {@code INCIDENT_CORRELATOR_*} variable that is no setting but within {@link #TYPO_DISTANCE}
+     * edits of one is a typo, which would otherwise leave the default in force unnoticed. Others are
+     * let through: the user may name their own secret variables so ({@code --token-secret-env}), and
+     * {@code INCIDENT_CORRELATOR_COLLECT_*} are the collectors' options, checked by their commands.
+     */
+    private static void rejectMistypedVariables(java.util.Set<String> names) {
+        final List<String> known = new java.util.ArrayList<>(DEFAULTS.keySet().stream().map(ConfigLoader::envName).toList());
+        known.addAll(REGISTRY_ENV.keySet());
+        for (String name : new java.util.TreeSet<>(names)) {
+            if (!name.startsWith(ENV_PREFIX) || name.startsWith(ENV_PREFIX + "COLLECT_") || known.contains(name)) {
+                continue;
+            }
+            final java.util.Optional<String> near = nearest(name, known);
+            if (near.isPresent()) {
+                final String setting = DEFAULTS.keySet().stream().filter(k -> envName(k).equals(near.get()))
+                        .findFirst().map(k -> " (" + PREFIX + k + ")").orElse("");
+                throw new ConfigException("Unknown setting " + name + " in the environment: did you mean "
+                        + near.get() + setting + "?");
+            }
+        }
+    }
+
+    /** The known name fewest edits away from {@code name}, if within {@link #TYPO_DISTANCE}. */
+    static java.util.Optional<String> nearest(String name, java.util.Collection<String> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : known) {
+            final int d = editDistance(name, candidate);
+            if (d < bestDistance) {
+                best = candidate;
+                bestDistance = d;
+            }
+        }
+        return bestDistance <= TYPO_DISTANCE ? java.util.Optional.of(best) : java.util.Optional.empty();
+    }
+
+    /** Levenshtein distance. */
+    static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                final int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            final int[] t = previous;
+            previous = current;
+            current = t;
+        }
+        return previous[b.length()];
+    }
+
+    static final String ENV_PREFIX = "INCIDENT_CORRELATOR_";
+
     /** {@code backup.cool-down} → {@code INCIDENT_CORRELATOR_BACKUP_COOL_DOWN}. */
     public static String envName(String key) {
-        return "INCIDENT_CORRELATOR_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+        return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
     private static void copyEnv(Map<String, String> env, String var, String key, Map<String, String> into) {
@@ -257,35 +286,22 @@ public final class ConfigLoader {
     }
 
     public CorrelatorConfig correlatorConfig() {
-        final ClassifierConfig classifier;
         try {
-            classifier = new ClassifierConfig(
-                    duration("backup.cool-down"), duration("backup.max-duration"), duration("evidence.lookback"),
-                    number("etcd.wal-fsync-p99-ms"), (int) number("etcd.slow-applies"),
-                    number("etcd.fragmented-in-use-ratio"), number("host.memory-used-ratio"),
-                    number("host.balloon-ratio"), number("host.memory-psi-some-avg10"), number("host.cpu-usage"),
-                    number("host.io-wait"), duration("host.sustained-for"));
+            return CorrelatorSettings.correlatorConfig(this::value);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("Invalid classifier setting: " + e.getMessage());
+            throw new ConfigException("Invalid correlator setting: " + e.getMessage());
         }
-        final TopicNames topics = new TopicNames(get("topic.pod-restarts"), get("topic.backup-events"),
-                get("topic.etcd-latency"), get("topic.proxmox-memory"), get("topic.inventory"),
-                get("topic.storage-locations"), get("topic.incidents"), get("topic.dead-letter"), get("topic.clock"))
-                .withPrefix(get("topic-prefix"));
-        final StoreType storeType = parse("state.store-type", v -> StoreType.valueOf(v.toUpperCase(Locale.ROOT).replace('-', '_')),
-                "in_memory or rocksdb");
-        return new CorrelatorConfig(topics, classifier, duration("grouping-gap"), duration("grace"), storeType,
-                duration("pending-flush-after"));
     }
 
     /** How long {@code run}'s broker may not answer before readiness goes DOWN. */
     public Duration brokerUnreachableAfter() {
-        final Duration d = duration("readiness.broker-unreachable-after");
-        if (d.isNegative() || d.isZero()) {
-            throw new ConfigException("Setting " + PREFIX + "readiness.broker-unreachable-after (env "
-                    + envName("readiness.broker-unreachable-after") + ") must be positive, was " + d);
-        }
-        return d;
+        return value(CorrelatorSettings.BROKER_UNREACHABLE_AFTER);
+    }
+
+    /** The checked value of one setting. */
+    public <T> T value(Setting<T> setting) {
+        @SuppressWarnings("unchecked") final T v = (T) parsed.get(setting);
+        return v;
     }
 
     /** Kafka client and Streams settings ({@code kafka.*}, {@code KAFKA_*}). */
@@ -308,42 +324,9 @@ public final class ConfigLoader {
         return v != null ? v : DEFAULTS.get(key);
     }
 
-    private double number(String key) {
-        return parse(key, Double::parseDouble, "a number");
-    }
-
-    private Duration duration(String key) {
-        return parse(key, ConfigLoader::parseDuration, "a duration like 30m, 90s, 12h or PT30M");
-    }
-
-    private <T> T parse(String key, Function<String, T> parser, String expected) {
-        final String raw = get(key);
-        try {
-            return parser.apply(raw);
-        } catch (RuntimeException e) {
-            throw new ConfigException("Setting " + PREFIX + key + " (env " + envName(key) + ") is \"" + raw
-                    + "\": expected " + expected);
-        }
-    }
-
+    /** {@code 90s}, {@code 30m}, {@code 12h}, {@code 1d}, {@code 500ms} or ISO-8601 ({@code PT30M}). */
     public static Duration parseDuration(String text) {
-        final String s = text.trim().toLowerCase(Locale.ROOT);
-        final Matcher m = DURATION.matcher(s);
-        if (m.matches()) {
-            final long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
-        }
-        try {
-            return Duration.parse(text.trim().toUpperCase(Locale.ROOT));
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("not a duration: " + text);
-        }
+        return Durations.parse(text);
     }
 
     /** A configuration problem a person can fix; the message names the setting. */
@@ -351,10 +334,5 @@ public final class ConfigLoader {
         public ConfigException(String message) {
             super(message);
         }
-    }
-
-    /** Lists known keys, e.g. for {@code --help} texts. */
-    public static List<String> knownKeys() {
-        return DEFAULTS.keySet().stream().map(k -> PREFIX + k).toList();
     }
 }

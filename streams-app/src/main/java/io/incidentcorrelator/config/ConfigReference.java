@@ -1,77 +1,44 @@
 package io.incidentcorrelator.config;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 /**
- * The reference of every setting, as Markdown: {@code docs/configuration.md} is this text, and a
- * test fails when the two differ, so a key added to {@link ConfigLoader#DEFAULTS} without a line
- * here, or a changed default, cannot go unnoticed.
+ * The reference of every setting, as Markdown: {@code docs/configuration.md} is this text, built
+ * from {@link CorrelatorSettings}' definitions, and a test fails when the two differ, so a setting
+ * added or a default changed cannot leave the document behind.
  */
 public final class ConfigReference {
-
-    /** What each key of {@link ConfigLoader#DEFAULTS} means. */
-    static final Map<String, String> MEANINGS = meanings();
 
     private ConfigReference() {
     }
 
-    private static Map<String, String> meanings() {
-        final Map<String, String> m = new LinkedHashMap<>();
-        m.put("grouping-gap", "Restarts of one cluster and category closer than this are one incident; an incident "
-                + "is RESOLVED once this much event time passed without a new restart.");
-        m.put("grace", "How far behind event time a record may arrive and still be correlated. Later records go to "
-                + "the dead-letter topic with a `late: ...` reason and are counted.");
-        m.put("state.store-type", "`in_memory` or `rocksdb` for the correlation's state stores (global tables are "
-                + "always RocksDB).");
-        m.put("pending-flush-after", "Live mode: classify a restart whose instant event time has not yet passed once "
-                + "it waited this long in wall-clock time (no newer event arrived). `0s`: event time only, as replays do.");
-        m.put("readiness.broker-unreachable-after", "`correlator run`: `/health/ready` and `incident_correlator_ready` "
-                + "go DOWN (reason `broker_unreachable`) once the Kafka cluster has not answered for this long, and UP "
-                + "again when it answers.");
-        m.put("backup.cool-down", "How long after a backup's last end or abort phase it still counts as a cause (I/O settles).");
-        m.put("backup.max-duration", "A backup job without an end event is assumed over after this long.");
-        m.put("evidence.lookback", "How far before a restart host and etcd samples are considered (a backup counts "
-                + "while it is active, including its cool-down).");
-        m.put("etcd.wal-fsync-p99-ms", "etcd WAL fsync p99 above this (ms) in the look-back window is slow disk.");
-        m.put("etcd.slow-applies", "This many slow applies (\"apply request took too long\", over 100 ms) in the "
-                + "look-back window make etcd slow.");
-        m.put("etcd.fragmented-in-use-ratio", "etcd DB in-use/size ratio below this is fragmentation (adds a defrag action).");
-        m.put("host.memory-used-ratio", "Host memory used/total at or above this is memory pressure.");
-        m.put("host.balloon-ratio", "Guest balloon actual/max below this is balloon reclaim.");
-        m.put("host.memory-psi-some-avg10", "Host or guest memory PSI some avg10 (%) at or above this is memory pressure.");
-        m.put("host.cpu-usage", "Host CPU usage ratio at or above this, sustained, is CPU contention.");
-        m.put("host.io-wait", "Host iowait ratio at or above this, sustained, is CPU/I-O contention.");
-        m.put("host.sustained-for", "How long CPU or iowait must stay high to count (one noisy sample below does not break it).");
-        m.put("topic-prefix", "Prefix of every topic name below (e.g. a per-environment namespace).");
-        m.put("topic.pod-restarts", "Input: container restarts from the Kubernetes collector.");
-        m.put("topic.backup-events", "Input: vzdump/PBS backup phases from the Proxmox collector.");
-        m.put("topic.etcd-latency", "Input: etcd latency samples.");
-        m.put("topic.proxmox-memory", "Input: host and guest memory/CPU samples.");
-        m.put("topic.inventory", "Input (compacted, global table): node → Proxmox host and VM.");
-        m.put("topic.storage-locations", "Input (compacted, global table): backup storage → receiving host.");
-        m.put("topic.incidents", "Output (compacted): the newest revision of each incident, tombstones retract.");
-        m.put("topic.dead-letter", "Output: records that could not be used, with the reason in headers "
-                + "(see below).");
-        m.put("topic.clock", "Internal: ticks that close windows at the end of a replay.");
-        return m;
+    /** Writes the reference to the file given ({@code docs/configuration.md}), or prints it. */
+    public static void main(String[] args) throws java.io.IOException {
+        if (args.length == 0) {
+            System.out.print(markdown());
+        } else {
+            java.nio.file.Files.writeString(java.nio.file.Path.of(args[0]), markdown());
+        }
     }
 
     /** The whole of {@code docs/configuration.md}. */
     public static String markdown() {
         final StringBuilder md = new StringBuilder();
         md.append("# Configuration\n\n")
-                .append("<!-- Generated from ConfigLoader.DEFAULTS and ConfigReference; edit those and run\n")
+                .append("<!-- Generated from the definitions in CorrelatorSettings; edit those and run\n")
+                .append("     java -cp streams-app/target/incident-correlator.jar io.incidentcorrelator.config.ConfigReference docs/configuration.md\n")
+                .append("     (after mvn -o -q package -DskipTests -pl streams-app -am), or\n")
                 .append("     mvn -o -pl streams-app -am test -Dtest=ConfigReferenceTest -Dconfig.reference.write=true -->\n\n")
                 .append("Settings come from a properties file (`--config FILE`) and the environment; the environment ")
                 .append("wins. Command-line flags (`--bootstrap-servers`, `--schema-registry-url`) win over both.\n\n")
                 .append("## Correlator settings\n\n")
-                .append("| key (file) | environment | default | meaning |\n|---|---|---|---|\n");
-        ConfigLoader.DEFAULTS.forEach((key, value) -> md.append("| `").append(ConfigLoader.PREFIX).append(key)
-                .append("` | `").append(ConfigLoader.envName(key)).append("` | ")
-                .append(value.isEmpty() ? "(empty)" : "`" + value + "`").append(" | ")
-                .append(MEANINGS.getOrDefault(key, "")).append(" |\n"));
-        md.append("\nDurations: `90s`, `30m`, `12h`, `1d`, `500ms` or ISO-8601 (`PT30M`).\n\n")
+                .append("| key (file) | environment | default | accepts | meaning |\n|---|---|---|---|---|\n");
+        CorrelatorSettings.ALL.forEach(s -> md.append("| `").append(s.key()).append("` | `").append(s.envName())
+                .append("` | ").append(s.defaultValue().isEmpty() ? "(empty)" : "`" + s.defaultValue() + "`")
+                .append(" | ").append(s.type().accepted()).append(" | ").append(s.doc()).append(" |\n"));
+        md.append("\nDurations: `90s`, `30m`, `12h`, `1d`, `500ms` or ISO-8601 (`PT30M`). A value a setting does not ")
+                .append("accept stops the command with one line naming the setting, its variable and what it accepts. ")
+                .append("An unknown `incident-correlator.*` key is an error, and so is an `INCIDENT_CORRELATOR_*` ")
+                .append("variable within three letters of a known one (`INCIDENT_CORRELATOR_BACKUP_COOLDOWN`): the ")
+                .append("message names the nearest known setting.\n\n")
                 .append("## Kafka clients and Streams\n\n")
                 .append("Every `kafka.KEY` in the file and every `KAFKA_KEY` variable (upper case, `_` for `.`: ")
                 .append("`KAFKA_SECURITY_PROTOCOL` → `security.protocol`) is passed to the Kafka clients and Kafka ")
@@ -140,9 +107,7 @@ public final class ConfigReference {
                 .append("call this one's web view (`application.server`) |\n")
                 .append("| `--application-id ID` | `incident-correlator` | Kafka Streams `application.id` |\n")
                 .append("| `--state-dir DIR` | a temp dir | local state |\n\n")
-                .append("The web view's timeline (store `timeline-by-cluster`) and its list of incidents (store ")
-                .append("`incidents-view`) keep 7 days of event time; `kafka.incident-correlator.timeline.retention=P14D` ")
-                .append("(or milliseconds) changes it. The incidents topic keeps every incident whatever this setting.\n\n")
+                .append("The web view keeps `incident-correlator.timeline.retention` of event time (above).\n\n")
                 .append("- `/health/live`: 200 unless Kafka Streams is in ERROR (then restart the process).\n")
                 .append("- `/health/ready`: 200 when Kafka Streams is RUNNING, no state store (global tables ")
                 .append("included) is restoring, no stream thread is dead and the broker answered within ")

@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param pendingFlushAfter live mode: classify a restart whose event time has not been passed
  *                          yet once it waited this long in wall-clock time; zero disables it
  *                          (replay, where only event time may decide)
+ * @param timelineRetention how long the web view's timeline and incident list are kept, behind event time
  */
 public record CorrelatorConfig(
         TopicNames topics,
@@ -20,7 +21,8 @@ public record CorrelatorConfig(
         Duration groupingGap,
         Duration grace,
         StoreType storeType,
-        Duration pendingFlushAfter) {
+        Duration pendingFlushAfter,
+        Duration timelineRetention) {
 
     public CorrelatorConfig {
         Objects.requireNonNull(topics, "topics");
@@ -29,6 +31,7 @@ public record CorrelatorConfig(
         Objects.requireNonNull(grace, "grace");
         Objects.requireNonNull(storeType, "storeType");
         Objects.requireNonNull(pendingFlushAfter, "pendingFlushAfter");
+        Objects.requireNonNull(timelineRetention, "timelineRetention");
         if (groupingGap.isNegative() || groupingGap.isZero()) {
             throw new IllegalArgumentException("grouping gap must be positive, was " + groupingGap);
         }
@@ -37,17 +40,26 @@ public record CorrelatorConfig(
         }
     }
 
+    /** Every setting's default, as {@link CorrelatorSettings} defines it. */
     public static CorrelatorConfig defaults() {
-        return new CorrelatorConfig(TopicNames.defaults(), ClassifierConfig.defaults(), Duration.ofMinutes(30),
-                Duration.ofMinutes(10), StoreType.IN_MEMORY, Duration.ofSeconds(2));
+        return CorrelatorSettings.correlatorConfig(CorrelatorSettings.DEFAULTS);
     }
 
     public CorrelatorConfig withTopics(TopicNames topics) {
-        return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter);
+        return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter,
+                timelineRetention);
     }
 
     public CorrelatorConfig withPendingFlushAfter(Duration d) {
-        return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, d);
+        return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, d, timelineRetention);
+    }
+
+    public CorrelatorConfig withStoreType(StoreType type) {
+        return new CorrelatorConfig(topics, classifier, groupingGap, grace, type, pendingFlushAfter, timelineRetention);
+    }
+
+    public CorrelatorConfig withTimelineRetention(Duration d) {
+        return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter, d);
     }
 
     /** How long evidence must be kept: a late record within the grace may re-open a restart's window. */

@@ -65,7 +65,7 @@ public final class Pipeline {
                                     TopologyFactory.Shape shape) {
         final StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
         return TopologyFactory.build(builder, config, topics, internalSerdes(), Clock.systemUTC(),
-                timelineRetention(streamsProperties), shape);
+                config.timelineRetention(), shape);
     }
 
     /**
@@ -102,26 +102,6 @@ public final class Pipeline {
      */
     public static final int FETCH_MAX_BYTES = 384 * 1024;
     public static final int MAX_PARTITION_FETCH_BYTES = 256 * 1024;
-
-    /**
-     * Streams setting (so {@code kafka.incident-correlator.timeline.retention} in the configuration)
-     * for how long the web view's timeline is kept: an ISO-8601 duration ({@code P7D}) or milliseconds.
-     */
-    public static final String TIMELINE_RETENTION_CONFIG = "incident-correlator.timeline.retention";
-
-    static Duration timelineRetention(Properties streamsProperties) {
-        final Object value = streamsProperties.get(TIMELINE_RETENTION_CONFIG);
-        if (value == null) {
-            return TopologyFactory.DEFAULT_TIMELINE_RETENTION;
-        }
-        final String text = value.toString().trim();
-        try {
-            return text.matches("\\d+") ? Duration.ofMillis(Long.parseLong(text)) : Duration.parse(text);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(TIMELINE_RETENTION_CONFIG + " must be an ISO-8601 duration (P7D) or"
-                    + " milliseconds, was " + text, e);
-        }
-    }
 
     /**
      * @param overrides Kafka client and Streams settings from the user's configuration, applied last

@@ -141,7 +141,8 @@ class BoundedStateIT {
     }
 
     private static Run run(String name, Duration span) throws Exception {
-        final CorrelatorConfig config = CONFIG.withTopics(CONFIG.topics().withPrefix(name + "."));
+        final CorrelatorConfig config = CONFIG.withTopics(CONFIG.topics().withPrefix(name + "."))
+                .withTimelineRetention(TIMELINE_RETENTION);
         final Topics topics = Pipeline.topics(config, registry);
         BenchKafka.createTopics(admin, topics.names(), 1, List.of());
         // Ends now, on a whole minute: what a live pipeline that caught up holds.
@@ -153,7 +154,6 @@ class BoundedStateIT {
         final Map<String, String> live = Map.of(
                 StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG,
                 Long.toString(ADDITIONAL_RETENTION.toMillis()),
-                Pipeline.TIMELINE_RETENTION_CONFIG, TIMELINE_RETENTION.toString(),
                 StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
         final TopologyShapes.Choice shape = TopologyShapes.choose(admin, topics.names(), app);
         final List<String> inputs = topics.names().eventTopics();

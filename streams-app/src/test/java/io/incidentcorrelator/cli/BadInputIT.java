@@ -55,7 +55,11 @@ class BadInputIT {
     }
 
     private Result correlator(String name, String... args) throws IOException {
-        final CorrelatorProcess p = CorrelatorProcess.startPackaged(name, LOGS, Map.of(), args);
+        return correlator(name, Map.of(), args);
+    }
+
+    private Result correlator(String name, Map<String, String> env, String... args) throws IOException {
+        final CorrelatorProcess p = CorrelatorProcess.startPackaged(name, LOGS, env, args);
         final int exit = p.await(60);
         return new Result(exit, Files.readString(p.log()));
     }
@@ -145,5 +149,22 @@ class BadInputIT {
                     "--hook-listen", "127.0.0.1:" + port), "vzdump hook endpoint", port, "--hook-listen", "in use");
         }
         assertFalse(Files.exists(state), "nothing written");
+    }
+
+    @Test
+    void aMistypedVariableOrABadValueInTheEnvironmentIsOneLineNamingTheSetting() throws Exception {
+        final Path scenario = work.resolve("scenario.jsonl");
+        Files.writeString(scenario, restartLine("2026-03-05T19:52:11Z") + "\n");
+        final Path before = work.resolve("before.jsonl");
+        Files.writeString(before, "");
+        // Ignored, this would replay with the default cool-down and report "No differences".
+        oneLine(correlator("env-typo", Map.of("INCIDENT_CORRELATOR_BACKUP_COOLDOWN", "10m"),
+                "replay", scenario.toString(), "--compare", before.toString()),
+                "INCIDENT_CORRELATOR_BACKUP_COOLDOWN", "did you mean INCIDENT_CORRELATOR_BACKUP_COOL_DOWN");
+
+        oneLine(correlator("env-fraction", Map.of("INCIDENT_CORRELATOR_ETCD_SLOW_APPLIES", "1.5"),
+                "replay", scenario.toString(), "--compare", before.toString()),
+                "incident-correlator.etcd.slow-applies", "INCIDENT_CORRELATOR_ETCD_SLOW_APPLIES", "\"1.5\"",
+                "a whole number");
     }
 }

@@ -13,8 +13,12 @@ class ConfigReferenceTest {
     private static final Path DOC = Path.of("..", "docs", "configuration.md");
 
     @Test
-    void everyKeyIsExplained() {
-        assertEquals(ConfigLoader.DEFAULTS.keySet(), ConfigReference.MEANINGS.keySet());
+    void everySettingIsExplainedAndDefinedOnce() {
+        final java.util.Set<String> names = new java.util.HashSet<>();
+        for (Setting<?> s : CorrelatorSettings.ALL) {
+            assertTrue(names.add(s.name()), s.name() + " is defined twice");
+            assertFalse(s.doc().isBlank(), s.name() + " has no meaning");
+        }
     }
 
     @Test
@@ -26,6 +30,7 @@ class ConfigReferenceTest {
         }
         assertTrue(Files.exists(DOC), DOC.toAbsolutePath() + " is missing");
         assertEquals(generated, Files.readString(DOC), "docs/configuration.md is out of date: regenerate it with "
-                + "mvn -o -pl streams-app -am test -Dtest=ConfigReferenceTest -Dconfig.reference.write=true");
+                + "mvn -o -pl streams-app -am test -Dtest=ConfigReferenceTest -Dconfig.reference.write=true "
+                + "(or run io.incidentcorrelator.config.ConfigReference docs/configuration.md)");
     }
 }
