@@ -1,5 +1,7 @@
 package io.incidentcorrelator.serde;
 
+import io.incidentcorrelator.security.TrustStores;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.incidentcorrelator.serde.internal.ConfigValues;
 import io.incidentcorrelator.serde.internal.ErrorCodes;
@@ -28,7 +30,6 @@ import java.util.Map;
 import java.util.Objects;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.TrustManagerFactory;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 import org.apache.kafka.common.config.ConfigException;
@@ -406,11 +407,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         try (InputStream in = Files.newInputStream(Path.of(location))) {
             final KeyStore trustStore = KeyStore.getInstance(type);
             trustStore.load(in, password == null ? null : password.toCharArray());
-            final TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trustStore);
-            final SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
-            return context;
+            return TrustStores.trusting(trustStore);
         } catch (IOException | GeneralSecurityException e) {
             throw new ConfigException("Cannot load schema registry trust store " + location + " (type " + type + "): "
                     + e.getMessage());

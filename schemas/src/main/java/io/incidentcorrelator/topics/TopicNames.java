@@ -55,9 +55,4 @@ public record TopicNames(
     public List<String> eventTopics() {
         return List.of(podRestarts, backupEvents, etcdLatency, proxmoxMemory);
     }
-
-    /** Compacted tables: the newest value per key is all that matters. */
-    public List<String> tableTopics() {
-        return List.of(inventory, storageLocations);
-    }
 }

@@ -46,10 +46,6 @@ public final class Classifier {
         this.config = Objects.requireNonNull(config, "config");
     }
 
-    public ClassifierConfig config() {
-        return config;
-    }
-
     public Classification classify(RestartContext ctx) {
         final PodRestart restart = ctx.restart();
         final Instant t = restart.getFinishedAt();
@@ -178,11 +174,12 @@ public final class Classifier {
                 notes);
     }
 
+    /** The table in docs/categories.md ("Confidence"): keep the two together. */
     private double confidence(IncidentCategory category, RestartSignature signature, Set<IncidentCategory> holding,
                               Set<String> notes) {
         final boolean contentionLike = signature.nature() == Nature.CONTENTION_LIKE;
         double c = switch (category) {
-            case OOM_KILLED -> "OOMKilled".equalsIgnoreCase(reasonOf(signature)) ? 0.95 : 0.85;
+            case OOM_KILLED -> 0.95; // only a restart the kernel OOM-killed is ever OOM_KILLED
             case IMAGE_PULL_FAILURE -> 0.95;
             case BACKUP_IO_CONTENTION -> 0.70
                     + (contentionLike ? 0.10 : 0)
@@ -202,10 +199,6 @@ public final class Classifier {
             default -> 0.5;
         };
         return Math.round(Math.min(c, 0.95) * 100) / 100.0;
-    }
-
-    private static String reasonOf(RestartSignature signature) {
-        return signature.oomKilled() ? "OOMKilled" : "";
     }
 
     private static String podSource(PodRestart r) {

@@ -1,24 +1,19 @@
 package io.incidentcorrelator.sinks;
 
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
+import io.incidentcorrelator.security.TrustStores;
 import io.incidentcorrelator.security.Scrubber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Objects;
@@ -84,21 +79,10 @@ public final class HttpSender {
     }
 
     private static SSLContext trusting(Path caFile) {
-        try (InputStream in = Files.newInputStream(caFile)) {
-            final KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-            trust.load(null, null);
-            int n = 0;
-            for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                trust.setCertificateEntry("ca-" + n++, certificate);
-            }
-            if (n == 0) {
-                throw new ConfigException("CA file " + caFile + " holds no certificate");
-            }
-            final TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            final SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
-            return context;
+        try {
+            return TrustStores.fromPem(caFile);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
         } catch (IOException | GeneralSecurityException e) {
             throw new ConfigException("Cannot use CA file " + caFile + ": " + e.getMessage());
         }

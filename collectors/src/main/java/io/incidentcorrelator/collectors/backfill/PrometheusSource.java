@@ -54,10 +54,6 @@ public record PrometheusSource(URI url, TlsOptions tls, String bearerToken, Dura
         return new PrometheusSource(url, tls, bearerToken, step, requestTimeout, cluster, selector, names);
     }
 
-    public PrometheusSource withAuth(TlsOptions newTls, String newBearerToken) {
-        return new PrometheusSource(url, newTls, newBearerToken, step, requestTimeout, cluster, selector, etcdMembers);
-    }
-
     @Override
     public String toString() {
         return "PrometheusSource[" + url + ", cluster=" + cluster + ", selector=" + selector + ", step=" + step

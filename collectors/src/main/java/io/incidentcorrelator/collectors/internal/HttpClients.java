@@ -1,26 +1,21 @@
 package io.incidentcorrelator.collectors.internal;
 
+import io.incidentcorrelator.security.TrustStores;
+
 import io.incidentcorrelator.collectors.TlsOptions;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.http.HttpClient;
-import java.nio.file.Files;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.SecureRandom;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.Collection;
 
 /** Builds the {@link HttpClient}s the collectors use, with the TLS behaviour {@link TlsOptions} asks for. */
 public final class HttpClients {
@@ -51,22 +46,8 @@ public final class HttpClients {
     }
 
     private static SSLContext caFileContext(TlsOptions tls) {
-        try (InputStream in = Files.newInputStream(tls.caFile())) {
-            final Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            if (certs.isEmpty()) {
-                throw new IllegalArgumentException("no PEM certificate in CA file " + tls.caFile());
-            }
-            final KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-            store.load(null, null);
-            int i = 0;
-            for (Certificate cert : certs) {
-                store.setCertificateEntry("ca-" + i++, cert);
-            }
-            final TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(store);
-            final SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), new SecureRandom());
-            return ctx;
+        try {
+            return TrustStores.fromPem(tls.caFile());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read CA file " + tls.caFile(), e);
         } catch (GeneralSecurityException e) {
