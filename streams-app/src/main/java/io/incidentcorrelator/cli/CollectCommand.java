@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
                 "%nSettings: every option that names an environment variable can also be set as "
                         + "INCIDENT_CORRELATOR_COLLECT_<OPTION> (--proxmox-url: INCIDENT_CORRELATOR_COLLECT_PROXMOX_URL; "
                         + "lists comma-separated) or as incident-correlator.collect.<option> in the --config file; the "
-                        + "command line wins, then the environment. Kafka: --bootstrap-servers or "
+                        + "command line wins, then the environment. A collector's --help shows the value they give "
+                        + "as Default:. Kafka: --bootstrap-servers or "
                         + "KAFKA_BOOTSTRAP_SERVERS (KAFKA_* for other client settings); registry: --schema-registry-url "
                         + "or INCIDENT_CORRELATOR_SCHEMA_REGISTRY_URL.",
                 "%nExit codes: 0 done; 1 records not delivered, or nothing collected with --once; 2 usage or settings."},

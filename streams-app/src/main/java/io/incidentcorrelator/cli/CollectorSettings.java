@@ -17,6 +17,9 @@ import java.util.Objects;
  * {@code INCIDENT_CORRELATOR_COLLECT_PROXMOX_URL}), else the {@code --config} file's key
  * {@code incident-correlator.collect.<option>}. Lists are comma-separated outside the command
  * line. Secrets are not settings: only the name of their variable or file is.
+ *
+ * <p>{@link CollectorDefaults} gives picocli the same values as option defaults (so {@code --help}
+ * shows them); these methods stay the one place that resolves and checks them.
  */
 final class CollectorSettings {
 

@@ -38,6 +38,7 @@ public final class CorrelatorCli {
             commandLine.getErr().println("correlator: " + Messages.describe(e));
             return e instanceof io.incidentcorrelator.config.ConfigLoader.ConfigException ? EXIT_USAGE : EXIT_FAILURE;
         });
+        CollectorDefaults.install(cli, System.getenv());
         return cli;
     }
 
