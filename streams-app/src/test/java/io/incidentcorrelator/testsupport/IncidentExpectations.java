@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,23 +16,27 @@ import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * A Java port of {@code check-incidents.py}: compares the incidents of a replay with a
- * scenario's {@code NAME.expected.json} and returns the script's {@code missing: ...} and
- * {@code unexpected: ...} lines, byte for byte (the script's final count line is not included).
- * An empty list is a pass.
+ * Compares the incidents of a replay with a scenario's {@code NAME.expected.json}, as the
+ * contract's {@code check-incidents.py} does, and returns its {@code missing: ...} and
+ * {@code unexpected: ...} lines (the script's final count line is not included). An empty list
+ * is a pass.
  *
- * <p>The port keeps the script's semantics, quirks included, so that a Java test and the script
- * never disagree: the newest revision per id counts (a later line wins a tie), each expected
- * incident takes the first unused produced incident it matches (greedy, in file order), pods
- * are a subset test on pod names, and window bounds are compared as the script does, which drops
- * any UTC offset without converting (harmless: the incident writer always writes {@code Z}).
- * Input the script would crash on throws {@link IllegalArgumentException}.
+ * <p>The newest revision per id counts (a later line wins a tie); each expected incident takes
+ * the first unused produced incident it matches (in file order); an incident matches on cluster,
+ * category, {@code transient} when the expectation names it, a subset of its pod names, and the
+ * window-start bounds. Expected-outcome files are ours: one without a cluster or category throws
+ * {@link IllegalArgumentException}.
  */
 public final class IncidentExpectations {
 
@@ -103,25 +107,25 @@ public final class IncidentExpectations {
     }
 
     private static List<String> compare(JsonNode expected, List<Numbered> lines) {
-        // newest revision per id; a LinkedHashMap keeps a replaced id in its first place, like a dict
-        Map<Python.Key, JsonNode> newest = new LinkedHashMap<>();
+        // The newest revision per id (a later line wins a tie); an incident without id is its own.
+        Map<String, JsonNode> newest = new LinkedHashMap<>();
         for (Numbered line : lines) {
             JsonNode inc = line.incident();
             if (!inc.isObject()) {
                 throw new IllegalArgumentException("line " + line.line() + ": not a JSON object");
             }
-            JsonNode id = inc.has("id") ? inc.get("id") : JsonNodeFactory.instance.textNode("line-" + line.line());
-            Python.Key key = Python.key(id);
-            JsonNode previous = newest.get(key);
-            if (previous == null || Python.greaterOrEqual(orZero(get(inc, "revision")), orZero(get(previous, "revision")))) {
-                newest.put(key, inc);
+            String id = inc.has("id") ? inc.get("id").toString() : "line-" + line.line();
+            JsonNode previous = newest.get(id);
+            if (previous == null || revision(inc) >= revision(previous)) {
+                newest.put(id, inc);
             }
         }
         List<JsonNode> produced = new ArrayList<>(newest.values());
 
+        // Each expected incident takes the first unused produced incident it matches.
         boolean[] used = new boolean[produced.size()];
         List<String> problems = new ArrayList<>();
-        for (JsonNode exp : Python.iterate(expected)) {
+        for (JsonNode exp : expected) {
             int hit = -1;
             for (int i = 0; i < produced.size() && hit < 0; i++) {
                 if (!used[i] && matches(exp, produced.get(i))) {
@@ -129,7 +133,7 @@ public final class IncidentExpectations {
                 }
             }
             if (hit < 0) {
-                problems.add("missing: " + Python.dumps(exp));
+                problems.add("missing: " + ScriptJson.write(exp));
             } else {
                 used[hit] = true;
             }
@@ -139,77 +143,67 @@ public final class IncidentExpectations {
                 JsonNode inc = produced.get(i);
                 ObjectNode brief = JsonNodeFactory.instance.objectNode();
                 for (String k : List.of("id", "cluster", "category", "transient", "windowStart")) {
-                    brief.set(k, get(inc, k));
+                    brief.set(k, inc.path(k).isMissingNode() ? NullNode.getInstance() : inc.get(k));
                 }
-                brief.set("pods", JsonNodeFactory.instance.arrayNode().addAll(Python.sorted(podNames(inc))));
-                problems.add("unexpected: " + Python.dumps(brief));
+                ArrayNode pods = brief.putArray("pods");
+                new TreeSet<>(podNames(inc)).forEach(pods::add);
+                problems.add("unexpected: " + ScriptJson.write(brief));
             }
         }
         return problems;
     }
 
     private static boolean matches(JsonNode exp, JsonNode inc) {
-        if (!Python.equal(get(inc, "cluster"), required(exp, "cluster"))
-                || !Python.equal(get(inc, "category"), required(exp, "category"))) {
+        if (!text(inc, "cluster").equals(required(exp, "cluster")) || !text(inc, "category").equals(required(exp, "category"))) {
             return false;
         }
-        if (exp.has("transient")
-                && !Python.equal(BooleanNode.valueOf(Python.truthy(get(inc, "transient"))), exp.get("transient"))) {
+        if (exp.has("transient") && inc.path("transient").asBoolean(false) != exp.get("transient").asBoolean()) {
             return false;
         }
-        List<JsonNode> have = podNames(inc);
-        JsonNode wantedPods = exp.has("pods") ? exp.get("pods") : JsonNodeFactory.instance.arrayNode();
-        for (JsonNode wanted : Python.iterate(wantedPods)) {
-            Python.requireHashable(wanted);
-            if (have.stream().noneMatch(p -> Python.equal(p, wanted))) {
+        Set<String> have = podNames(inc);
+        for (JsonNode wanted : exp.path("pods")) {
+            if (!have.contains(wanted.asText())) {
                 return false;
             }
         }
-        JsonNode ws = get(inc, "windowStart");
-        if (exp.has("windowStartNotBefore")
-                && (ws.isNull() || Python.when(ws).isBefore(Python.when(exp.get("windowStartNotBefore"))))) {
+        Instant start = instant(inc.get("windowStart"));
+        if (exp.has("windowStartNotBefore") && (start == null || start.isBefore(instant(exp.get("windowStartNotBefore"))))) {
             return false;
         }
-        if (exp.has("windowStartNotAfter")
-                && (ws.isNull() || Python.when(ws).isAfter(Python.when(exp.get("windowStartNotAfter"))))) {
-            return false;
-        }
-        return true;
+        return !exp.has("windowStartNotAfter") || (start != null && !start.isAfter(instant(exp.get("windowStartNotAfter"))));
     }
 
-    /** {@code pod_names}: the pod of each entry of {@code pods} (an entry may also be a bare name), as a set. */
-    private static List<JsonNode> podNames(JsonNode inc) {
-        JsonNode pods = get(inc, "pods");
-        List<JsonNode> names = new ArrayList<>();
-        if (!Python.truthy(pods)) {
-            return names;
-        }
-        for (JsonNode p : Python.iterate(pods)) {
-            JsonNode name = p.isObject() ? get(p, "pod") : p;
-            Python.requireHashable(name);
-            if (names.stream().noneMatch(n -> Python.equal(n, name))) {
-                names.add(name);
-            }
+    /** The pod of each entry of {@code pods} (an entry may also be a bare name). */
+    private static Set<String> podNames(JsonNode inc) {
+        Set<String> names = new LinkedHashSet<>();
+        for (JsonNode p : inc.path("pods")) {
+            names.add(p.isObject() ? p.path("pod").asText() : p.asText());
         }
         return names;
     }
 
-    /** {@code dict.get}: null when absent. */
-    private static JsonNode get(JsonNode object, String field) {
-        JsonNode value = object.get(field);
-        return value == null ? NullNode.getInstance() : value;
+    private static long revision(JsonNode inc) {
+        return inc.path("revision").asLong(0);
     }
 
-    /** {@code dict[...]}: the script fails on a missing key. */
-    private static JsonNode required(JsonNode object, String field) {
-        if (!object.has(field)) {
+    private static String text(JsonNode object, String field) {
+        JsonNode value = object.get(field);
+        return value == null || value.isNull() ? "" : value.asText();
+    }
+
+    /** The expected-outcome file must name a cluster and a category. */
+    private static String required(JsonNode object, String field) {
+        if (!object.hasNonNull(field)) {
             throw new IllegalArgumentException("expected incident without \"" + field + "\": " + object);
         }
-        return object.get(field);
+        return object.get(field).asText();
     }
 
-    /** {@code x or 0} */
-    private static JsonNode orZero(JsonNode value) {
-        return Python.truthy(value) ? value : JsonNodeFactory.instance.numberNode(0);
+    /** An ISO-8601 instant, or epoch milliseconds; null when absent. */
+    private static Instant instant(JsonNode value) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        return value.isNumber() ? Instant.ofEpochMilli(value.asLong()) : OffsetDateTime.parse(value.asText()).toInstant();
     }
 }

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The port against outputs of {@code check-incidents.py} recorded by hand, and, where python3 is
+ * The matcher against outputs of {@code check-incidents.py} recorded by hand, and, where python3 is
  * installed, against the script itself (the copy in the test resources).
  */
 class IncidentExpectationsTest {
@@ -157,6 +157,26 @@ class IncidentExpectationsTest {
 
         assertEquals(List.of(), IncidentExpectations.problems(IncidentExpectations.expectedFor("oom-and-pull-failures"),
                 out.toString()));
+    }
+
+    @Test
+    void aWrongIncidentFails() throws IOException {
+        Incident loki = incident("loki", IncidentCategory.APP_CRASH, false, "monitoring", "loki-0"); // not OOM_KILLED
+        Incident grafana = incident("grafana", IncidentCategory.BACKUP_IO_CONTENTION, true, "monitoring",
+                "kube-prometheus-stack-grafana-5f7b9c-abcde");
+        Incident jellyfin = incident("jellyfin", IncidentCategory.IMAGE_PULL_FAILURE, false, "media", "jellyfin-6c8d9-qwert");
+        jellyfin.setCluster("prod");
+        String lines = IncidentJsonWriter.toLine(loki) + "\n" + IncidentJsonWriter.toLine(grafana) + "\n"
+                + IncidentJsonWriter.toLine(jellyfin) + "\n";
+
+        List<String> problems = IncidentExpectations.problems(IncidentExpectations.expectedFor("oom-and-pull-failures"),
+                lines);
+        assertEquals(2, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("missing: {\"cluster\": \"monit\", \"category\": \"OOM_KILLED\""),
+                problems.get(0));
+        assertEquals("unexpected: {\"id\": \"loki\", \"cluster\": \"monit\", \"category\": \"APP_CRASH\", "
+                + "\"transient\": false, \"windowStart\": \"2026-03-02T02:52:00Z\", \"pods\": [\"loki-0\"]}",
+                problems.get(1));
     }
 
     @Test
