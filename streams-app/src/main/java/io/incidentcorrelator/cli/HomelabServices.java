@@ -249,6 +249,10 @@ final class HomelabServices implements AutoCloseable {
      */
     void start(String bootstrap, SchemaRegistryClient registry, Map<String, String> clientOverrides,
                CorrelatorService service) throws Exception {
+        // Not ready before every part runs: a box whose collectors are not collecting yet is not the homelab.
+        final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+        service.addReadinessCheck("homelab_starting", () -> started.get() ? Optional.empty()
+                : Optional.of("starting the collectors and sinks of " + homelab.source()));
         final Map<String, String> written = new LinkedHashMap<>();
         for (String t : List.of(topics.podRestarts(), topics.backupEvents(), topics.etcdLatency(),
                 topics.proxmoxMemory(), topics.inventory(), topics.storageLocations())) {
@@ -278,6 +282,7 @@ final class HomelabServices implements AutoCloseable {
             return List.copyOf(all);
         });
         service.addMetrics(everything::metrics);
+        started.set(true);
     }
 
     /** Stops every part, then flushes what the collectors sent. */
@@ -301,9 +306,11 @@ final class HomelabServices implements AutoCloseable {
         }
         if (events != null) {
             final KafkaEventSink.Totals totals = events.close(FLUSH);
-            if (!totals.complete()) {
-                LOG.warn("homelab: {} record(s) were not delivered to Kafka ({} delivered)", totals.lost(),
-                        totals.delivered());
+            if (totals.complete()) {
+                LOG.info("homelab: collectors and sinks stopped, every record delivered ({})", totals.delivered());
+            } else {
+                LOG.warn("homelab: collectors and sinks stopped; {} record(s) were not delivered to Kafka ({} "
+                        + "delivered)", totals.lost(), totals.delivered());
             }
         }
     }

@@ -38,6 +38,8 @@ import java.util.concurrent.Callable;
                 "--embedded --data-dir DIR makes this process the whole box: a Kafka broker (--broker-listen) and a",
                 "schema registry (--registry-listen) that collectors in other processes reach, with the broker's log,",
                 "the schemas and the Streams state kept under DIR; a restart on DIR resumes where it stopped.",
+                "--embedded --config homelab.yaml (deploy/homelab.example.yaml) takes the box's settings from that",
+                "file and also runs the collectors and sinks it names in this process, each on its topics.",
                 "Stop it with Ctrl-C / SIGTERM; state is kept under --state-dir and in changelog topics."})
 final class RunCommand implements Callable<Integer> {
 
@@ -197,7 +199,9 @@ final class RunCommand implements Callable<Integer> {
         }
         if (services != null) {
             // After Streams: the collectors' first records find the topology consuming.
-            services.start(bootstrap, registry, overrides, service);
+            final Map<String, String> clients = new HashMap<>(overrides);
+            clients.remove(StreamsConfig.APPLICATION_SERVER_CONFIG); // a Streams setting, not a client's
+            services.start(bootstrap, registry, clients, service);
             err.println("run: collectors and sinks of " + cluster.configFile + ": " + String.join(", ",
                     services.names()));
             err.flush();
