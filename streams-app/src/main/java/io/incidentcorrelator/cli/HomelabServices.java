@@ -155,7 +155,16 @@ final class HomelabServices implements AutoCloseable {
                         .withNamespaces(k.namespaces()).withLogs(k.logs(), 40).withLedgerPath(k.ledger())
                         .withResyncPeriod(k.resync()).withTopic(topics.podRestarts());
                 // Read now: a missing context or a broken file stops the start, not a thread later.
-                KubeConfigs.fromFile(k.kubeconfig(), k.context());
+                final io.fabric8.kubernetes.client.Config read = KubeConfigs.fromFile(k.kubeconfig(), k.context());
+                final List<String> contexts = read.getContexts() == null ? List.of()
+                        : read.getContexts().stream().map(c -> c.getName()).toList();
+                if (k.context() != null && !contexts.contains(k.context())) {
+                    throw new ConfigException(homelab.source() + ": kubernetes.clusters." + k.cluster()
+                            + ".context: " + k.kubeconfig() + " has no context \"" + k.context() + "\" (expected: one "
+                            + "of " + String.join(", ", contexts) + ")");
+                }
+            } catch (ConfigException e) {
+                throw e;
             } catch (RuntimeException e) {
                 throw new ConfigException(homelab.source() + ": kubernetes.clusters." + k.cluster() + ": "
                         + k.kubeconfig() + ": " + Messages.describe(e));

@@ -156,6 +156,40 @@ class HomelabFileTest {
         assertFalse(Files.exists(dir.resolve("data")), "nothing written");
     }
 
+    /** A context the kubeconfig does not have is found before the box starts, like any other bad line. */
+    @Test
+    void runStopsOnAContextTheKubeconfigDoesNotHave() throws IOException {
+        Files.writeString(dir.resolve("kubeconfig"), """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: monit
+                  cluster: {server: "https://127.0.0.1:6443"}
+                contexts:
+                - name: admin@monit
+                  context: {cluster: monit, user: admin@monit}
+                current-context: admin@monit
+                users:
+                - name: admin@monit
+                  user: {}
+                """);
+        final Path file = Files.writeString(dir.resolve("homelab.yaml"), """
+                box: {data-dir: data, broker-listen: 127.0.0.1:0, registry-listen: 127.0.0.1:0}
+                kubernetes:
+                  kubeconfig: kubeconfig
+                  clusters:
+                    apps: {context: admin@apps}
+                """);
+        final StringWriter err = new StringWriter();
+        final CommandLine cli = CorrelatorCli.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        cli.setOut(new PrintWriter(new StringWriter()));
+        assertEquals(CorrelatorCli.EXIT_USAGE, cli.execute("run", "--embedded", "--config", file.toString()));
+        assertEquals(List.of("correlator: " + file + ": kubernetes.clusters.apps.context: " + dir.resolve("kubeconfig")
+                + " has no context \"admin@apps\" (expected: one of admin@monit)"), err.toString().lines().toList());
+        assertFalse(Files.exists(dir.resolve("data")), "nothing written");
+    }
+
     /** The other commands read properties files: a homelab file there is named as such, not as 40 unknown keys. */
     @Test
     void otherCommandsSayTheHomelabFileIsRunsOnly() throws IOException {
