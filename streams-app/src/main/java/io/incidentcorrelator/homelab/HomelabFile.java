@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.incidentcorrelator.collectors.inventory.InventoryFile;
 import io.incidentcorrelator.collectors.inventory.InventoryFormatException;
+import io.incidentcorrelator.collectors.proxmox.hook.HookConfig;
 import io.incidentcorrelator.collectors.proxmox.hook.HookCredentials;
 import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
@@ -161,7 +162,7 @@ public final class HomelabFile {
         s.only("listen", "token-file", "tls-cert", "tls-key");
         final String listen = s.address("listen");
         final Path tokens = s.file("token-file", "a file with one line per Proxmox node, \"NODE TOKEN [ADDRESS,...]\"");
-        final String where = listen == null ? "127.0.0.1:8095" : listen;
+        final String where = listen == null ? "127.0.0.1:" + HookConfig.DEFAULT_PORT : listen;
         if (tokens == null && !loopback(where.substring(0, where.lastIndexOf(':')))) {
             throw s.error("token-file", "is required when the hook listens beyond loopback (" + where + ")",
                     "a file with one line per Proxmox node, \"NODE TOKEN [ADDRESS,...]\"");

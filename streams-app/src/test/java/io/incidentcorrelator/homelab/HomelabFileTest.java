@@ -60,7 +60,7 @@ class HomelabFileTest {
         final Homelab.Proxmox pve = h.proxmox().orElseThrow();
         assertEquals(dir.resolve("proxmox-token-secret"), pve.tokenFile(), "relative to the file's directory");
         assertEquals(Duration.ofHours(1), pve.backupTasks().orElseThrow().lookback());
-        assertEquals("0.0.0.0:8095", pve.hook().orElseThrow().listen());
+        assertEquals("0.0.0.0:9477", pve.hook().orElseThrow().listen());
         assertEquals(List.of("monit", "apps"), h.kubernetes().stream().map(Homelab.KubernetesCluster::cluster).toList());
         assertEquals("admin@apps", h.kubernetes().get(1).context());
         assertEquals(dir.resolve("kubeconfig"), h.kubernetes().get(1).kubeconfig());
@@ -131,7 +131,7 @@ class HomelabFileTest {
                 "  webhook:\n    url-file: hook-tokens")).contains("sinks.webhook.signature-secret-file: no signature "
                 + "secret (expected: signature-secret-file: FILE, or unsigned: true"));
         assertTrue(error(example().replaceAll("    token-file: hook-tokens.*\n", "")).contains(
-                "proxmox.hook.token-file: is required when the hook listens beyond loopback (0.0.0.0:8095)"));
+                "proxmox.hook.token-file: is required when the hook listens beyond loopback (0.0.0.0:9477)"));
         assertTrue(error(example().replace("  ca-file: pve-root-ca.pem", "  ca-file: pve-root-ca.pem\n  insecure: true"))
                 .contains("proxmox.insecure: ca-file and insecure: true exclude each other"));
         assertTrue(error("").contains("the file is empty"));
