@@ -107,8 +107,9 @@ final class RunCommand implements Callable<Integer> {
             applyBox(homelab.box());
         }
         if (dataDir != null && !embedded) {
-            err.println("run: --data-dir is the embedded box's directory; add --embedded (or use --state-dir with a "
-                    + "Kafka cluster)");
+            err.println("run: " + (spec.commandLine().getParseResult().hasMatchedOption("--data-dir") ? "--data-dir"
+                    : cluster.configFile + ": box.data-dir") + " is the embedded box's directory; add --embedded (or "
+                    + "use --state-dir with a Kafka cluster)");
             return CorrelatorCli.EXIT_USAGE;
         }
         final ConfigLoader config = homelab != null ? ConfigLoader.load(homelab.settingsFile(), System.getenv())

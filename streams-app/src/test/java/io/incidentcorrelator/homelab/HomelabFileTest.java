@@ -190,6 +190,20 @@ class HomelabFileTest {
         assertFalse(Files.exists(dir.resolve("data")), "nothing written");
     }
 
+    /** The file's data dir is the embedded box's: without --embedded that is said, naming the key. */
+    @Test
+    void aDataDirInTheFileNeedsTheEmbeddedBox() throws IOException {
+        final Path file = Files.writeString(dir.resolve("homelab.yaml"), "box: {data-dir: data}\n");
+        final StringWriter err = new StringWriter();
+        final CommandLine cli = CorrelatorCli.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        cli.setOut(new PrintWriter(new StringWriter()));
+        assertEquals(CorrelatorCli.EXIT_USAGE, cli.execute("run", "--config", file.toString()));
+        assertEquals(List.of("run: " + file + ": box.data-dir is the embedded box's directory; add --embedded (or use "
+                + "--state-dir with a Kafka cluster)"), err.toString().lines().toList());
+        assertFalse(Files.exists(dir.resolve("data")), "nothing written");
+    }
+
     /** The other commands read properties files: a homelab file there is named as such, not as 40 unknown keys. */
     @Test
     void otherCommandsSayTheHomelabFileIsRunsOnly() throws IOException {
