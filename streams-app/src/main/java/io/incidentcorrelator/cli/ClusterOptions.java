@@ -12,7 +12,9 @@ final class ClusterOptions {
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Properties file (incident-correlator.*, kafka.*, schema.registry.* keys). "
-                    + "Environment variables INCIDENT_CORRELATOR_* and KAFKA_* override it.")
+                    + "Environment variables INCIDENT_CORRELATOR_* and KAFKA_* override it. `run` also takes a "
+                    + "homelab file (*.yaml, deploy/homelab.example.yaml): the box and the collectors and sinks to "
+                    + "run in its process.")
     Path configFile;
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...",
@@ -25,6 +27,11 @@ final class ClusterOptions {
     String schemaRegistryUrl;
 
     ConfigLoader load() {
+        if (configFile != null && io.incidentcorrelator.homelab.HomelabFile.isHomelabFile(configFile)) {
+            throw new io.incidentcorrelator.config.ConfigLoader.ConfigException(configFile + " is a homelab file: "
+                    + "only `run` reads it (expected here: a properties file of incident-correlator.*, kafka.* and "
+                    + "schema.registry.* settings)");
+        }
         return ConfigLoader.load(configFile, System.getenv());
     }
 

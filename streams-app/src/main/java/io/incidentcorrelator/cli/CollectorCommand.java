@@ -208,16 +208,9 @@ abstract class CollectorCommand implements Callable<Integer> {
                     + "INCIDENT_CORRELATOR_SCHEMA_REGISTRY_URL");
         }
         final SchemaRegistryClient registry = SchemaRegistries.forUrl(registryUrl, config.registrySettings());
-        final Topics registryTopics = Pipeline.topics(config.correlatorConfig().withTopics(names), registry);
-        final Map<String, Serializer<SpecificRecord>> serializers = new HashMap<>();
-        topics.forEach((configured, used) -> serializers.put(used,
-                registryTopics.<SpecificRecord>valueSerdeFor(configured).serializer()));
-        final Map<String, Object> producer = new HashMap<>(config.kafkaSettings());
-        producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        producer.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "incident-correlator-" + spec.name());
-
         int code;
-        final KafkaEventSink sink = new KafkaEventSink(producer, serializers, KafkaEventSink.Options.defaults());
+        final KafkaEventSink sink = kafkaSink(config, names, topics, bootstrap, registry,
+                "incident-correlator-" + spec.name());
         try {
             code = collect(sink, target);
         } finally {
@@ -231,6 +224,24 @@ abstract class CollectorCommand implements Callable<Integer> {
             }
         }
         return code;
+    }
+
+    /**
+     * The producer every collector writes through, in its own process or in {@code run}'s: registry-framed
+     * Avro per topic, idempotent, {@code acks=all}.
+     *
+     * @param topics configured topic name → the name written to (each keeps its configured serde)
+     */
+    static KafkaEventSink kafkaSink(ConfigLoader config, TopicNames names, Map<String, String> topics,
+                                    String bootstrap, SchemaRegistryClient registry, String clientId) {
+        final Topics registryTopics = Pipeline.topics(config.correlatorConfig().withTopics(names), registry);
+        final Map<String, Serializer<SpecificRecord>> serializers = new HashMap<>();
+        topics.forEach((configured, used) -> serializers.put(used,
+                registryTopics.<SpecificRecord>valueSerdeFor(configured).serializer()));
+        final Map<String, Object> producer = new HashMap<>(config.kafkaSettings());
+        producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        producer.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        return new KafkaEventSink(producer, serializers, KafkaEventSink.Options.defaults());
     }
 
     /** One round of a collector; returns the number of records sent. */
@@ -255,7 +266,20 @@ abstract class CollectorCommand implements Callable<Integer> {
             }
             return code;
         }
-        LOG.info("{}: collecting every {} s until stopped", spec.name(), delay.get().toSeconds());
+        pollUntilStopped(spec.name(), poll, delay, stop::await);
+        return 0;
+    }
+
+    /** Waits up to a time; true when asked to stop. */
+    @FunctionalInterface
+    interface Pause {
+        boolean await(Duration d) throws InterruptedException;
+    }
+
+    /** Runs {@code poll} every {@code delay} until {@code stop} says so: a collector's life, in any process. */
+    static void pollUntilStopped(String name, Round poll, Supplier<Duration> delay, Pause stop)
+            throws InterruptedException {
+        LOG.info("{}: collecting every {} s until stopped", name, delay.get().toSeconds());
         String roundFailure = null;
         do {
             // A round that throws (a bug, a sink that gave up) must not end the loop and leave the
@@ -263,20 +287,19 @@ abstract class CollectorCommand implements Callable<Integer> {
             try {
                 poll.run();
                 if (roundFailure != null) {
-                    LOG.info("{}: rounds complete again", spec.name());
+                    LOG.info("{}: rounds complete again", name);
                     roundFailure = null;
                 }
             } catch (RuntimeException e) {
                 final String reason = e.toString();
                 if (!reason.equals(roundFailure)) {
-                    LOG.warn("{}: a round failed: {}; trying again next round", spec.name(), reason);
-                    LOG.debug("{}: round failure", spec.name(), e);
+                    LOG.warn("{}: a round failed: {}; trying again next round", name, reason);
+                    LOG.debug("{}: round failure", name, e);
                 }
                 roundFailure = reason;
             }
         } while (!stop.await(delay.get()));
-        LOG.info("{}: stopping", spec.name());
-        return 0;
+        LOG.info("{}: stopping", name);
     }
 
     /** Without {@code --once}: blocks until SIGTERM / Ctrl-C. */

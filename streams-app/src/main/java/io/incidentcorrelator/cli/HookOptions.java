@@ -67,7 +67,11 @@ final class HookOptions {
 
     /** As {@link #dedup(CollectorSettings)}, remembering at least what a poll reaching back {@code lookback} reads. */
     BackupPhaseDedup dedup(CollectorSettings settings, Duration lookback) throws IOException {
-        final Path file = settings.path(sentPhases, "sent-phases-file");
+        return dedup(settings.path(sentPhases, "sent-phases-file"), lookback);
+    }
+
+    /** The phase memory: in {@code file} when given, else in memory; remembering at least {@code lookback}. */
+    static BackupPhaseDedup dedup(Path file, Duration lookback) throws IOException {
         final Duration retention = BackupPhaseDedup.retentionFor(lookback);
         return file == null ? new BackupPhaseDedup(Duration.ofMinutes(2), retention)
                 : BackupPhaseDedup.persistent(file, retention);
@@ -81,9 +85,22 @@ final class HookOptions {
     /** Binds the endpoint at {@code listen} ({@code HOST:PORT}) and starts it. */
     HookEndpoint start(CollectorSettings settings, String listen, EventSink sink, String topic, BackupPhaseDedup dedup)
             throws IOException {
+        return start(listen, settings.path(tokenFile, "hook-token-file"), settings.path(tlsCert, "hook-tls-cert"),
+                settings.path(tlsKey, "hook-tls-key"),
+                InventoryOptions.loadOrEmpty(settings.path(inventory, "inventory")), sink, topic, dedup);
+    }
+
+    /**
+     * The endpoint of {@code collect proxmox-hook} and of {@code run --config homelab.yaml}: binds
+     * {@code listen} ({@code HOST:PORT}) and starts it.
+     *
+     * @param token   the per-node tokens file; null only on loopback
+     * @param storage the inventory whose storage section names each backup storage's host
+     */
+    static HookEndpoint start(String listen, Path token, Path cert, Path key, Inventory storage, EventSink sink,
+                              String topic, BackupPhaseDedup dedup) throws IOException {
         final InetSocketAddress bind = parseAddress(listen);
         WebOptions.requireFree(bind.getHostString(), bind.getPort(), "vzdump hook endpoint", "--hook-listen");
-        final Path token = settings.path(tokenFile, "hook-token-file");
         if (token == null && !bind.getAddress().isLoopbackAddress()) {
             throw new ConfigException("--hook-token-file is required when the hook endpoint listens beyond loopback ("
                     + listen + "): anyone who can reach it could post backup phases");
@@ -103,8 +120,6 @@ final class HookOptions {
             }
             hook = hook.withCredentials(credentials);
         }
-        final Path cert = settings.path(tlsCert, "hook-tls-cert");
-        final Path key = settings.path(tlsKey, "hook-tls-key");
         if ((cert == null) != (key == null)) {
             throw new ConfigException("--hook-tls-cert and --hook-tls-key go together: give both or neither");
         }
@@ -115,7 +130,6 @@ final class HookOptions {
             LOG.warn("SECURITY: the hook endpoint listens on {} over plain HTTP: tokens and phases cross the network "
                     + "in cleartext. Give --hook-tls-cert/--hook-tls-key or put a TLS proxy in front", listen);
         }
-        final Inventory storage = InventoryOptions.loadOrEmpty(settings.path(inventory, "inventory"));
         final HookEndpoint endpoint = new HookEndpoint(hook, sink, storage.storageHosts(), dedup);
         endpoint.start();
         return endpoint;

@@ -2,6 +2,7 @@ package io.incidentcorrelator.cli;
 
 import io.incidentcorrelator.collectors.proxmox.ApiToken;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxConfig;
+import io.incidentcorrelator.collectors.TlsOptions;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -74,12 +75,18 @@ final class ProxmoxOptions {
             // The messages name the variable or file, never the secret.
             throw new ConfigException("Proxmox API token: " + e.getMessage());
         }
+        return config(api, token, tls.resolve(settings), settings.list(nodes, "node"), interval,
+                settings.duration(timeout, "timeout", Duration.ofSeconds(10)));
+    }
+
+    /** The API configuration of every Proxmox collector, in its own process or in {@code run}'s. */
+    static ProxmoxConfig config(URI api, ApiToken token, TlsOptions tls, List<String> nodes, Duration interval,
+                                Duration timeout) {
         try {
             return ProxmoxConfig.of(api, token)
-                    .withTls(tls.resolve(settings))
-                    .withNodes(settings.list(nodes, "node"))
-                    .withTimings(interval, settings.duration(timeout, "timeout", Duration.ofSeconds(10)),
-                            Duration.ofMinutes(5));
+                    .withTls(tls)
+                    .withNodes(nodes)
+                    .withTimings(interval, timeout, Duration.ofMinutes(5));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }

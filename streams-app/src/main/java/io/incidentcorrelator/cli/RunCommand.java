@@ -3,6 +3,8 @@ package io.incidentcorrelator.cli;
 import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.embedded.EmbeddedBox;
+import io.incidentcorrelator.homelab.Homelab;
+import io.incidentcorrelator.homelab.HomelabFile;
 import io.incidentcorrelator.runtime.TopicProvisioner;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -36,6 +38,8 @@ import java.util.concurrent.Callable;
                 "--embedded --data-dir DIR makes this process the whole box: a Kafka broker (--broker-listen) and a",
                 "schema registry (--registry-listen) that collectors in other processes reach, with the broker's log,",
                 "the schemas and the Streams state kept under DIR; a restart on DIR resumes where it stopped.",
+                "--embedded --config homelab.yaml (deploy/homelab.example.yaml) takes the box's settings from that",
+                "file and also runs the collectors and sinks it names in this process, each on its topics.",
                 "Stop it with Ctrl-C / SIGTERM; state is kept under --state-dir and in changelog topics."})
 final class RunCommand implements Callable<Integer> {
 
@@ -96,17 +100,26 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         final PrintWriter err = spec.commandLine().getErr();
+        // Read and checked before anything starts: a bad line is exit 2 with nothing written.
+        final Homelab homelab = cluster.configFile != null && HomelabFile.isHomelabFile(cluster.configFile)
+                ? HomelabFile.load(cluster.configFile) : null;
+        if (homelab != null) {
+            applyBox(homelab.box());
+        }
         if (dataDir != null && !embedded) {
-            err.println("run: --data-dir is the embedded box's directory; add --embedded (or use --state-dir with a "
-                    + "Kafka cluster)");
+            err.println("run: " + (spec.commandLine().getParseResult().hasMatchedOption("--data-dir") ? "--data-dir"
+                    : cluster.configFile + ": box.data-dir") + " is the embedded box's directory; add --embedded (or "
+                    + "use --state-dir with a Kafka cluster)");
             return CorrelatorCli.EXIT_USAGE;
         }
-        final ConfigLoader config = cluster.load();
+        final ConfigLoader config = homelab != null ? ConfigLoader.load(homelab.settingsFile(), System.getenv())
+                : cluster.load();
         final CorrelatorConfig correlator = config.correlatorConfig();
         final Duration brokerUnreachableAfter = config.brokerUnreachableAfter();
         // Before a broker starts or a topic is created: a port in use is one line, not a half-started service.
         WebOptions.requireFree(healthBind, healthPort, "health port", "--health-port");
         WebOptions.requireFree(web.bind, web.port, "web view", "--port");
+        final HomelabServices services = homelab == null ? null : HomelabServices.prepare(homelab, config);
         String bootstrap = cluster.bootstrap(config);
         final String registryUrl = cluster.registryUrl(config);
         final Map<String, String> overrides = new HashMap<>(cluster.clientOverrides(config));
@@ -139,8 +152,11 @@ final class RunCommand implements Callable<Integer> {
                 : box != null ? box.streamsStateDir() : Files.createTempDirectory("incident-correlator-state-");
         try {
             return runPipeline(err, correlator, brokerUnreachableAfter, bootstrap, registry, overrides, state, temporaryState,
-                    embeddedBox);
+                    embeddedBox, services);
         } catch (RuntimeException | Error e) {
+            if (services != null) {
+                services.close();
+            }
             if (embeddedBox != null) {
                 embeddedBox.close();
             }
@@ -149,7 +165,8 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int runPipeline(PrintWriter err, CorrelatorConfig correlator, Duration brokerUnreachableAfter,
-                            String bootstrap, SchemaRegistryClient registry, Map<String, String> overrides, Path state, boolean temporaryState, EmbeddedBox box)
+                            String bootstrap, SchemaRegistryClient registry, Map<String, String> overrides, Path state, boolean temporaryState, EmbeddedBox box,
+                            HomelabServices services)
             throws Exception {
         if (createTopics) {
             final Properties adminProps = new Properties();
@@ -181,7 +198,19 @@ final class RunCommand implements Callable<Integer> {
             err.println("run: web view at " + served.url());
             err.flush();
         }
+        if (services != null) {
+            // After Streams: the collectors' first records find the topology consuming.
+            final Map<String, String> clients = new HashMap<>(overrides);
+            clients.remove(StreamsConfig.APPLICATION_SERVER_CONFIG); // a Streams setting, not a client's
+            services.start(bootstrap, registry, clients, service);
+            err.println("run: collectors and sinks of " + cluster.configFile + ": " + String.join(", ",
+                    services.names()));
+            err.flush();
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (services != null) {
+                services.close();
+            }
             if (served != null) {
                 served.close();
             }
@@ -194,6 +223,31 @@ final class RunCommand implements Callable<Integer> {
             }
         }, "correlator-shutdown"));
         return service.awaitTermination() == KafkaStreams.State.ERROR ? CorrelatorCli.EXIT_FAILURE : 0;
+    }
+
+    /** The homelab file's box: each value that the command line does not give. */
+    private void applyBox(Homelab.Box box) {
+        final picocli.CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        final ListenAddress address = new ListenAddress();
+        if (box.dataDir() != null && !given.hasMatchedOption("--data-dir")) {
+            dataDir = box.dataDir();
+        }
+        if (box.brokerListen() != null && !given.hasMatchedOption("--broker-listen")) {
+            brokerListen = address.convert(box.brokerListen());
+        }
+        if (box.registryListen() != null && !given.hasMatchedOption("--registry-listen")) {
+            registryListen = address.convert(box.registryListen());
+        }
+        if (box.webListen() != null && !given.hasMatchedOption("--port")) {
+            final InetSocketAddress web = address.convert(box.webListen());
+            this.web.bind = web.getHostString();
+            this.web.port = web.getPort();
+        }
+        if (box.healthListen() != null && !given.hasMatchedOption("--health-port")) {
+            final InetSocketAddress health = address.convert(box.healthListen());
+            healthBind = health.getHostString();
+            healthPort = health.getPort();
+        }
     }
 
     /** {@code HOST:PORT}, {@code [v6]:PORT}; the port 0..65535. */

@@ -2,6 +2,7 @@ package io.incidentcorrelator.cli;
 
 import io.incidentcorrelator.sinks.AlertmanagerClient;
 import io.incidentcorrelator.sinks.AlertmanagerSink;
+import io.incidentcorrelator.sinks.HttpSender;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -52,13 +53,19 @@ final class SinkAlertmanagerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         final ExistingCluster kafka = ExistingCluster.from(cluster);
-        final AlertmanagerSink silencer = new AlertmanagerSink(
-                new AlertmanagerClient(url, sink.sender(System.getenv())),
+        sink.run(kafka, "alertmanager", true, silencer(url, sink.sender(System.getenv()), alertNames, clusterLabel,
+                margin, createdBy));
+        return 0;
+    }
+
+    /** The sink, with the silences it made before found again; in its own process or in {@code run}'s. */
+    static AlertmanagerSink silencer(String url, HttpSender http, List<String> alertNames, String clusterLabel,
+                                     Duration margin, String createdBy) throws InterruptedException {
+        final AlertmanagerSink silencer = new AlertmanagerSink(new AlertmanagerClient(url, http),
                 new AlertmanagerSink.Settings(alertNames.isEmpty() ? AlertmanagerSink.Settings.DEFAULT_ALERTS : alertNames,
                         clusterLabel, margin, createdBy),
                 Clock.systemUTC());
         silencer.recover();
-        sink.run(kafka, "alertmanager", true, silencer);
-        return 0;
+        return silencer;
     }
 }

@@ -67,8 +67,14 @@ final class SinkOptions {
     Duration maxBackoff;
 
     HttpSender sender(Map<String, String> env) {
-        final String password = Secrets.read("basic auth password", basicAuthPasswordEnv, basicAuthPasswordFile, env);
-        final String token = Secrets.read("bearer token", bearerTokenEnv, bearerTokenFile, env);
+        return sender(basicAuthUser, Secrets.read("basic auth password", basicAuthPasswordEnv, basicAuthPasswordFile,
+                env), Secrets.read("bearer token", bearerTokenEnv, bearerTokenFile, env), caFile, timeout,
+                new HttpSender.Retry(maxAttempts, backoff, maxBackoff));
+    }
+
+    /** How every sink talks HTTP, in its own process or in {@code run}'s; {@code password} and {@code token} may be null. */
+    static HttpSender sender(String basicAuthUser, String password, String token, Path caFile, Duration timeout,
+                             HttpSender.Retry retry) {
         if (token != null && basicAuthUser != null) {
             throw new ConfigException("give basic auth or a bearer token, not both");
         }
@@ -77,28 +83,45 @@ final class SinkOptions {
         }
         final String authorization = token != null ? HttpSender.bearer(token)
                 : basicAuthUser != null ? HttpSender.basicAuth(basicAuthUser, password) : null;
-        return new HttpSender(HttpSender.client(caFile, timeout), authorization,
-                new HttpSender.Retry(maxAttempts, backoff, maxBackoff), timeout);
+        return new HttpSender(HttpSender.client(caFile, timeout), authorization, retry, timeout);
     }
 
     /** Reads the incidents topic into {@code sink} until stopped (or, with --once, to the end offsets of now). */
     void run(ExistingCluster kafka, String kind, boolean fromBeginningByDefault, IncidentSink sink) throws Exception {
-        final String group = groupId != null ? groupId : "incident-correlator-sink-" + kind;
-        try (IncidentSource source = new IncidentSource(kafka.bootstrapServers(), kafka.registry(),
-                kafka.incidentsTopic(), group, fromBeginning != null ? fromBeginning : fromBeginningByDefault,
-                kafka.clientOverrides());
+        final String group = groupId(groupId, kind);
+        try (IncidentSource source = source(kafka, group, fromBeginning != null ? fromBeginning
+                : fromBeginningByDefault);
              ShutdownWakeup stop = new ShutdownWakeup("sink-" + kind, source::wakeup)) {
-            final long[] handled = {0};
-            source.run(once ? source.endOffsets() : null, record -> {
-                sink.accept(record.key(), record.value(), record.topic() + "-" + record.partition() + "-" + record.offset());
-                handled[0]++;
-            });
+            final long handled = consume(source, once, sink);
             if (once) {
                 // What a check of an installation wants to see: did anything arrive.
                 LoggerFactory.getLogger(SinkOptions.class).info("sink {}: {} record(s) of {} handled (group {})",
-                        kind, handled[0], kafka.incidentsTopic(), group);
+                        kind, handled, kafka.incidentsTopic(), group);
             }
         }
+    }
+
+    /** The sink's consumer group: {@code given}, else incident-correlator-sink-KIND. */
+    static String groupId(String given, String kind) {
+        return given != null ? given : "incident-correlator-sink-" + kind;
+    }
+
+    static IncidentSource source(ExistingCluster kafka, String group, boolean fromBeginning) {
+        return new IncidentSource(kafka.bootstrapServers(), kafka.registry(), kafka.incidentsTopic(), group,
+                fromBeginning, kafka.clientOverrides());
+    }
+
+    /**
+     * Hands the incidents topic to {@code sink}, to the end offsets of now with {@code once}, else
+     * until {@link IncidentSource#wakeup()}; returns how many records it handled.
+     */
+    static long consume(IncidentSource source, boolean once, IncidentSink sink) throws Exception {
+        final long[] handled = {0};
+        source.run(once ? source.endOffsets() : null, record -> {
+            sink.accept(record.key(), record.value(), record.topic() + "-" + record.partition() + "-" + record.offset());
+            handled[0]++;
+        });
+        return handled[0];
     }
 
     static final class DurationConverter implements ITypeConverter<Duration> {

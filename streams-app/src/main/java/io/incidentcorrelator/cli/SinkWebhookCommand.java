@@ -73,6 +73,15 @@ final class SinkWebhookCommand implements Callable<Integer> {
         final URI target = url(System.getenv());
         final ExistingCluster kafka = ExistingCluster.from(cluster);
         final String secret = Secrets.read("webhook signature secret", secretEnv, secretFile, System.getenv());
+        sink.run(kafka, "webhook", false, webhook(target, sink.sender(System.getenv()), secret, unsigned,
+                signatureHeader, filter::accepts));
+        return 0;
+    }
+
+    /** The sink, checked and warned about; in its own process or in {@code run}'s. */
+    static WebhookSink webhook(URI target, io.incidentcorrelator.sinks.HttpSender http, String secret,
+                               boolean unsigned, String signatureHeader,
+                               java.util.function.BiPredicate<String, io.incidentcorrelator.avro.Incident> accepts) {
         if (secret == null && !unsigned) {
             throw new ConfigException("sink webhook: no signature secret (--signature-secret-file or "
                     + "--signature-secret-env); to send unsigned deliveries anyway, say --unsigned");
@@ -84,9 +93,7 @@ final class SinkWebhookCommand implements Callable<Integer> {
             LOG.warn("SECURITY: sink webhook sends UNSIGNED deliveries to {}: the receiver cannot tell them from "
                     + "forged or replayed ones", Scrubber.url(target));
         }
-        sink.run(kafka, "webhook", false, new WebhookSink(target, sink.sender(System.getenv()), secret,
-                signatureHeader, filter::accepts));
-        return 0;
+        return new WebhookSink(target, http, secret, signatureHeader, accepts);
     }
 
     /** From exactly one of --url, --url-file, --url-env; never echoed beyond scheme, host and port. */
@@ -95,8 +102,11 @@ final class SinkWebhookCommand implements Callable<Integer> {
         if (given != 1) {
             throw new ConfigException("sink webhook: give the URL once, with --url, --url-file or --url-env");
         }
-        final String text = url != null ? url
-                : Secrets.read("webhook URL", urlEnv, urlFile, env);
+        return parseUrl(url != null ? url : Secrets.read("webhook URL", urlEnv, urlFile, env));
+    }
+
+    /** An http(s) URL with a host; its path and query (a chat webhook's credential) hidden from every message. */
+    static URI parseUrl(String text) {
         final URI parsed;
         try {
             parsed = new URI(text.strip());

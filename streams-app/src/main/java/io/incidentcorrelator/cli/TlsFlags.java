@@ -29,10 +29,15 @@ final class TlsFlags {
         if (ca != null && off) {
             throw new ConfigException("--ca-file and --insecure exclude each other: verify with the CA, or not at all");
         }
+        return resolve(ca, off, insecure ? "--insecure" : CollectorSettings.envName("insecure")
+                + " or the config file's insecure");
+    }
+
+    /** Verified with {@code ca} or the system's trust; {@code off} (said where by {@code how}) is warned about. */
+    static TlsOptions resolve(Path ca, boolean off, String how) {
         if (off) {
             LOG.warn("SECURITY: TLS certificate and host name checks are OFF ({}): anyone on the path can read the "
-                    + "API token and answer in the source's place. Use --ca-file instead", insecure ? "--insecure"
-                    : CollectorSettings.envName("insecure") + " or the config file's insecure");
+                    + "API token and answer in the source's place. Use --ca-file instead", how);
         }
         return off ? TlsOptions.insecureNoVerification() : ca != null ? TlsOptions.trustCaFile(ca)
                 : TlsOptions.verifyWithSystemTrust();

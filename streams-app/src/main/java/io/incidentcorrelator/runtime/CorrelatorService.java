@@ -108,6 +108,8 @@ public final class CorrelatorService implements AutoCloseable {
     private final Set<String> restoring = ConcurrentHashMap.newKeySet();
     private final BrokerWatch brokerWatch;
     private final Map<String, ReadinessCheck> checks = new ConcurrentSkipListMap<>();
+    private final List<java.util.function.Supplier<String>> extraMetrics =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Stream threads that died of an unavailable registry and wait to be replaced. */
     private final AtomicInteger threadsAwaitingReplacement = new AtomicInteger();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -152,7 +154,7 @@ public final class CorrelatorService implements AutoCloseable {
 
         // Serve before starting so that probes see the start-up (live, not ready) too.
         health = settings.healthAddress() == null ? null
-                : HealthServer.start(settings.healthAddress(), this::live, this::ready, prometheus::scrape);
+                : HealthServer.start(settings.healthAddress(), this::live, this::ready, this::scrape);
     }
 
     /** Builds the topology, starts Kafka Streams and the health endpoint, and returns at once. */
@@ -255,9 +257,19 @@ public final class CorrelatorService implements AutoCloseable {
         return metrics;
     }
 
+    /**
+     * Adds Prometheus text to {@code /metrics}, e.g. the sources of the collectors running in this
+     * process; {@code text} is called on each scrape: keep it cheap.
+     */
+    public void addMetrics(java.util.function.Supplier<String> text) {
+        extraMetrics.add(Objects.requireNonNull(text, "text"));
+    }
+
     /** The /metrics text. */
     public String scrape() {
-        return prometheus.scrape();
+        final StringBuilder all = new StringBuilder(prometheus.scrape());
+        extraMetrics.forEach(m -> all.append(m.get()));
+        return all.toString();
     }
 
     /** Blocks until Kafka Streams stopped (NOT_RUNNING) or failed (ERROR); returns that state. */

@@ -103,7 +103,7 @@ class HomelabSystemIT {
 
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final Path logs = CorrelatorProcess.logDir("HomelabSystemIT");
+    private Path logs = CorrelatorProcess.logDir("HomelabSystemIT");
     private final List<AutoCloseable> fakes = new ArrayList<>();
     private final long started = System.nanoTime();
 
@@ -129,7 +129,177 @@ class HomelabSystemIT {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")) || Files.isExecutable(Path.of("/bin/curl")),
                 "curl not installed: deploy/proxmox/vzdump-hook.sh posts with it");
         final String hookNode = hookNodeName();
+        final Surroundings around = surroundings(hookNode);
+        final MockKube kube = around.kube();
+        final FakeProxmox pve = around.pve();
+        final String pveSecret = around.pveSecret();
+        final WireMockServer alertmanager = around.alertmanager();
+        final RealEtcd etcd = around.etcd();
+        final Path inventory = around.inventory();
+        final Path kubeconfig = around.kubeconfig();
+        final Path pveTokenFile = around.pveTokenFile();
+        final Path hookTokenFile = around.hookTokenFile();
+        final int[] ports = freePorts(5);
+        final int hookPort = ports[0];
 
+        // ---- the correlator ----
+        webPort = ports[1];
+        healthPort = ports[2];
+        box = new Box(dir.resolve("box"), ports[3], ports[4]);
+        startRun("run-1");
+
+        // ---- the collectors and the sink, each its own process ----
+        collector("collect-inventory", Map.of(), "collect", "inventory", "--file", inventory.toString(),
+                "--interval", "5m");
+        final CorrelatorProcess kubeCollector = collector("collect-kubernetes", Map.of("KUBECONFIG", kubeconfig.toString()),
+                "collect", "kubernetes", "--cluster", CLUSTER, "--ledger", dir.resolve("restart-ledger.json").toString());
+        collector("collect-proxmox-backup", Map.of(), "collect", "proxmox-backup", "--proxmox-url", pve.url(),
+                "--token-id", FakeProxmox.TOKEN_ID, "--token-secret-file", pveTokenFile.toString(),
+                "--interval", "1s", "--lookback", "1h");
+        collector("collect-proxmox-memory", Map.of("INCIDENT_CORRELATOR_PROXMOX_TOKEN_SECRET", pveSecret),
+                "collect", "proxmox-memory", "--proxmox-url", pve.url(), "--token-id", FakeProxmox.TOKEN_ID,
+                "--interval", "1s");
+        final CorrelatorProcess hookCollector = collector("collect-proxmox-hook", Map.of(), "collect", "proxmox-hook",
+                "--hook-listen", "127.0.0.1:" + hookPort, "--hook-token-file", hookTokenFile.toString(),
+                "--inventory", inventory.toString());
+        if (etcd != null) {
+            collector("collect-etcd", Map.of(), "collect", "etcd", "--endpoint", etcd.clientUrl(), "--cluster", CLUSTER,
+                    "--interval", "2s");
+        }
+        collector("sink-alertmanager", Map.of(), "sink", "alertmanager", "--alertmanager-url", alertmanager.baseUrl(),
+                "--cluster-label", "cluster", "--group-id", "homelab-alertmanager");
+
+        await("the Kubernetes collector watches the pods", () -> kubeCollector.logContains("watching"),
+                kubeCollector);
+        await("the hook endpoint listens", () -> hookCollector.logContains("listening"), hookCollector);
+        await("the inventory on its topic", () -> keys("inventory").contains(CLUSTER + "/talos-worker-01"), null);
+
+        final String id = aNight(around, hookNode, hookPort);
+
+        if (etcd != null) {
+            await("etcd samples on their topic", () -> keys("etcd-latency").contains(CLUSTER + "/127.0.0.1"), null);
+        }
+
+        // ---- SIGKILL, and the same data dir again ----
+        awaitCaughtUp("the correlator caught up with its inputs");
+        final List<String> revisionsBefore = tailLines();
+        final Map<String, Map<String, Long>> inputsBefore = inputKeyCounts();
+        final int postsBefore = silencePosts(alertmanager).size();
+        run.kill();
+        startRun("run-2");
+        // The restarted correlator catches up with what the collectors sent meanwhile (memory,
+        // etcd and task-log samples every second) and has nothing to say about it.
+        awaitCaughtUp("the restarted correlator caught up with its inputs");
+        assertEquals(revisionsBefore, tailLines(), "after the restart the incidents topic is as it was");
+        assertEquals(List.of(id), webIncidents().stream().map(i -> i.path("id").asText()).toList());
+        assertEquals(json.readTree(revisionsBefore.get(revisionsBefore.size() - 1)), webIncident(id),
+                "the restarted web view answers from the restored state");
+        assertEquals(postsBefore, silencePosts(alertmanager).size(), "no silence posted again");
+        final Map<String, Map<String, Long>> inputsAfter = inputKeyCounts();
+        inputsBefore.forEach((topic, counts) -> counts.forEach((key, n) -> assertTrue(
+                inputsAfter.get(topic).getOrDefault(key, 0L) >= n, topic + " lost records of " + key)));
+
+        // ---- the next restart extends the same incident ----
+        kube.restart("kube-system", CP_POD, "kube-controller-manager", 2, "Error", 1, now(), "leaderelection lost");
+        final JsonNode extended = awaitIncident(i -> pod(i, CP_POD).path("restarts").asInt() == 2);
+        assertEquals(id, extended.path("id").asText(), "the same incident, from the state kept across the kill");
+        final List<JsonNode> all = tail();
+        final Set<String> revisions = new HashSet<>();
+        for (JsonNode r : all) {
+            assertEquals(id, r.path("id").asText(), "no new incident: " + all);
+            assertTrue(revisions.add(r.path("revision").asText()), "revision emitted twice: " + all);
+        }
+        System.out.printf("HomelabSystemIT: incident %s, %d revisions; the kill and restart lost nothing%n", id,
+                all.size());
+    }
+
+    /**
+     * The docs' default way on one box: one {@code run --embedded --data-dir --config homelab.yaml}
+     * process, the collectors and the sink in it, each still writing to and reading from its topics
+     * on the box's broker; the same night gives the same incident and silence, and the collectors'
+     * sources are in run's {@code /metrics}. The vzdump hook script posts to the endpoint in run.
+     */
+    @Test
+    void aNightOfBackupsSeenByOneProcessFromTheHomelabFile() throws Exception {
+        logs = CorrelatorProcess.logDir("HomelabSystemIT-homelab-yaml");
+        cleanLogs();
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")) || Files.isExecutable(Path.of("/bin/curl")),
+                "curl not installed: deploy/proxmox/vzdump-hook.sh posts with it");
+        final String hookNode = hookNodeName();
+        final Surroundings around = surroundings(hookNode);
+        final int[] ports = freePorts(5);
+        final int hookPort = ports[0];
+        webPort = ports[1];
+        healthPort = ports[2];
+        box = new Box(dir.resolve("box"), ports[3], ports[4]);
+        // As an operator writes it: relative paths next to the file, secrets only in files.
+        final Path homelab = Files.writeString(dir.resolve("homelab.yaml"), """
+                box:
+                  data-dir: box
+                  broker-listen: %s
+                  registry-listen: 127.0.0.1:%d
+                  web-listen: 127.0.0.1:%d
+                  health-listen: 127.0.0.1:%d
+                proxmox:
+                  url: %s
+                  token-id: %s
+                  token-file: %s
+                  backup-tasks: {interval: 1s, lookback: 1h}
+                  memory: {interval: 1s}
+                  hook: {listen: 127.0.0.1:%d, token-file: %s}
+                kubernetes:
+                  kubeconfig: %s
+                  clusters:
+                    %s: {context: admin@%s, ledger: restart-ledger.json}
+                inventory:
+                  file: %s
+                sinks:
+                  alertmanager: {url: %s, cluster-label: cluster}
+                """.formatted(box.bootstrap(), box.registryPort(), webPort, healthPort, around.pve().url(),
+                FakeProxmox.TOKEN_ID, around.pveTokenFile().getFileName(), hookPort,
+                around.hookTokenFile().getFileName(), around.kubeconfig().getFileName(), CLUSTER, CLUSTER,
+                around.inventory().getFileName(), around.alertmanager().baseUrl())
+                + (around.etcd() == null ? "" : """
+                etcd:
+                  clusters:
+                    %s: {endpoints: [%s], interval: 2s}
+                """.formatted(CLUSTER, around.etcd().clientUrl())));
+
+        startRun("run-homelab", List.of("run", "--embedded", "--config", homelab.toString(), "--application-id",
+                APPLICATION_ID));
+        await("run names what it runs beside the box", () -> run.logContains("collectors and sinks of " + homelab
+                + ": collect proxmox-backup, collect proxmox-memory, collect proxmox-hook, collect kubernetes "
+                + CLUSTER), run);
+        await("the Kubernetes collector in run watches the pods", () -> run.logContains("kubernetes " + CLUSTER
+                + ": watching"), run);
+        await("the hook endpoint in run listens", () -> run.logContains("vzdump hook endpoint listening on http://"
+                + "127.0.0.1:" + hookPort), run);
+        await("the inventory on its topic", () -> keys("inventory").contains(CLUSTER + "/talos-worker-01"), null);
+
+        final String id = aNight(around, hookNode, hookPort);
+        if (around.etcd() != null) {
+            await("etcd samples on their topic", () -> keys("etcd-latency").contains(CLUSTER + "/127.0.0.1"), null);
+        }
+        final String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + healthPort
+                + "/metrics")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("correlator_collector_source_up{collector=\"run\",source=\"kubernetes " + CLUSTER),
+                metrics);
+        assertTrue(metrics.contains("correlator_collector_source_up{collector=\"run\",source=\"sink alertmanager\"} 1"),
+                metrics);
+        assertTrue(metrics.contains("incident_correlator_not_ready{reason=\"collect_proxmox_backup\"} 0"), metrics);
+
+        // A clean stop stops the collectors and the sink before the box, and flushes what they sent.
+        run.stop();
+        assertTrue(run.logContains("homelab: collectors and sinks stopped, every record delivered"), run.logTail(30));
+        System.out.printf("HomelabSystemIT: one process from %s: incident %s and its silence%n", homelab, id);
+    }
+
+    /** What surrounds the correlator in a homelab, and the files an operator writes for it. */
+    private record Surroundings(MockKube kube, FakeProxmox pve, String pveSecret, WireMockServer alertmanager,
+                                RealEtcd etcd, Path inventory, Path kubeconfig, Path pveTokenFile, Path hookTokenFile) {
+    }
+
+    private Surroundings surroundings(String hookNode) throws Exception {
         // ---- what surrounds the correlator in a homelab ----
         final MockKube kube = closing(new MockKube());
         kube.createPod("kube-system", CP_POD, "talos-cp-01", List.of(), List.of("kube-controller-manager"));
@@ -184,41 +354,21 @@ class HomelabSystemIT {
                 """.formatted(CLUSTER, kube.apiUrl()));
         final Path pveTokenFile = Files.writeString(dir.resolve("pve-token"), pveSecret + "\n");
         final Path hookTokenFile = Files.writeString(dir.resolve("hook-token"), UUID.randomUUID() + "\n");
-        final int[] ports = freePorts(5);
-        final int hookPort = ports[0];
+        return new Surroundings(kube, pve, pveSecret, alertmanager, etcd, inventory, kubeconfig, pveTokenFile,
+                hookTokenFile);
+    }
 
-        // ---- the correlator ----
-        webPort = ports[1];
-        healthPort = ports[2];
-        box = new Box(dir.resolve("box"), ports[3], ports[4]);
-        startRun("run-1");
-
-        // ---- the collectors and the sink, each its own process ----
-        collector("collect-inventory", Map.of(), "collect", "inventory", "--file", inventory.toString(),
-                "--interval", "5m");
-        final CorrelatorProcess kubeCollector = collector("collect-kubernetes", Map.of("KUBECONFIG", kubeconfig.toString()),
-                "collect", "kubernetes", "--cluster", CLUSTER, "--ledger", dir.resolve("restart-ledger.json").toString());
-        collector("collect-proxmox-backup", Map.of(), "collect", "proxmox-backup", "--proxmox-url", pve.url(),
-                "--token-id", FakeProxmox.TOKEN_ID, "--token-secret-file", pveTokenFile.toString(),
-                "--interval", "1s", "--lookback", "1h");
-        collector("collect-proxmox-memory", Map.of("INCIDENT_CORRELATOR_PROXMOX_TOKEN_SECRET", pveSecret),
-                "collect", "proxmox-memory", "--proxmox-url", pve.url(), "--token-id", FakeProxmox.TOKEN_ID,
-                "--interval", "1s");
-        final CorrelatorProcess hookCollector = collector("collect-proxmox-hook", Map.of(), "collect", "proxmox-hook",
-                "--hook-listen", "127.0.0.1:" + hookPort, "--hook-token-file", hookTokenFile.toString(),
-                "--inventory", inventory.toString());
-        if (etcd != null) {
-            collector("collect-etcd", Map.of(), "collect", "etcd", "--endpoint", etcd.clientUrl(), "--cluster", CLUSTER,
-                    "--interval", "2s");
-        }
-        collector("sink-alertmanager", Map.of(), "sink", "alertmanager", "--alertmanager-url", alertmanager.baseUrl(),
-                "--cluster-label", "cluster", "--group-id", "homelab-alertmanager");
-
-        await("the Kubernetes collector watches the pods", () -> kubeCollector.logContains("watching"),
-                kubeCollector);
-        await("the hook endpoint listens", () -> hookCollector.logContains("listening"), hookCollector);
-        await("the inventory on its topic", () -> keys("inventory").contains(CLUSTER + "/talos-worker-01"), null);
-
+    /**
+     * The night, played against the surroundings while the collectors run (in their own processes or
+     * in {@code run}'s): two backups start, memory climbs, two pods crash-loop. Asserts what an
+     * operator sees, the incident through the web API and {@code incidents tail --json}, and the
+     * silence posted; returns the incident's id.
+     */
+    private String aNight(Surroundings around, String hookNode, int hookPort) throws Exception {
+        final MockKube kube = around.kube();
+        final FakeProxmox pve = around.pve();
+        final WireMockServer alertmanager = around.alertmanager();
+        final Path hookTokenFile = around.hookTokenFile();
         // ---- the night: two backups start, memory climbs, two pods crash-loop ----
         final String upid = pve.startBackup(JOB_PVE1, STORAGE);
         final Path hookConfig = hookConfig(hookPort, hookTokenFile);
@@ -271,42 +421,7 @@ class HomelabSystemIT {
                 .anyMatch(body -> body.contains(id) && body.contains(CP_POD) && body.contains(WORKER_POD)), null);
         final String silence = silencePosts(alertmanager).get(silencePosts(alertmanager).size() - 1);
         assertTrue(silence.contains("\"name\":\"cluster\",\"value\":\"" + CLUSTER + "\""), silence);
-
-        if (etcd != null) {
-            await("etcd samples on their topic", () -> keys("etcd-latency").contains(CLUSTER + "/127.0.0.1"), null);
-        }
-
-        // ---- SIGKILL, and the same data dir again ----
-        awaitCaughtUp("the correlator caught up with its inputs");
-        final List<String> revisionsBefore = tailLines();
-        final Map<String, Map<String, Long>> inputsBefore = inputKeyCounts();
-        final int postsBefore = silencePosts(alertmanager).size();
-        run.kill();
-        startRun("run-2");
-        // The restarted correlator catches up with what the collectors sent meanwhile (memory,
-        // etcd and task-log samples every second) and has nothing to say about it.
-        awaitCaughtUp("the restarted correlator caught up with its inputs");
-        assertEquals(revisionsBefore, tailLines(), "after the restart the incidents topic is as it was");
-        assertEquals(List.of(id), webIncidents().stream().map(i -> i.path("id").asText()).toList());
-        assertEquals(json.readTree(revisionsBefore.get(revisionsBefore.size() - 1)), webIncident(id),
-                "the restarted web view answers from the restored state");
-        assertEquals(postsBefore, silencePosts(alertmanager).size(), "no silence posted again");
-        final Map<String, Map<String, Long>> inputsAfter = inputKeyCounts();
-        inputsBefore.forEach((topic, counts) -> counts.forEach((key, n) -> assertTrue(
-                inputsAfter.get(topic).getOrDefault(key, 0L) >= n, topic + " lost records of " + key)));
-
-        // ---- the next restart extends the same incident ----
-        kube.restart("kube-system", CP_POD, "kube-controller-manager", 2, "Error", 1, now(), "leaderelection lost");
-        final JsonNode extended = awaitIncident(i -> pod(i, CP_POD).path("restarts").asInt() == 2);
-        assertEquals(id, extended.path("id").asText(), "the same incident, from the state kept across the kill");
-        final List<JsonNode> all = tail();
-        final Set<String> revisions = new HashSet<>();
-        for (JsonNode r : all) {
-            assertEquals(id, r.path("id").asText(), "no new incident: " + all);
-            assertTrue(revisions.add(r.path("revision").asText()), "revision emitted twice: " + all);
-        }
-        System.out.printf("HomelabSystemIT: incident %s, %d revisions; the kill and restart lost nothing%n", id,
-                all.size());
+        return id;
     }
 
     // ---- the correlator process ----
@@ -337,6 +452,11 @@ class HomelabSystemIT {
                 "--port", Integer.toString(webPort), "--web-bind", "127.0.0.1",
                 "--health-port", Integer.toString(healthPort), "--health-bind", "127.0.0.1"));
         args.addAll(box.runArgs());
+        startRun(name, args);
+    }
+
+    /** Starts {@code bin/correlator ARGS} as {@link #run} and waits until the box is ready where {@link #box} says. */
+    private void startRun(String name, List<String> args) throws Exception {
         run = CorrelatorProcess.launch(name, logs, Map.of(), args.toArray(String[]::new));
         await(name + " ready", () -> ready(), run);
         assertTrue(run.logContains("broker listening on " + box.bootstrap()), run.logTail(20));

@@ -18,7 +18,18 @@ public final class KubeConfigs {
      * bearer token then goes to whoever answers.
      */
     public static Config autoConfigure(String context) {
-        final Config config = Config.autoConfigure(context);
+        return checked(Config.autoConfigure(context), context);
+    }
+
+    /**
+     * {@code context} (null: the current one) of the kubeconfig {@code file}, not the one in
+     * {@code KUBECONFIG}: one process may watch clusters from several files. Same warning.
+     */
+    public static Config fromFile(java.nio.file.Path file, String context) {
+        return checked(Config.fromKubeconfig(context, file.toFile()), context);
+    }
+
+    private static Config checked(Config config, String context) {
         if (config.isTrustCerts() || config.isDisableHostnameVerification()) {
             LOG.warn("SECURITY: the Kubernetes configuration{} turns TLS verification OFF (insecure-skip-tls-verify): "
                     + "the API server's certificate is not checked. Put its CA in certificate-authority-data instead",

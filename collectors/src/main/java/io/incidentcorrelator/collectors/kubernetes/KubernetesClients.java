@@ -31,7 +31,15 @@ public final class KubernetesClients {
      * {@link #warmUp}.
      */
     public static KubernetesClient forContext(String context) {
-        final Config config = KubeConfigs.autoConfigure(context);
+        return forConfig(KubeConfigs.autoConfigure(context));
+    }
+
+    /** A client for {@code context} (null: the current one) of the kubeconfig {@code file}, warmed up. */
+    public static KubernetesClient forKubeconfig(java.nio.file.Path file, String context) {
+        return forConfig(KubeConfigs.fromFile(file, context));
+    }
+
+    private static KubernetesClient forConfig(Config config) {
         final VertxHttpClientFactory http = new VertxHttpClientFactory();
         // The TLS warm-up is a throw-away loopback handshake: worth it only when the API speaks TLS.
         final String server = config.getMasterUrl();
