@@ -92,7 +92,7 @@ final class SinkOptions {
             source.run(once ? source.endOffsets() : null, record -> {
                 sink.accept(record.key(), record.value(), record.topic() + "-" + record.partition() + "-" + record.offset());
                 handled[0]++;
-            });
+            }, sink::tick);
             if (once) {
                 // What a check of an installation wants to see: did anything arrive.
                 LoggerFactory.getLogger(SinkOptions.class).info("sink {}: {} record(s) of {} handled (group {})",
