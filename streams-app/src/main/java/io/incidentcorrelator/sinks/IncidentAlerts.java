@@ -85,7 +85,8 @@ public final class IncidentAlerts implements IncidentSink {
     private final Clock clock;
     /** Incident id → its firing alerts (endsAt is set when sent). */
     private final Map<String, List<Alert>> firing = new LinkedHashMap<>();
-    private Instant lastSent = Instant.MIN;
+    /** When {@link #tick} last re-sent; a revision's own post does not count, it carries one incident only. */
+    private Instant lastResent = Instant.MIN;
 
     public IncidentAlerts(AlertmanagerClient client, Settings settings, Clock clock) {
         this.client = Objects.requireNonNull(client, "client");
@@ -141,9 +142,10 @@ public final class IncidentAlerts implements IncidentSink {
     @Override
     public void tick() throws InterruptedException {
         final Instant now = clock.instant();
-        if (firing.isEmpty() || now.isBefore(lastSent.plus(settings.resendEvery()))) {
+        if (firing.isEmpty() || now.isBefore(lastResent.plus(settings.resendEvery()))) {
             return;
         }
+        lastResent = now;
         final List<Alert> send = new ArrayList<>();
         for (var it = firing.entrySet().iterator(); it.hasNext(); ) {
             final Map.Entry<String, List<Alert>> e = it.next();
@@ -165,7 +167,6 @@ public final class IncidentAlerts implements IncidentSink {
     private void post(List<Alert> alerts) throws InterruptedException {
         try {
             client.postAlerts(alerts);
-            lastSent = clock.instant();
         } catch (AlertmanagerClient.BadRequest e) {
             LOG.warn("Alertmanager refused {} alert(s), skipping them: {}", alerts.size(), e.getMessage());
         }

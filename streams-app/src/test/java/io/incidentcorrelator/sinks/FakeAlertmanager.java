@@ -16,10 +16,13 @@ final class FakeAlertmanager {
                 .options(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort()).build();
     }
 
-    /** A client sending {@code token} as bearer token, retrying fast. */
+    /**
+     * A client sending {@code token} as bearer token, retrying fast. The timeout is generous: on a
+     * loaded machine a request that times out is sent again, and the tests count requests.
+     */
     static AlertmanagerClient client(WireMockExtension alertmanager, String token) {
-        final HttpSender http = new HttpSender(HttpSender.client(null, Duration.ofSeconds(5)), HttpSender.bearer(token),
-                new HttpSender.Retry(3, Duration.ofMillis(10), Duration.ofMillis(50)), Duration.ofSeconds(5));
+        final HttpSender http = new HttpSender(HttpSender.client(null, Duration.ofSeconds(30)), HttpSender.bearer(token),
+                new HttpSender.Retry(3, Duration.ofMillis(10), Duration.ofMillis(50)), Duration.ofSeconds(30));
         return new AlertmanagerClient(alertmanager.baseUrl(), http);
     }
 }

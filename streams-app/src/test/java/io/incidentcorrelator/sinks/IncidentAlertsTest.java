@@ -90,13 +90,24 @@ class IncidentAlertsTest {
     @Test
     void itIsReSentWhileActiveAndEndsWhenTheIncidentResolves() throws Exception {
         alerts.accept(CRASH.getId(), CRASH, "incidents-0-0");
+        alerts.tick();
         alertmanager.resetRequests();
 
         alerts.tick();
         assertEquals(0, posts().size(), "not again within the resend interval");
-        clock.advance(Duration.ofSeconds(61));
+        // Another incident's revision posts its own alert only, and delays nothing.
+        clock.advance(Duration.ofSeconds(50));
+        final Incident other = Incidents.incident("prod", IncidentCategory.OOM_KILLED, "2026-02-27T02:55:00Z", 3,
+                "apps/api-5f7c9d8b6-abcde");
+        alerts.accept(other.getId(), other, "incidents-1-0");
+        assertEquals(List.of(other.getId()), alertsOf(onlyPost()).stream()
+                .map(a -> a.get("labels").get("incident").asText()).toList());
+        alertmanager.resetRequests();
+        clock.advance(Duration.ofSeconds(11));
         alerts.tick();
-        final JsonNode again = onlyAlertOf(onlyPost());
+        final JsonNode again = alertsOf(onlyPost()).stream()
+                .filter(a -> a.get("labels").get("incident").asText().equals(CRASH.getId())).findFirst().orElseThrow();
+        alerts.accept(other.getId(), null, "incidents-1-1");
         assertEquals("2026-02-27T03:05:01Z", again.get("endsAt").asText(), "pushed out, before it would have ended");
         assertEquals("2026-02-27T02:40:00Z", again.get("startsAt").asText());
 
