@@ -83,10 +83,12 @@ public final class IncidentAlerts implements IncidentSink {
     private final AlertmanagerClient client;
     private final Settings settings;
     private final Clock clock;
-    /** Incident id → its firing alerts (endsAt is set when sent). */
-    private final Map<String, List<Alert>> firing = new LinkedHashMap<>();
-    /** When {@link #tick} last re-sent; a revision's own post does not count, it carries one incident only. */
-    private Instant lastResent = Instant.MIN;
+    /** An incident's firing alerts as last sent, and when. */
+    private record Firing(List<Alert> alerts, Instant sentAt) {
+    }
+
+    /** Incident id → its firing alerts. */
+    private final Map<String, Firing> firing = new LinkedHashMap<>();
 
     public IncidentAlerts(AlertmanagerClient client, Settings settings, Clock clock) {
         this.client = Objects.requireNonNull(client, "client");
@@ -97,25 +99,29 @@ public final class IncidentAlerts implements IncidentSink {
     /** Learns which alerts this sink fired before, from Alertmanager; call once before the first record. */
     public void recover() throws InterruptedException {
         firing.clear();
+        final Map<String, List<Alert>> listed = new LinkedHashMap<>();
         for (Alert a : client.listAlerts(settings.alertName())) {
             final String id = a.labels().get(INCIDENT_LABEL);
             if (id != null) {
-                firing.computeIfAbsent(id, k -> new ArrayList<>()).add(a);
+                listed.computeIfAbsent(id, k -> new ArrayList<>()).add(a);
             }
         }
+        // Sent by the sink before this one, when is not known: the first tick re-sends them.
+        listed.forEach((id, alerts) -> firing.put(id, new Firing(alerts, Instant.MIN)));
         LOG.info("Alertmanager: {} incident(s) with firing {} alerts", firing.size(), settings.alertName());
     }
 
     /** The alerts firing for the incident, as last sent. */
     public List<Alert> firingFor(String incidentId) {
-        return List.copyOf(firing.getOrDefault(incidentId, List.of()));
+        final Firing f = firing.get(incidentId);
+        return f == null ? List.of() : f.alerts();
     }
 
     @Override
     public void accept(String id, Incident incident, String delivery) throws InterruptedException {
         final Instant now = clock.instant();
         final List<Alert> wanted = incident == null || isOver(incident, now) ? List.of() : alerts(id, incident, now);
-        final List<Alert> previous = firing.getOrDefault(id, List.of());
+        final List<Alert> previous = firing.containsKey(id) ? firing.get(id).alerts() : List.of();
         if (wanted.isEmpty() && previous.isEmpty()) {
             return;
         }
@@ -134,34 +140,39 @@ public final class IncidentAlerts implements IncidentSink {
             if (previous.isEmpty()) {
                 LOG.info("Alertmanager: {} alert(s) firing for {} ({})", wanted.size(), id, incident.getCategory());
             }
-            firing.put(id, wanted);
+            firing.put(id, new Firing(wanted, now));
         }
     }
 
-    /** Re-sends the firing alerts once per resend interval; ends those of incidents older than the maximum age. */
+    /**
+     * Re-sends, in one request, the alerts of each incident last sent a resend interval ago or
+     * more; ends those of incidents older than the maximum age.
+     */
     @Override
     public void tick() throws InterruptedException {
         final Instant now = clock.instant();
-        if (firing.isEmpty() || now.isBefore(lastResent.plus(settings.resendEvery()))) {
-            return;
-        }
-        lastResent = now;
         final List<Alert> send = new ArrayList<>();
         for (var it = firing.entrySet().iterator(); it.hasNext(); ) {
-            final Map.Entry<String, List<Alert>> e = it.next();
-            final boolean old = e.getValue().stream().allMatch(a -> a.startsAt() != null
+            final Map.Entry<String, Firing> e = it.next();
+            if (now.isBefore(e.getValue().sentAt().plus(settings.resendEvery()))) {
+                continue;
+            }
+            final List<Alert> alerts = e.getValue().alerts();
+            final boolean old = alerts.stream().allMatch(a -> a.startsAt() != null
                     && lastRestart(a).plus(settings.maxAge()).isBefore(now));
             final Instant end = old ? now : now.plus(settings.validFor());
-            final List<Alert> renewed = e.getValue().stream().map(a -> a.endingAt(end)).toList();
+            final List<Alert> renewed = alerts.stream().map(a -> a.endingAt(end)).toList();
             send.addAll(renewed);
             if (old) {
                 LOG.info("Alertmanager: alerts of {} ended: no revision for {}", e.getKey(), settings.maxAge());
                 it.remove();
             } else {
-                e.setValue(renewed);
+                e.setValue(new Firing(renewed, now));
             }
         }
-        post(send);
+        if (!send.isEmpty()) {
+            post(send);
+        }
     }
 
     private void post(List<Alert> alerts) throws InterruptedException {
