@@ -203,6 +203,10 @@ class PackagedCommandsSmokeIT {
         correlator("sink alertmanager", cluster, "sink", "alertmanager", "--config", config.toString(),
                 "--alertmanager-url", fake.baseUrl() + "/am", "--cluster-label", "cluster", "--once",
                 "--from-beginning").expect(0, "live silences made by incident-correlator");
+        // The OOM kill is to act on: paged, with the pod that died.
+        fake.verify(postRequestedFor(urlPathEqualTo("/am/api/v2/alerts"))
+                .withRequestBody(containing("\"alertname\":\"IncidentCorrelated\""))
+                .withRequestBody(containing("\"pod\":\"jellyfin-0\"")));
 
         assertTrue(run.isAlive(), run.logTail(30));
         run.stop();
