@@ -361,7 +361,8 @@ public final class Classifier {
         return out;
     }
 
-    static double percent(double ratio) {
+    /** A ratio as the percent the evidence (and the web view) shows, one decimal. */
+    public static double percent(double ratio) {
         return round(ratio * 100, 1);
     }
 

@@ -110,7 +110,7 @@ final class DemoCommand implements Callable<Integer> {
                 @Override
                 public void whileRunning(KafkaStreams streams, List<Incident> incidents) throws InterruptedException {
                     printTable(out, incidents);
-                    served.server().attach(streams, served.self());
+                    served.server().attach(streams, served.self(), config.correlatorConfig().classifier());
                     out.println();
                     out.println("demo: web view at " + served.url() + " (Ctrl-C to stop)");
                     out.flush();

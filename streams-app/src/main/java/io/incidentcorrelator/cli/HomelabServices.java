@@ -31,6 +31,7 @@ import io.incidentcorrelator.homelab.Homelab;
 import io.incidentcorrelator.runtime.CorrelatorService;
 import io.incidentcorrelator.serde.SchemaRegistryClient;
 import io.incidentcorrelator.sinks.HttpSender;
+import io.incidentcorrelator.sinks.IncidentAlerts;
 import io.incidentcorrelator.sinks.IncidentSink;
 import io.incidentcorrelator.sinks.IncidentSource;
 import io.incidentcorrelator.sinks.Secrets;
@@ -199,8 +200,11 @@ final class HomelabServices implements AutoCloseable {
                     Secrets.read("basic auth password", null, a.basicAuthPasswordFile(), Map.of()),
                     Secrets.read("bearer token", null, a.bearerTokenFile(), Map.of()), a.caFile(),
                     Duration.ofSeconds(10), HttpSender.Retry.defaults());
-            parts.add(new SinkPart("alertmanager", true, () -> SinkAlertmanagerCommand.silencer(a.url(), http,
-                    a.alertNames(), a.clusterLabel(), a.margin(), "incident-correlator")));
+            parts.add(new SinkPart("alertmanager", true, () -> SinkAlertmanagerCommand.sinks(a.url(), http,
+                    a.alertNames(), a.clusterLabel(), a.margin(), "incident-correlator",
+                    new IncidentAlerts.Settings(IncidentAlerts.DEFAULT_ALERT_NAME,
+                            a.clusterLabel() == null ? "cluster" : a.clusterLabel(), null, Duration.ofMinutes(1),
+                            Duration.ofHours(6)))));
         });
         homelab.webhook().ifPresent(w -> {
             final java.net.URI url = SinkWebhookCommand.parseUrl(Secrets.read("webhook URL", null, w.urlFile(),

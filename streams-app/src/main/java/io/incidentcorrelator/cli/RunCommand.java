@@ -194,7 +194,7 @@ final class RunCommand implements Callable<Integer> {
             err.flush();
         }
         if (served != null) {
-            served.server().attach(service.kafkaStreams(), served.self());
+            served.server().attach(service.kafkaStreams(), served.self(), correlator.classifier());
             err.println("run: web view at " + served.url());
             err.flush();
         }

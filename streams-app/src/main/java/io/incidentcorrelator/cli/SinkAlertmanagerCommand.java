@@ -1,19 +1,24 @@
 package io.incidentcorrelator.cli;
 
+import io.incidentcorrelator.config.ConfigLoader.ConfigException;
 import io.incidentcorrelator.sinks.AlertmanagerClient;
+import io.incidentcorrelator.sinks.IncidentAlerts;
+import io.incidentcorrelator.sinks.IncidentSink;
 import io.incidentcorrelator.sinks.AlertmanagerSink;
 import io.incidentcorrelator.sinks.HttpSender;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code correlator sink alertmanager}: silences for transient incidents. */
+/** {@code correlator sink alertmanager}: silences for transient incidents, alerts for the others. */
 @Command(name = "alertmanager",
         mixinStandardHelpOptions = true,
         description = {
@@ -21,7 +26,11 @@ import java.util.concurrent.Callable;
                 "crash-loop alert until the incident's last restart plus --margin, with the incident id and",
                 "summary in the comment; updates it as revisions change the pods or the end, and expires it when",
                 "the incident is resolved or retracted. Non-transient incidents are never silenced. On start it",
-                "finds the silences it made before by the incident-correlator:<id> marker in their comments."})
+                "finds the silences it made before by the incident-correlator:<id> marker in their comments.",
+                "For each incident that is not transient it posts an alert per pod (POST /api/v2/alerts; labels",
+                "alertname, cluster, category, namespace, pod, incident; annotations summary, recommended_actions,",
+                "incident_url), re-sent every --alert-resend while the incident lasts and ended (endsAt) when it is",
+                "resolved, retracted or becomes transient. On start it finds the alerts it fired by their name."})
 final class SinkAlertmanagerCommand implements Callable<Integer> {
 
     @Mixin
@@ -50,22 +59,78 @@ final class SinkAlertmanagerCommand implements Callable<Integer> {
             description = "createdBy of the silences (default: ${DEFAULT-VALUE}).")
     String createdBy;
 
+    @Option(names = "--incident-alert", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Post an alert for each incident that is not transient (default: yes; --no-incident-alert: "
+                    + "silences only).")
+    boolean incidentAlert;
+
+    @Option(names = "--incident-alert-name", paramLabel = "NAME", defaultValue = IncidentAlerts.DEFAULT_ALERT_NAME,
+            description = "alertname of those alerts (default: ${DEFAULT-VALUE}).")
+    String incidentAlertName;
+
+    @Option(names = "--web-view-url", paramLabel = "URL",
+            description = "The web view's URL as people reach it (e.g. https://correlator.home.example/): the alerts "
+                    + "link to the incident's page there (annotation incident_url, generatorURL). Default: no link.")
+    String webViewUrl;
+
+    @Option(names = "--alert-resend", paramLabel = "DURATION", defaultValue = "1m",
+            converter = SinkOptions.DurationConverter.class,
+            description = "Re-send firing alerts this often; each lasts four times this in Alertmanager unless re-sent "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration alertResend;
+
+    @Option(names = "--alert-max-age", paramLabel = "DURATION", defaultValue = "6h",
+            converter = SinkOptions.DurationConverter.class,
+            description = "An unresolved incident whose last restart is older than this gets no alert, and its alert "
+                    + "ends (default: ${DEFAULT-VALUE}).")
+    Duration alertMaxAge;
+
     @Override
     public Integer call() throws Exception {
+        // Settings first: a wrong one is one line before anything connects.
+        final IncidentAlerts.Settings alerting = incidentAlert ? new IncidentAlerts.Settings(incidentAlertName,
+                clusterLabel == null ? "cluster" : clusterLabel, webView(), alertResend, alertMaxAge) : null;
         final ExistingCluster kafka = ExistingCluster.from(cluster);
-        sink.run(kafka, "alertmanager", true, silencer(url, sink.sender(System.getenv()), alertNames, clusterLabel,
-                margin, createdBy));
+        sink.run(kafka, "alertmanager", true, sinks(url, sink.sender(System.getenv()), alertNames, clusterLabel,
+                margin, createdBy, alerting));
         return 0;
     }
 
-    /** The sink, with the silences it made before found again; in its own process or in {@code run}'s. */
-    static AlertmanagerSink silencer(String url, HttpSender http, List<String> alertNames, String clusterLabel,
-                                     Duration margin, String createdBy) throws InterruptedException {
-        final AlertmanagerSink silencer = new AlertmanagerSink(new AlertmanagerClient(url, http),
+    /**
+     * The silencer, with the silences it made before found again, and (unless {@code alerting} is null) the
+     * incident alerts, with those still firing read back; in its own process or in {@code run}'s.
+     */
+    static IncidentSink sinks(String url, HttpSender http, List<String> alertNames, String clusterLabel,
+                              Duration margin, String createdBy, IncidentAlerts.Settings alerting)
+            throws InterruptedException {
+        final AlertmanagerClient client = new AlertmanagerClient(url, http);
+        final AlertmanagerSink silencer = new AlertmanagerSink(client,
                 new AlertmanagerSink.Settings(alertNames.isEmpty() ? AlertmanagerSink.Settings.DEFAULT_ALERTS : alertNames,
                         clusterLabel, margin, createdBy),
                 Clock.systemUTC());
         silencer.recover();
-        return silencer;
+        final List<IncidentSink> sinks = new ArrayList<>(List.of(silencer));
+        if (alerting != null) {
+            final IncidentAlerts alerts = new IncidentAlerts(client, alerting, Clock.systemUTC());
+            alerts.recover();
+            sinks.add(alerts);
+        }
+        return IncidentSink.all(sinks);
+    }
+
+    private URI webView() {
+        if (webViewUrl == null) {
+            return null;
+        }
+        try {
+            final URI uri = new URI(webViewUrl.strip());
+            if (uri.isAbsolute() && uri.getHost() != null && List.of("http", "https").contains(uri.getScheme())) {
+                return uri;
+            }
+        } catch (URISyntaxException e) {
+            // the message below says what is expected
+        }
+        throw new ConfigException("sink alertmanager: --web-view-url must be an http(s) URL with a host, was '"
+                + webViewUrl + "'");
     }
 }

@@ -120,7 +120,7 @@ final class SinkOptions {
         source.run(once ? source.endOffsets() : null, record -> {
             sink.accept(record.key(), record.value(), record.topic() + "-" + record.partition() + "-" + record.offset());
             handled[0]++;
-        });
+        }, sink::tick);
         return handled[0];
     }
 

@@ -15,14 +15,19 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
- * The three calls of Alertmanager's API v2 the sink needs: list silences
+ * The calls of Alertmanager's API v2 the sink needs: list silences
  * ({@code GET /api/v2/silences}), create or update one ({@code POST /api/v2/silences}, with
- * {@code id} to update; the answer is {@code {"silenceID": ...}}) and expire one
- * ({@code DELETE /api/v2/silence/{id}}).
+ * {@code id} to update; the answer is {@code {"silenceID": ...}}), expire one
+ * ({@code DELETE /api/v2/silence/{id}}), post alerts ({@code POST /api/v2/alerts}, an array;
+ * labels identify an alert, an {@code endsAt} in the past resolves it) and list the active ones
+ * of an alert name ({@code GET /api/v2/alerts?filter=alertname="..."}).
  */
 public final class AlertmanagerClient {
 
@@ -38,6 +43,24 @@ public final class AlertmanagerClient {
      */
     public record Silence(String id, List<Matcher> matchers, Instant startsAt, Instant endsAt, String createdBy,
                           String comment, String state) {
+    }
+
+    /**
+     * One alert as posted and listed.
+     *
+     * @param endsAt       when it stops firing; in the past it resolves the alert
+     * @param generatorUrl the back-link to what raised it, or null
+     */
+    public record Alert(Map<String, String> labels, Map<String, String> annotations, Instant startsAt, Instant endsAt,
+                        String generatorUrl) {
+        public Alert {
+            labels = Collections.unmodifiableMap(new TreeMap<>(labels));
+            annotations = Collections.unmodifiableMap(new TreeMap<>(annotations));
+        }
+
+        public Alert endingAt(Instant end) {
+            return new Alert(labels, annotations, startsAt, end, generatorUrl);
+        }
     }
 
     private final URI base;
@@ -115,6 +138,46 @@ public final class AlertmanagerClient {
         if (response.statusCode() != 404 && !response.body().contains("already expired")) {
             requireOk(response, what);
         }
+    }
+
+    /** Posts the alerts in one request; Alertmanager answers 200 with no body. */
+    public void postAlerts(List<Alert> alerts) throws InterruptedException {
+        final ArrayNode body = JSON.createArrayNode();
+        for (Alert a : alerts) {
+            final ObjectNode alert = body.addObject();
+            a.labels().forEach(alert.putObject("labels")::put);
+            a.annotations().forEach(alert.putObject("annotations")::put);
+            alert.put("startsAt", a.startsAt().truncatedTo(ChronoUnit.MILLIS).toString());
+            alert.put("endsAt", a.endsAt().truncatedTo(ChronoUnit.MILLIS).toString());
+            if (a.generatorUrl() != null) {
+                alert.put("generatorURL", a.generatorUrl());
+            }
+        }
+        final String what = "POST /api/v2/alerts";
+        requireOk(http.send(HttpRequest.newBuilder(base.resolve("api/v2/alerts"))
+                .header("Content-Type", "application/json").header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)), what), what);
+    }
+
+    /** The alerts named {@code alertName} that Alertmanager holds and that have not ended. */
+    public List<Alert> listAlerts(String alertName) throws InterruptedException {
+        final String what = "GET /api/v2/alerts";
+        final String filter = URLEncoder.encode("alertname=\"" + alertName + "\"", StandardCharsets.UTF_8);
+        final HttpResponse<String> response = http.send(HttpRequest.newBuilder(base.resolve("api/v2/alerts?filter="
+                + filter)).header("Accept", "application/json").GET(), what);
+        requireOk(response, what);
+        final List<Alert> alerts = new ArrayList<>();
+        for (JsonNode a : parse(response.body(), what)) {
+            alerts.add(new Alert(strings(a.path("labels")), strings(a.path("annotations")), time(a.path("startsAt")),
+                    time(a.path("endsAt")), a.hasNonNull("generatorURL") ? a.path("generatorURL").asText() : null));
+        }
+        return alerts;
+    }
+
+    private static Map<String, String> strings(JsonNode object) {
+        final Map<String, String> out = new TreeMap<>();
+        object.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
     }
 
     private static void requireOk(HttpResponse<String> response, String what) {

@@ -88,12 +88,23 @@ public final class IncidentSource implements AutoCloseable {
         return consumer.endOffsets(partitions);
     }
 
+    /** Called after every poll, whether it returned records or not. */
+    @FunctionalInterface
+    public interface AfterPoll {
+        void run() throws Exception;
+    }
+
     /**
      * Hands every record to {@code handler} until the positions reach {@code until} (null:
      * until {@link #wakeup()}), committing after each batch when a group is set. A handler
      * that throws stops the read without committing the record it failed on.
      */
     public void run(Map<TopicPartition, Long> until, Handler handler) throws Exception {
+        run(until, handler, () -> { });
+    }
+
+    /** As {@link #run(Map, Handler)}, calling {@code afterPoll} after each poll (at most every 500 ms apart while idle). */
+    public void run(Map<TopicPartition, Long> until, Handler handler, AfterPoll afterPoll) throws Exception {
         try {
             while (until == null || !reached(until)) {
                 final ConsumerRecords<String, Incident> records = consumer.poll(Duration.ofMillis(500));
@@ -103,6 +114,7 @@ public final class IncidentSource implements AutoCloseable {
                 if (!records.isEmpty()) {
                     commit();
                 }
+                afterPoll.run();
             }
         } catch (WakeupException stopped) {
             // wakeup(): a normal stop

@@ -3,6 +3,8 @@ package io.incidentcorrelator.web;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.incidentcorrelator.classify.Classifier;
+import io.incidentcorrelator.classify.ClassifierConfig;
 import io.incidentcorrelator.topology.TimelinePoint;
 
 import java.time.Duration;
@@ -69,6 +71,18 @@ final class Timeline {
         series(out.putArray("balloon"), balloon);
         out.set("restarts", restarts);
         return out;
+    }
+
+    /**
+     * The lines the classifier judges by, in the chart's units: etcd WAL fsync p99 above
+     * {@code etcdWalFsyncP99Ms} is slow disk, host memory at or above {@code hostMemoryPercent}
+     * is pressure, a balloon below {@code balloonPercent} of its maximum is reclaimed.
+     */
+    static ObjectNode thresholds(ClassifierConfig c) {
+        return JsonNodeFactory.instance.objectNode()
+                .put("etcdWalFsyncP99Ms", c.etcdWalFsyncP99Ms())
+                .put("hostMemoryPercent", Classifier.percent(c.hostMemoryUsedRatio()))
+                .put("balloonPercent", Classifier.percent(c.balloonRatio()));
     }
 
     private static void bar(ArrayNode bars, String series, long start, long end, String phase, long from, long to) {

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.IncidentCategory;
 import io.incidentcorrelator.avro.IncidentStatus;
+import io.incidentcorrelator.classify.ClassifierConfig;
 import io.incidentcorrelator.replay.ContractJson;
 import io.incidentcorrelator.runtime.HealthServer;
 import io.incidentcorrelator.topology.StoreNames;
@@ -42,10 +43,11 @@ import java.util.function.Predicate;
  * The web view: a single page ({@code GET /}, assets from the jar) and a read-only JSON API over
  * the topology's queryable stores.
  * <ul>
- *   <li>{@code GET /api/incidents?cluster=&category=&status=&since=&until=}: newest first;</li>
+ *   <li>{@code GET /api/incidents?cluster=&category=&status=&transient=&since=&until=}: newest first;</li>
  *   <li>{@code GET /api/incidents/{id}}: one incident with its evidence, 404 when unknown;</li>
  *   <li>{@code GET /api/timeline?cluster=C&from=&to=} (or {@code &incident=ID}): the chart's data,
- *       ±1 h around the incident when no range is given.</li>
+ *       ±1 h around the incident when no range is given, with the classifier's thresholds
+ *       (etcd WAL fsync p99 ms, host memory %, balloon %) so the chart draws the lines it judged by.</li>
  * </ul>
  * The server binds before Kafka Streams starts (so {@code application.server} can name the real
  * port) and answers 503 until {@link #attach} hands it the running client.
@@ -62,6 +64,7 @@ public final class WebServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private volatile IncidentQueries queries;
+    private volatile ObjectNode thresholds;
 
     private WebServer(HttpServer server, ExecutorService executor) {
         this.server = server;
@@ -96,9 +99,11 @@ public final class WebServer implements AutoCloseable {
     /**
      * Starts answering API requests from {@code streams}.
      *
-     * @param self this instance's {@code application.server}, or null when it is the only one
+     * @param self       this instance's {@code application.server}, or null when it is the only one
+     * @param classifier the thresholds the topology classifies with, drawn on the timeline
      */
-    public void attach(KafkaStreams streams, HostInfo self) {
+    public void attach(KafkaStreams streams, HostInfo self, ClassifierConfig classifier) {
+        thresholds = Timeline.thresholds(classifier);
         queries = new IncidentQueries(streams, self);
     }
 
@@ -201,7 +206,7 @@ public final class WebServer implements AutoCloseable {
             send(exchange, remote.status(), "application/json", remote.body());
             return;
         }
-        json(exchange, 200, q.localTimeline(cluster, from, to));
+        json(exchange, 200, q.localTimeline(cluster, from, to).set("thresholds", thresholds));
     }
 
     /** The incident named by {@code incident=}, else the cluster's newest one. */
@@ -223,6 +228,16 @@ public final class WebServer implements AutoCloseable {
         if (category != null && !category.isEmpty()) {
             final IncidentCategory c = IncidentCategory.valueOf(symbol(category, "category"));
             p = p.and(i -> i.getCategory() == c);
+        }
+        final String transientParam = params.get("transient");
+        if (transientParam != null && !transientParam.isEmpty()) {
+            final boolean wanted = switch (transientParam.trim().toLowerCase(Locale.ROOT)) {
+                case "true", "yes", "1" -> true;
+                case "false", "no", "0" -> false;
+                default -> throw new IllegalArgumentException("transient: cannot read '" + transientParam
+                        + "'; expected true or false");
+            };
+            p = p.and(i -> i.getTransient$() == wanted);
         }
         final String status = params.get("status");
         if (status != null && !status.isEmpty()) {

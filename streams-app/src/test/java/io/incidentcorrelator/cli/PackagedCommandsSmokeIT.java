@@ -198,9 +198,15 @@ class PackagedCommandsSmokeIT {
 
         fake.stubFor(get(urlPathEqualTo("/am/api/v2/silences")).willReturn(okJson("[]")));
         fake.stubFor(post(urlPathEqualTo("/am/api/v2/silences")).willReturn(okJson("{\"silenceID\":\"smoke-1\"}")));
+        fake.stubFor(get(urlPathEqualTo("/am/api/v2/alerts")).willReturn(okJson("[]")));
+        fake.stubFor(post(urlPathEqualTo("/am/api/v2/alerts")).willReturn(aResponse().withStatus(200)));
         correlator("sink alertmanager", cluster, "sink", "alertmanager", "--config", config.toString(),
                 "--alertmanager-url", fake.baseUrl() + "/am", "--cluster-label", "cluster", "--once",
                 "--from-beginning").expect(0, "live silences made by incident-correlator");
+        // The OOM kill is to act on: paged, with the pod that died.
+        fake.verify(postRequestedFor(urlPathEqualTo("/am/api/v2/alerts"))
+                .withRequestBody(containing("\"alertname\":\"IncidentCorrelated\""))
+                .withRequestBody(containing("\"pod\":\"jellyfin-0\"")));
 
         assertTrue(run.isAlive(), run.logTail(30));
         run.stop();

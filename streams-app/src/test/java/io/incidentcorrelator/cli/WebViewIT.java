@@ -2,6 +2,7 @@ package io.incidentcorrelator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.incidentcorrelator.classify.ClassifierConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -101,6 +103,9 @@ class WebViewIT {
         assertFilter("category=BACKUP_IO_CONTENTION&cluster=prod", i -> i.path("cluster").asText().equals("prod")
                 && i.path("category").asText().equals("BACKUP_IO_CONTENTION"));
         assertFilter("status=resolved", i -> i.path("status").asText().equals("RESOLVED"));
+        assertFilter("transient=false", i -> !i.path("transient").asBoolean());
+        assertFilter("transient=true&cluster=monit", i -> i.path("transient").asBoolean()
+                && i.path("cluster").asText().equals("monit"));
         final Instant since = Instant.parse("2026-03-01T00:00:00Z");
         assertFilter("since=" + since, i -> !Instant.parse(i.path("windowEnd").asText()).isBefore(since));
         assertFilter("until=" + since, i -> !Instant.parse(i.path("windowStart").asText()).isAfter(since));
@@ -246,6 +251,143 @@ class WebViewIT {
         Files.deleteIfExists(screenshot);
         chromium("--screenshot=" + screenshot, "--window-size=1280,900", url);
         assertTrue(Files.size(screenshot) > 10_000, "screenshot " + screenshot);
+    }
+
+    @Test
+    void theTimelineHasALegendAGridFromTheLeftEdgeAndTheClassifiersThresholds() throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM), "no " + CHROMIUM + ": apt-get install -y chromium");
+        final JsonNode incident = backupIncident();
+        final String url = base + "#incident=" + incident.path("id").asText();
+        // The thresholds come from the classifier's configuration (the demo's: the defaults).
+        final ClassifierConfig classifier = ClassifierConfig.defaults();
+        final JsonNode thresholds = JSON.readTree(get("api/timeline?incident=" + incident.path("id").asText()).body())
+                .path("thresholds");
+        assertEquals(classifier.etcdWalFsyncP99Ms(), thresholds.path("etcdWalFsyncP99Ms").asDouble());
+        assertEquals(classifier.hostMemoryUsedRatio() * 100, thresholds.path("hostMemoryPercent").asDouble(), 1e-9);
+        assertEquals(classifier.balloonRatio() * 100, thresholds.path("balloonPercent").asDouble(), 1e-9);
+
+        final String dom = chromium("--dump-dom", WINDOW, url);
+        assertTrue(dom.contains("data-ready=\"true\""), dom);
+        final Map<String, String> svg = drawn(dom, "svg", "id", "timeline").get(0);
+        final long from = Long.parseLong(svg.get("data-from"));
+        final long to = Long.parseLong(svg.get("data-to"));
+
+        final List<Long> labels = drawn(dom, "text", "data-kind", "axis-label").stream()
+                .map(a -> Long.parseLong(a.get("data-time"))).sorted().toList();
+        assertFalse(labels.isEmpty(), "axis labels");
+        assertTrue(labels.get(0) >= from && labels.get(0) - from <= Duration.ofMinutes(15).toMillis(),
+                "first label " + Instant.ofEpochMilli(labels.get(0)) + " within 15 min of the left edge "
+                        + Instant.ofEpochMilli(from));
+        assertTrue(labels.get(labels.size() - 1) <= to, "last label inside the chart");
+        assertEquals(labels.size(), drawn(dom, "line", "data-kind", "grid").size(), "a grid line per label");
+
+        final List<String> legend = drawn(dom, "g", "data-kind", "legend-item").stream().map(a -> a.get("data-mark")).toList();
+        assertEquals(List.of("restart", "incident-window", "backup-job", "backup-guest", "threshold"), legend);
+        final long restarts = drawn(dom, "line", "data-kind", "restart").size();
+        assertTrue(dom.contains(">" + restarts + (restarts == 1 ? " restart<" : " restarts<")), "legend counts the restarts");
+
+        final Map<String, Double> lines = new java.util.TreeMap<>();
+        for (Map<String, String> line : drawn(dom, "line", "data-kind", "threshold")) {
+            lines.put(line.get("data-threshold"), Double.parseDouble(line.get("data-value")));
+            assertEquals(line.get("y1"), line.get("y2"), "horizontal: " + line);
+        }
+        assertEquals(Map.of("etcd-fsync", thresholds.path("etcdWalFsyncP99Ms").asDouble(),
+                "host-memory", thresholds.path("hostMemoryPercent").asDouble(),
+                "balloon", thresholds.path("balloonPercent").asDouble()), lines);
+
+        final Path screenshot = Path.of("target", "timeline-1400x900.png").toAbsolutePath();
+        Files.deleteIfExists(screenshot);
+        chromium("--screenshot=" + screenshot, WINDOW, url);
+        final java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(screenshot.toFile());
+        assertEquals(List.of(1400, 900), List.of(image.getWidth(), image.getHeight()), "screenshot " + screenshot);
+    }
+
+    @Test
+    void aPanelWithoutSamplesSaysNoData() throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM), "no " + CHROMIUM + ": apt-get install -y chromium");
+        JsonNode bare = null;
+        for (JsonNode i : incidents) {
+            final JsonNode t = JSON.readTree(get("api/timeline?incident=" + i.path("id").asText()).body());
+            if (t.path("etcd").isEmpty()) {
+                bare = i;
+                break;
+            }
+        }
+        assertTrue(bare != null, "the demo has an incident without etcd samples around it: " + incidents);
+        final String dom = chromium("--dump-dom", WINDOW, base + "#incident=" + bare.path("id").asText());
+        assertTrue(dom.contains("data-ready=\"true\""), dom);
+        assertTrue(drawn(dom, "text", "data-kind", "no-data").stream().anyMatch(a -> "etcd".equals(a.get("data-panel"))),
+                "the etcd panel says no data");
+        assertTrue(drawn(dom, "circle", "data-kind", "etcd-point").isEmpty());
+    }
+
+    @Test
+    void filtersNarrowTheListAndCountsReadAsEnglish() throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM), "no " + CHROMIUM + ": apt-get install -y chromium");
+        for (String filter : List.of("cluster=monit&transient=false", "category=BACKUP_IO_CONTENTION&since=2026-03-01",
+                "transient=true&until=2026-03-01")) {
+            final List<String> want = new ArrayList<>();
+            JSON.readTree(get("api/incidents?" + filter).body()).forEach(i -> want.add(i.path("id").asText()));
+            assertFalse(want.isEmpty(), filter);
+            assertTrue(want.size() < incidents.size(), filter + " narrows the list");
+            final String dom = chromium("--dump-dom", WINDOW, base + "#" + filter);
+            assertEquals(want, drawn(dom, "li", "class", "incident").stream().map(a -> a.get("data-id")).toList(), filter);
+            assertTrue(dom.contains(want.size() + " of " + incidents.size() + " incidents"), filter + ": the count");
+        }
+        assertEquals(400, get("api/incidents?transient=maybe").statusCode());
+
+        // Every incident's restarts and pods, in the singular when there is one.
+        final String dom = chromium("--dump-dom", WINDOW, base);
+        int singular = 0;
+        for (JsonNode i : incidents) {
+            int restarts = 0;
+            final java.util.Set<String> pods = new java.util.HashSet<>();
+            for (JsonNode p : i.path("pods")) {
+                restarts += p.path("restarts").asInt();
+                pods.add(p.path("namespace").asText() + "/" + p.path("pod").asText());
+            }
+            singular += restarts == 1 || pods.size() == 1 ? 1 : 0;
+            final String text = " · " + restarts + (restarts == 1 ? " restart" : " restarts") + " of " + pods.size()
+                    + (pods.size() == 1 ? " pod<" : " pods<");
+            assertTrue(dom.contains(i.path("cluster").asText() + text), i.path("id") + ": " + text);
+        }
+        assertTrue(singular > 0, "the demo has an incident with one pod or one restart");
+        assertFalse(dom.contains(" 1 restarts") || dom.contains(" 1 pods"), "no '1 restarts'");
+        assertTrue(dom.contains(">" + incidents.size() + " incidents<"), "the count");
+    }
+
+    @Test
+    void theSelectedIncidentIsScrolledIntoView() throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM), "no " + CHROMIUM + ": apt-get install -y chromium");
+        // The oldest is last in the list, below the fold of a 900 px window.
+        final String id = incidents.get(incidents.size() - 1).path("id").asText();
+        final String dom = chromium("--dump-dom", WINDOW, base + "#incident=" + id);
+        assertTrue(dom.contains("data-selected-in-view=\"true\""), "selected " + id + " in view");
+        assertTrue(drawn(dom, "li", "class", "incident selected").stream().anyMatch(a -> id.equals(a.get("data-id"))));
+    }
+
+    private static final String WINDOW = "--window-size=1400,900";
+    private static final Pattern ELEMENT = Pattern.compile("<(\\w+)\\s([^>]*)>");
+    private static final Pattern ATTRIBUTE = Pattern.compile("([\\w:-]+)=\"([^\"]*)\"");
+
+    /** The attributes of each {@code tag} element in {@code dom} whose {@code name} attribute is {@code value}. */
+    private static List<Map<String, String>> drawn(String dom, String tag, String name, String value) {
+        final List<Map<String, String>> found = new ArrayList<>();
+        final Matcher element = ELEMENT.matcher(dom);
+        while (element.find()) {
+            if (!element.group(1).equals(tag)) {
+                continue;
+            }
+            final Map<String, String> attributes = new java.util.HashMap<>();
+            final Matcher a = ATTRIBUTE.matcher(element.group(2));
+            while (a.find()) {
+                attributes.put(a.group(1), a.group(2).replace("&amp;", "&"));
+            }
+            if (value.equals(attributes.get(name))) {
+                found.add(attributes);
+            }
+        }
+        return found;
     }
 
     private JsonNode backupIncident() {

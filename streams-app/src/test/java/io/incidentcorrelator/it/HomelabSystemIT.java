@@ -315,6 +315,8 @@ class HomelabSystemIT {
                 .willReturn(okJson("{\"silenceID\":\"" + UUID.randomUUID() + "\"}")));
         alertmanager.stubFor(delete(urlPathMatching("/api/v2/silence/.*"))
                 .willReturn(aResponse().withStatus(200)));
+        alertmanager.stubFor(get(urlPathMatching("/api/v2/alerts")).willReturn(okJson("[]")));
+        alertmanager.stubFor(post(urlEqualTo("/api/v2/alerts")).willReturn(aResponse().withStatus(200)));
         final Optional<Path> etcdBinary = RealEtcd.binary();
         RealEtcd etcd = null;
         if (etcdBinary.isPresent()) {

@@ -2,17 +2,15 @@ package io.incidentcorrelator.sinks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.IncidentCategory;
 import io.incidentcorrelator.avro.IncidentStatus;
 import io.incidentcorrelator.testsupport.Incidents;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -53,29 +51,16 @@ class AlertmanagerSinkTest {
     private static final Incident BACKUP = Incidents.incident("monit", IncidentCategory.BACKUP_IO_CONTENTION,
             "2026-02-27T02:50:07Z", 8, "monitoring/kube-state-metrics-7d9c6b8f5-x2x8q");
 
-    private static WireMockServer alertmanager;
+    @RegisterExtension
+    static final WireMockExtension alertmanager = FakeAlertmanager.extension();
     private String token;
     private AlertmanagerSink sink;
 
-    @BeforeAll
-    static void startAlertmanager() {
-        alertmanager = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
-        alertmanager.start();
-    }
-
-    @AfterAll
-    static void stopAlertmanager() {
-        alertmanager.stop();
-    }
-
     @BeforeEach
     void newSink() {
-        alertmanager.resetAll();
         alertmanager.stubFor(delete(urlEqualTo("/api/v2/silence/s-1")).willReturn(aResponse().withStatus(200)));
         token = UUID.randomUUID().toString();
-        final HttpSender http = new HttpSender(HttpSender.client(null, Duration.ofSeconds(5)), HttpSender.bearer(token),
-                new HttpSender.Retry(3, Duration.ofMillis(10), Duration.ofMillis(50)), Duration.ofSeconds(5));
-        sink = new AlertmanagerSink(new AlertmanagerClient(alertmanager.baseUrl(), http),
+        sink = new AlertmanagerSink(FakeAlertmanager.client(alertmanager, token),
                 new AlertmanagerSink.Settings(AlertmanagerSink.Settings.DEFAULT_ALERTS, "cluster", Duration.ofHours(1),
                         "incident-correlator"),
                 Clock.fixed(NOW, ZoneOffset.UTC));

@@ -86,7 +86,7 @@ class WebRoutingIT {
                 final CorrelatorService service = CorrelatorService.start(new CorrelatorService.Settings(config,
                         kafka.bootstrapServers(), registry, appId, state.resolve("i" + n), overrides, null), s -> { });
                 services.add(service);
-                web.attach(service.kafkaStreams(), self);
+                web.attach(service.kafkaStreams(), self, config.classifier());
             }
             produce(kafka, topics, clusters);
 
