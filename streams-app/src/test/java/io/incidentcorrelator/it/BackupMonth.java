@@ -15,13 +15,14 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A generated month of the homelab in the scenario format: three nightly jobs into the PBS host
  * pihanga, staggered as the runbooks advised (hikurangi 02:00, ruapehu 02:20, pihanga 02:45),
  * with durations that make them overlap on known nights, ruapehu's job aborting twice and
  * pihanga's skipping Saturday evenings; and restarts placed inside overlaps, single runs and
- * cool-downs, plus one real crash. The backup phases carry no target host: it comes from the
+ * cool-downs, plus one real crash. The file is in event-time order, tables first, as collectors send it. The backup phases carry no target host: it comes from the
  * storage location, as with the Proxmox task list. What was generated is kept, so the test can
  * compute what the report must say.
  */
@@ -40,7 +41,8 @@ final class BackupMonth {
 
     final List<Run> runs = new ArrayList<>();
     final List<Restarts> restarts = new ArrayList<>();
-    private final List<String> lines = new ArrayList<>();
+    /** Scenario lines with their event time (tables at the epoch: they come first). */
+    private final List<Map.Entry<Instant, String>> lines = new ArrayList<>();
 
     BackupMonth() {
         inventory("prod", "talos-cp-01", "ruapehu", 201, "control-plane");
@@ -59,11 +61,11 @@ final class BackupMonth {
                 case 0 -> restart("prod", "mayastor", "mayastor-localpv-provisioner-5d8b7c9f6-h4tqp", "talos-worker-01",
                         at(evening, 2, 50), 2, false);
                 case 1 -> restart("monit", "monitoring", "kube-state-metrics-7d9c6b8f5-x2x8q", "talos-monitor",
-                        at(evening, 3, 10), 1, false);
+                        at(evening, 3, 0), 1, false);
                 case 2 -> restart("agentic", "kube-system", "kube-scheduler-agentic-01", "agentic-01",
                         at(evening, 2, 10), 1, false);
                 default -> restart("prod", "kube-system", "kube-scheduler-talos-cp-01", "talos-cp-01",
-                        lastEnd(k).plus(Duration.ofMinutes(15)), 1, false);
+                        endOf("ruapehu", k).plus(Duration.ofMinutes(15)), 1, false);
             }
         }
         restart("prod", "apps", "api-5f7c9d8b6-abcde", "talos-worker-01", at(FIRST_NIGHT.plusDays(5), 12, 0), 3,
@@ -76,8 +78,9 @@ final class BackupMonth {
         return day.atStartOfDay(ZoneOffset.UTC).toInstant().plus(Duration.ofMinutes((hh % 24) * 60L + mm));
     }
 
-    private Instant lastEnd(int night) {
-        return runs.stream().filter(r -> r.night() == night).map(Run::end).max(Instant::compareTo).orElseThrow();
+    private Instant endOf(String host, int night) {
+        return runs.stream().filter(r -> r.night() == night && r.host().equals(host)).map(Run::end).findFirst()
+                .orElseThrow();
     }
 
     private void inventory(String cluster, String node, String host, int vmid, String role) {
@@ -118,12 +121,16 @@ final class BackupMonth {
     private void line(String topic, ObjectNode value) {
         final ObjectNode line = JSON.createObjectNode().put("topic", topic);
         line.set("value", value);
-        lines.add(line.toString());
+        final String time = value.has("time") ? value.get("time").asText()
+                : value.has("finishedAt") ? value.get("finishedAt").asText() : null;
+        lines.add(Map.entry(time == null ? Instant.EPOCH : Instant.parse(time), line.toString()));
     }
 
     Path write(Path dir) {
         try {
-            return Files.write(dir.resolve("month.jsonl"), lines);
+            // In event-time order, as the collectors send them.
+            return Files.write(dir.resolve("month.jsonl"), lines.stream()
+                    .sorted(Map.Entry.comparingByKey()).map(Map.Entry::getValue).toList());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
