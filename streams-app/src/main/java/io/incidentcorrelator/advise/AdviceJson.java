@@ -25,6 +25,7 @@ public final class AdviceJson {
     }
 
     public static ObjectNode toJson(BackupAdvice a) {
+        final NightClock clock = new NightClock(java.time.ZoneId.of(a.zone()));
         final JsonNodeFactory f = JsonNodeFactory.instance;
         final ObjectNode out = f.objectNode();
         instant(out, "since", a.since());
@@ -47,6 +48,7 @@ public final class AdviceJson {
                 instant(run, "start", r.start());
                 instant(run, "end", r.end());
                 run.put("aborted", r.aborted());
+                minutes(clock, run, r.night(), r.start(), r.end());
             }
         }
         final ArrayNode overlaps = out.putArray("overlaps");
@@ -58,12 +60,15 @@ public final class AdviceJson {
             instant(n, "from", o.from());
             instant(n, "to", o.to());
             n.put("seconds", o.length().toSeconds());
+            minutes(clock, n, o.night(), o.from(), o.to());
         }
         final ArrayNode incidents = out.putArray("incidents");
         for (IncidentMark m : a.incidents()) {
             final ObjectNode n = incidents.addObject().put("id", m.id()).put("cluster", m.cluster())
                     .put("category", m.category()).put("backupAttributed", m.backupAttributed());
             instant(n, "time", m.time());
+            n.put("night", clock.night(m.time()).toString());
+            minutes(clock, n, clock.night(m.time()), m.time(), null);
             n.put("restarts", m.restarts()).put("placement", m.placement().name()).put("removedByProposal", m.removed());
             final ArrayNode named = n.putArray("jobs");
             m.jobs().forEach(k -> key(named.addObject(), k));
@@ -89,6 +94,15 @@ public final class AdviceJson {
                 .put("removedIncidents", e.removedIncidents()).put("backupIncidents", e.backupIncidents());
         out.put("unmatchedEvidence", a.unmatchedEvidence());
         return out;
+    }
+
+    /** Where on its night's axis (minutes from noon) a span lies, for drawing. */
+    private static void minutes(NightClock clock, ObjectNode n, java.time.LocalDate night, Instant from, Instant to) {
+        final long noon = clock.at(night, 0).getEpochSecond();
+        n.put("fromMinute", (from.getEpochSecond() - noon) / 60.0);
+        if (to != null) {
+            n.put("toMinute", (to.getEpochSecond() - noon) / 60.0);
+        }
     }
 
     private static ObjectNode key(ObjectNode n, JobKey k) {
