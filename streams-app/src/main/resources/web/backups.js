@@ -81,7 +81,8 @@ function draw(a) {
 
   // The proposal: each job's start, its p95 run and its cool-down, on the same time axis.
   const propH = top + jobs.length * 22 + 10;
-  const proposed = el('svg:svg', {id: 'backups-proposal', width: left + width + 10, height: propH,
+  // Room on the right for the schedule written after the last bar.
+  const proposed = el('svg:svg', {id: 'backups-proposal', width: left + width + 130, height: propH,
     'data-feasible': a.proposal.feasible});
   proposed.append(el('svg:text', {x: 4, y: 12, 'font-weight': 'bold'}, 'Proposal (p95 + cool-down)'));
   axis(proposed, x, from, to, top, propH - 10);
