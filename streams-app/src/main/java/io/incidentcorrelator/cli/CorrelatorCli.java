@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
                 "classified incident per group of restarts."},
         subcommands = {DemoCommand.class, ReplayCommand.class, RunCommand.class, ResetCommand.class,
                 CollectCommand.class, BackfillCommand.class,
-                IncidentsCommand.class, SinkCommand.class, DiffCommand.class,
+                IncidentsCommand.class, AdviseCommand.class, SinkCommand.class, DiffCommand.class,
                 io.incidentcorrelator.bench.BenchCommand.class, CommandLine.HelpCommand.class})
 public final class CorrelatorCli {
 

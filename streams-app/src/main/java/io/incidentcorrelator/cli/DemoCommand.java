@@ -111,6 +111,8 @@ final class DemoCommand implements Callable<Integer> {
                 public void whileRunning(KafkaStreams streams, List<Incident> incidents) throws InterruptedException {
                     printTable(out, incidents);
                     served.server().attach(streams, served.self(), config.correlatorConfig().classifier());
+                    served.server().attachBackups(() -> io.incidentcorrelator.advise.BackupHistory.of(events, incidents),
+                            config.correlatorConfig().classifier().backupCoolDown());
                     out.println();
                     out.println("demo: web view at " + served.url() + " (Ctrl-C to stop)");
                     out.flush();

@@ -7,8 +7,6 @@ import io.incidentcorrelator.diff.IncidentDiff;
 import io.incidentcorrelator.replay.IncidentJsonWriter;
 import io.incidentcorrelator.replay.ReplayRunner;
 import io.incidentcorrelator.replay.ScenarioEvent;
-import io.incidentcorrelator.replay.ScenarioFormatException;
-import io.incidentcorrelator.replay.ScenarioReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,12 +20,10 @@ import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -97,34 +93,8 @@ final class ReplayCommand implements Callable<Integer> {
             return CorrelatorCli.EXIT_USAGE;
         }
 
-        final List<ScenarioEvent> events = new ArrayList<>();
-        final ScenarioReader reader = new ScenarioReader(skipInvalid, warning -> err.println("warning: " + warning));
-        for (Path scenario : scenarios) {
-            try {
-                final List<ScenarioEvent> read = reader.read(scenario);
-                if (read.isEmpty() && !skipInvalid) {
-                    err.println(scenario + ": no events: the file is empty (or only blank and # lines)");
-                    err.flush();
-                    return CorrelatorCli.EXIT_USAGE;
-                }
-                events.addAll(read);
-            } catch (ScenarioFormatException e) {
-                err.println(e.getMessage());
-                err.flush();
-                return CorrelatorCli.EXIT_USAGE;
-            } catch (NoSuchFileException e) {
-                err.println(scenario + ": no such file");
-                err.flush();
-                return CorrelatorCli.EXIT_USAGE;
-            } catch (IOException e) {
-                err.println(scenario + ": cannot read: " + e.getMessage());
-                err.flush();
-                return CorrelatorCli.EXIT_USAGE;
-            }
-        }
-
-        if (events.isEmpty()) {
-            err.println("replay: no events to replay in " + scenarios.stream().map(Path::toString).toList());
+        final List<ScenarioEvent> events = ScenarioInput.read("replay", scenarios, skipInvalid, err);
+        if (events == null) {
             return CorrelatorCli.EXIT_USAGE;
         }
         ReplayRunner.Options options = ReplayRunner.Options.embedded(correlator,

@@ -195,6 +195,8 @@ final class RunCommand implements Callable<Integer> {
         }
         if (served != null) {
             served.server().attach(service.kafkaStreams(), served.self(), correlator.classifier());
+            served.server().attachBackups(() -> io.incidentcorrelator.runtime.BackupHistoryTopics.read(bootstrap,
+                    registry, overrides, correlator.topics()), correlator.classifier().backupCoolDown());
             err.println("run: web view at " + served.url());
             err.flush();
         }

@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.incidentcorrelator.advise.AdviceJson;
+import io.incidentcorrelator.advise.BackupAdvisor;
+import io.incidentcorrelator.advise.BackupHistory;
+import io.incidentcorrelator.advise.SincePeriod;
+import io.incidentcorrelator.advise.StartWindow;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.IncidentCategory;
 import io.incidentcorrelator.avro.IncidentStatus;
@@ -27,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
@@ -38,6 +44,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The web view: a single page ({@code GET /}, assets from the jar) and a read-only JSON API over
@@ -48,6 +55,7 @@ import java.util.function.Predicate;
  *   <li>{@code GET /api/timeline?cluster=C&from=&to=} (or {@code &incident=ID}): the chart's data,
  *       ±1 h around the incident when no range is given, with the classifier's thresholds
  *       (etcd WAL fsync p99 ms, host memory %, balloon %) so the chart draws the lines it judged by.</li>
+ *   <li>{@code GET /api/backups?since=&window=&zone=}: the backup advice ({@code /backups} draws it).</li>
  * </ul>
  * The server binds before Kafka Streams starts (so {@code application.server} can name the real
  * port) and answers 503 until {@link #attach} hands it the running client.
@@ -59,12 +67,16 @@ public final class WebServer implements AutoCloseable {
     private static final Map<String, String> ASSETS = Map.of(
             "/", "index.html",
             "/app.js", "app.js",
-            "/app.css", "app.css");
+            "/app.css", "app.css",
+            "/backups", "backups.html",
+            "/backups.js", "backups.js");
 
     private final HttpServer server;
     private final ExecutorService executor;
     private volatile IncidentQueries queries;
     private volatile ObjectNode thresholds;
+    private volatile Supplier<BackupHistory> backupHistory;
+    private volatile Duration backupCoolDown;
 
     private WebServer(HttpServer server, ExecutorService executor) {
         this.server = server;
@@ -107,6 +119,15 @@ public final class WebServer implements AutoCloseable {
         queries = new IncidentQueries(streams, self);
     }
 
+    /**
+     * Starts answering {@code /api/backups}: the backup advice over {@code history}, read anew on
+     * every request (the topics of a running pipeline, or a replay's events and incidents).
+     */
+    public void attachBackups(Supplier<BackupHistory> history, Duration coolDown) {
+        backupCoolDown = coolDown;
+        backupHistory = history;
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             final String method = exchange.getRequestMethod();
@@ -130,6 +151,10 @@ public final class WebServer implements AutoCloseable {
     }
 
     private void api(HttpExchange exchange, String path) throws IOException {
+        if (path.equals("/api/backups")) {
+            backups(exchange, params(exchange.getRequestURI().getRawQuery()));
+            return;
+        }
         final IncidentQueries q = queries;
         if (q == null) {
             error(exchange, 503, "the topology is starting");
@@ -207,6 +232,43 @@ public final class WebServer implements AutoCloseable {
             return;
         }
         json(exchange, 200, q.localTimeline(cluster, from, to).set("thresholds", thresholds));
+    }
+
+    /**
+     * {@code GET /api/backups?since=30d&window=01:00-06:00&zone=UTC}: what {@code correlator advise
+     * backups --json} prints, from the same advisor.
+     */
+    private void backups(HttpExchange exchange, Map<String, String> params) throws IOException {
+        final Supplier<BackupHistory> history = backupHistory;
+        if (history == null) {
+            error(exchange, 503, "the backup history is not available yet");
+            return;
+        }
+        final BackupAdvisor.Settings settings;
+        try {
+            final String window = params.get("window");
+            final String zone = params.getOrDefault("zone", "UTC");
+            final ZoneId zoneId;
+            try {
+                zoneId = ZoneId.of(zone);
+            } catch (DateTimeException e) {
+                throw new IllegalArgumentException("zone: unknown zone '" + zone + "'; expected a region like "
+                        + "Pacific/Auckland or an offset like +13:00");
+            }
+            // The advisor's messages name the command's options; here they are parameters.
+            settings = new BackupAdvisor.Settings(SincePeriod.parse(params.getOrDefault("since", "30d")),
+                    window == null || window.isBlank() ? null : StartWindow.parse(window), zoneId, backupCoolDown);
+        } catch (IllegalArgumentException e) {
+            error(exchange, 400, e.getMessage().replaceFirst("^--", ""));
+            return;
+        }
+        try {
+            json(exchange, 200, AdviceJson.toJson(new BackupAdvisor(settings).advise(history.get())));
+        } catch (RuntimeException e) {
+            LOG.warn("backup advice failed", e);
+            exchange.getResponseHeaders().set("Retry-After", "5");
+            error(exchange, 503, "cannot read the backup history: " + e.getMessage());
+        }
     }
 
     /** The incident named by {@code incident=}, else the cluster's newest one. */

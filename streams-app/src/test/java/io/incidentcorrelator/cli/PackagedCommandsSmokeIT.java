@@ -259,6 +259,8 @@ class PackagedCommandsSmokeIT {
         correlator("replay", Map.of(), "replay", "--quiet", "--out", replayed.toString(), night.toString()).expect(0);
         assertTrue(Files.readString(replayed).contains("kube-scheduler-talos-cp-01"), Files.readString(replayed));
         correlator("diff", Map.of(), "diff", replayed.toString(), replayed.toString()).expect(0);
+        correlator("advise backups", Map.of(), "advise", "backups", "--quiet", "--scenario", night.toString())
+                .expect(0, "JOBS", "PROPOSAL", "ESTIMATE (from the past, not a prediction)");
 
         correlator("demo", Map.of(), "demo").expect(0, " incidents, ");
         correlator("bench", Map.of(), "bench", "--days", "1", "--skip-latency").expect(0);

@@ -390,6 +390,63 @@ class WebViewIT {
         return found;
     }
 
+    @Test
+    void backupsPageDrawsTheJobsTheirOverlapsIncidentsAndTheProposal() throws Exception {
+        final HttpResponse<String> api = get("api/backups");
+        assertEquals(200, api.statusCode(), api.body());
+        final JsonNode advice = JSON.readTree(api.body());
+        assertTrue(advice.path("jobs").size() >= 3 && advice.path("overlaps").size() >= 1, api.body());
+        final HttpResponse<String> bad = get("api/backups?window=1am");
+        assertEquals(400, bad.statusCode());
+        assertTrue(bad.body().contains("window: cannot read '1am'; expected HH:MM-HH:MM"), bad.body());
+        final HttpResponse<String> page = get("backups");
+        assertEquals(200, page.statusCode());
+        for (HttpResponse<String> r : List.of(api, page)) {
+            assertEquals("nosniff", r.headers().firstValue("X-Content-Type-Options").orElse(""));
+            assertEquals("DENY", r.headers().firstValue("X-Frame-Options").orElse(""));
+            assertTrue(r.headers().firstValue("Content-Security-Policy").orElse("").contains("script-src 'self'"));
+        }
+        assumeTrue(Files.isExecutable(CHROMIUM), "no " + CHROMIUM + ": apt-get install -y chromium");
+
+        final String dom = chromium("--dump-dom", base + "backups");
+        assertTrue(dom.contains("data-ready=\"true\""), dom);
+        final java.util.Set<String> nights = new java.util.TreeSet<>();
+        int runs = 0;
+        for (JsonNode job : advice.path("jobs")) {
+            final String key = job.path("sourceHost").asText() + "/" + job.path("job").asText();
+            assertTrue(dom.contains("data-kind=\"run\" data-job=\"" + key + "\""), "bars of " + key);
+            for (JsonNode run : job.path("runs")) {
+                nights.add(run.path("night").asText());
+                runs++;
+            }
+        }
+        assertEquals(runs, count(dom, "data-kind=\"run\""), "one bar per run");
+        assertEquals(advice.path("overlaps").size(), count(dom, "data-kind=\"overlap\""), "today's overlaps shaded");
+        int markers = 0;
+        for (JsonNode i : advice.path("incidents")) {
+            markers += nights.contains(i.path("night").asText()) ? Math.max(1, i.path("jobs").size()) : 0;
+        }
+        assertTrue(markers > 0);
+        assertEquals(markers, count(dom, "data-kind=\"incident\""), "incidents marked on the runs they name");
+        for (JsonNode p : advice.path("proposal").path("jobs")) {
+            assertTrue(dom.contains("data-schedule=\"" + p.path("schedule").asText() + "\""), "proposal " + p);
+        }
+        assertTrue(dom.contains(advice.path("proposal").path("sentence").asText()), "the proposal's sentence");
+
+        final Path screenshot = Path.of("target", "backups-page.png").toAbsolutePath();
+        Files.deleteIfExists(screenshot);
+        chromium("--screenshot=" + screenshot, "--window-size=1400,900", base + "backups");
+        assertTrue(Files.size(screenshot) > 10_000, "screenshot " + screenshot);
+    }
+
+    private static int count(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
     private JsonNode backupIncident() {
         for (JsonNode i : incidents) {
             if (i.path("category").asText().equals("BACKUP_IO_CONTENTION") && i.path("cluster").asText().equals("monit")) {
