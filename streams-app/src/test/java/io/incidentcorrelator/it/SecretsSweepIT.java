@@ -265,12 +265,12 @@ class SecretsSweepIT {
         for (Future<Integer> f : runs) {
             f.get(COMMAND_SECONDS * 2, TimeUnit.SECONDS);
         }
-        assertTrue(read(LOGS.resolve("collect-proxmox-memory-insecure-UNTRUSTED_TLS.log"))
+        assertTrue(Files.readString(LOGS.resolve("collect-proxmox-memory-insecure-UNTRUSTED_TLS.log"))
                 .contains("SECURITY: TLS certificate and host name checks are OFF (--insecure)"), "--insecure warned");
-        assertTrue(read(LOGS.resolve("collect-proxmox-memory-0644-secret-file-OK.log"))
+        assertTrue(Files.readString(LOGS.resolve("collect-proxmox-memory-0644-secret-file-OK.log"))
                 .contains("is readable by every user (mode rw-r--r--); chmod 600 it"), "the 0644 secret file warned");
         // A password in an etcd URL is refused (etcd's metrics listener takes none), naming the member only.
-        assertTrue(read(LOGS.resolve("collect-etcd-URL-user-info-OK.log")).contains("cp-01 (http://localhost:"
+        assertTrue(Files.readString(LOGS.resolve("collect-etcd-URL-user-info-OK.log")).contains("cp-01 (http://localhost:"
                 + ok.port() + "/…): user:password@ in the URL is not supported"), ran.toString());
 
         // ---- the hook endpoint's per-node tokens: a wrong one, one for another node, then a real post ----
