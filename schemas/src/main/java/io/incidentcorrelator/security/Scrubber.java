@@ -36,7 +36,10 @@ public final class Scrubber {
 
     private static final Pattern HEADER = Pattern.compile(
             "(?i)(\"?\\b(?:proxy-authorization|authorization|cookie|set-cookie|x-api-key|x-auth-token"
-                    + "|private-token|x-vault-token|csrfpreventiontoken)\"?\\s*[:=]\\s*\\[?\\s*\"?)([^\"\\r\\n\\]]+)");
+                    + "|private-token|x-vault-token|csrfpreventiontoken)\"?\\s*+[:=]\\s*+\\[?+\\s*+\"?+)"
+                    // A value already (partly) hidden is one value, and an all-hidden one is left as it
+                    // is: scrubbing twice must not turn "[hidden]" into "[[hidden]]".
+                    + "(?!\\[?hidden])((?:\\[hidden]|[^\"\\r\\n\\]])+)");
     private static final Pattern SCHEME_CREDENTIAL = Pattern.compile(
             "(?i)\\b(Bearer|Basic|Digest|Negotiate)(\\s+)[A-Za-z0-9._~+/=:-]{4,}");
     private static final Pattern PVE_TOKEN = Pattern.compile("(?i)(PVEAPIToken[=\\s]+)[^\\s\"',;]+");

@@ -27,6 +27,18 @@ class ScrubberTest {
     }
 
     @Test
+    void anEchoedHeaderIsHiddenWholeAndScrubbingTwiceChangesNothing() {
+        final String secret = "pve-" + UUID.randomUUID();
+        Scrubber.register(secret);
+        final String echo = "GET /api2/json/nodes\nAuthorization: PVEAPIToken=collector@pve!c=" + secret
+                + "\nAccept: application/json\n{\"authorization\":[\"Bearer abc.def.ghi\"]}";
+        final String once = Scrubber.scrub(echo);
+        assertEquals("GET /api2/json/nodes\nAuthorization: [hidden]\nAccept: application/json\n"
+                + "{\"authorization\":[\"[hidden]\"]}", once);
+        assertEquals(once, Scrubber.scrub(once));
+    }
+
+    @Test
     void credentialLookingValuesAreHiddenEvenWhenUnknown() {
         final String body = "{\"headers\":{\"Authorization\":[\"PVEAPIToken=root@pam!ci=0b8e-unknown\"],"
                 + "\"Cookie\":\"PVEAuthCookie=PVE:root@pam:65F0A1B2::c2lnbmF0dXJl\"}} Bearer abc.def.ghi "

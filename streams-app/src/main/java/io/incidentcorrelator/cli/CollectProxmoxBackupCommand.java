@@ -71,7 +71,7 @@ final class CollectProxmoxBackupCommand extends CollectorCommand {
             final List<SourceHealth> all = new ArrayList<>(poller.sources());
             all.add(endpoint.health());
             return all;
-        });
+        }, endpoint::metrics);
         try {
             return pollLoop(poller::pollOnce, poller::nextPollDelay, poller::pollOnce, false);
         } finally {

@@ -38,7 +38,7 @@ final class CollectProxmoxHookCommand extends CollectorCommand {
         final String address = hook.listen(settings);
         final HookEndpoint endpoint = hook.start(settings, address == null ? "127.0.0.1:" + HookConfig.DEFAULT_PORT
                 : address, counting, topic, hook.dedup(settings));
-        watch(() -> java.util.List.of(endpoint.health()));
+        watch(() -> java.util.List.of(endpoint.health()), endpoint::metrics);
         try {
             if (once) {
                 first.await();

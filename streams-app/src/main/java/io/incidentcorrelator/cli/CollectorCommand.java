@@ -142,6 +142,11 @@ abstract class CollectorCommand implements Callable<Integer> {
      * {@code /health/ready} and the source metrics. Starts the health port when one is asked for.
      */
     void watch(Supplier<? extends Collection<SourceHealth>> sources) {
+        watch(sources, () -> "");
+    }
+
+    /** As {@link #watch(Supplier)}, with {@code more} (Prometheus text) served after the source metrics. */
+    void watch(Supplier<? extends Collection<SourceHealth>> sources, Supplier<String> more) {
         health = new CollectorHealth(spec.name(), settings.duration(failureBudget, "failure-budget",
                 Duration.ofMinutes(5)), Clock.systemUTC(), sources);
         final String port = settings.get(healthPort == null ? null : healthPort.toString(), "health-port");
@@ -162,7 +167,7 @@ abstract class CollectorCommand implements Callable<Integer> {
         healthServer = HealthServer.start(new InetSocketAddress(bind, number),
                 () -> new HealthServer.Status(true, "{\"status\":\"UP\"}"),
                 () -> new HealthServer.Status(h.ready(), h.readyJson()),
-                h::metrics);
+                () -> h.metrics() + more.get());
         LOG.info("{}: health and metrics at http://{}:{}/health/ready and /metrics", spec.name(), bind,
                 healthServer.port());
     }

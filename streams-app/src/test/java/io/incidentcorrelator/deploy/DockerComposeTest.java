@@ -323,6 +323,23 @@ class DockerComposeTest {
     }
 
     @Test
+    void onlyTheHookIsPublishedBeyondTheDockerHostAndThePipelineMountsNoApiToken() throws IOException {
+        // Kafka, the registry, the web view and Prometheus have no authentication; the hook endpoint
+        // must take posts from the Proxmox nodes and wants a per-node token for it.
+        services.fields().forEachRemaining(service -> service.getValue().path("ports").forEach(published -> {
+            final String[] parts = published.asText().split(":");
+            if (!parts[parts.length - 1].equals("9477")) {
+                assertTrue(parts.length == 3 && parts[0].equals("127.0.0.1"),
+                        service.getKey() + " publishes " + published.asText() + " beyond the Docker host's loopback");
+            }
+        }));
+        final JsonNode set = kubernetesDocuments().stream().filter(d -> d.path("kind").asText().equals("StatefulSet"))
+                .findFirst().orElseThrow();
+        assertFalse(set.path("spec").path("template").path("spec").path("automountServiceAccountToken").asBoolean(true),
+                "the correlator never calls the Kubernetes API: no service-account token in its pod");
+    }
+
+    @Test
     void noStaleNotesAboutWorkInParallel() throws IOException {
         for (String file : List.of("docker-compose.yml", "deploy/compose/prometheus.yml")) {
             final String text = Files.readString(ROOT.resolve(file));

@@ -1,5 +1,6 @@
 package io.incidentcorrelator.it;
 
+import io.incidentcorrelator.testsupport.RestartableBroker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -8,7 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -71,17 +71,17 @@ class HookEndpointLauncherIT {
         final String node = nodeName();
         final String token = UUID.randomUUID().toString();
         final String other = UUID.randomUUID().toString();
+        final String remote = UUID.randomUUID().toString();
         final Path tokens = Files.writeString(dir.resolve("hook-tokens"),
-                node + " " + token + "\nvictim-host-pve9 " + other + "\n");
+                node + " " + token + "\nvictim-host-pve9 " + other + "\npve-remote " + remote + " 10.0.0.0/8\n");
         Files.setPosixFilePermissions(tokens, PosixFilePermissions.fromString("rw-------"));
-        final int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        final int port = RestartableBroker.freePort();
+        final int healthPort = RestartableBroker.freePort();
         final Path out = dir.resolve("stdout.txt");
         final Path err = dir.resolve("stderr.txt");
         collector = new ProcessBuilder(LAUNCHER.toString(), "collect", "proxmox-hook", "--print",
-                "--hook-listen", "127.0.0.1:" + port, "--hook-token-file", tokens.toString())
+                "--hook-listen", "127.0.0.1:" + port, "--hook-token-file", tokens.toString(),
+                "--health-port", String.valueOf(healthPort))
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         awaitLine(err, "vzdump hook endpoint listening on http://127.0.0.1:" + port);
 
@@ -122,13 +122,15 @@ class HookEndpointLauncherIT {
         assertEquals(0, script.exitValue(), scriptOutput);
         awaitLine(out, "\"host\":\"" + node + "\",\"phase\":\"JOB_START\"");
 
-        // This node's token, another node's name: refused and not emitted.
-        final HttpResponse<String> forged = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/vzdump")).timeout(Duration.ofSeconds(20))
-                .header("Authorization", "Bearer " + token)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"phase\":\"job-start\",\"node\":\"victim-host-pve9\"}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        // This node's token, another node's name: refused and not emitted. Likewise a token bound to
+        // addresses this one is not, an unknown token, and a body over the limit.
+        final HttpResponse<String> forged = post(port, token, "{\"phase\":\"job-start\",\"node\":\"victim-host-pve9\"}");
         assertEquals(403, forged.statusCode(), forged.body());
+        final HttpResponse<String> elsewhere = post(port, remote, "{\"phase\":\"job-start\",\"node\":\"pve-remote\"}");
+        assertEquals(403, elsewhere.statusCode(), elsewhere.body());
+        assertEquals(401, post(port, UUID.randomUUID().toString(), "{}").statusCode());
+        assertEquals(413, post(port, token, "{\"phase\":\"job-start\",\"node\":\"" + node + "\",\"pad\":\""
+                + "x".repeat(5000) + "\"}").statusCode());
 
         // The slow clients are cut off once their 10 s for a whole request are up.
         for (Socket s : slow) {
@@ -141,6 +143,19 @@ class HookEndpointLauncherIT {
                 // closed by the endpoint
             }
         }
+        // Each refusal is counted by reason on the collector's /metrics, where alerting can see an attack.
+        final String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + healthPort + "/metrics")).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        for (String reason : List.of("other_node", "other_address", "bad_token", "too_large")) {
+            assertTrue(metrics.contains("correlator_hook_rejected_requests_total{reason=\"" + reason + "\"} 1\n"),
+                    reason + " counted once:\n" + metrics);
+        }
+        final long cutOff = metricValue(metrics, "timed_out") + metricValue(metrics, "connections_full");
+        assertTrue(cutOff >= slow.size(), "every slow client counted as timed_out or connections_full:\n" + metrics);
+        System.out.println("hook endpoint /metrics after the attack:\n" + metrics.lines()
+                .filter(l -> l.startsWith("correlator_hook_")).reduce((a, b) -> a + "\n" + b).orElse(""));
+
         collector.destroy();
         assertTrue(collector.waitFor(30, TimeUnit.SECONDS), "did not stop on SIGTERM");
         final String stdout = Files.readString(out);
@@ -149,7 +164,19 @@ class HookEndpointLauncherIT {
         assertFalse(stdout.contains("victim-host-pve9"), stdout);
         assertTrue(stderr.contains("OTHER_NODE=1"), stderr);
         assertTrue(stderr.contains("TIMED_OUT="), "the slow clients were cut off: " + stderr);
-        assertFalse(stderr.contains(token) || stderr.contains(other), stderr);
+        assertFalse(stderr.contains(token) || stderr.contains(other) || stderr.contains(remote), stderr);
+    }
+
+    private static HttpResponse<String> post(int port, String token, String body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/vzdump"))
+                .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static long metricValue(String metrics, String reason) {
+        final String prefix = "correlator_hook_rejected_requests_total{reason=\"" + reason + "\"} ";
+        return metrics.lines().filter(l -> l.startsWith(prefix)).mapToLong(l -> Long.parseLong(l.substring(prefix.length())))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + prefix + " in\n" + metrics));
     }
 
     private void awaitLine(Path file, String part) throws Exception {

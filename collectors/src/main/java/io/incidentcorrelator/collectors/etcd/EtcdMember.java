@@ -1,5 +1,7 @@
 package io.incidentcorrelator.collectors.etcd;
 
+import io.incidentcorrelator.security.Scrubber;
+
 import java.net.URI;
 import java.util.Objects;
 
@@ -17,6 +19,13 @@ public record EtcdMember(String name, URI metricsUri) {
         Objects.requireNonNull(metricsUri, "metricsUri");
         if (name.isBlank()) {
             throw new IllegalArgumentException("member name is blank");
+        }
+        if (metricsUri.getRawUserInfo() != null) {
+            // Refused rather than ignored: etcd's metrics listener takes no basic auth, and a
+            // password in the URL would otherwise be printed with every failure.
+            throw new IllegalArgumentException("etcd endpoint " + name + " (" + Scrubber.url(metricsUri)
+                    + "): user:password@ in the URL is not supported; etcd's metrics listener "
+                    + "(--listen-metrics-urls) takes no credentials, remove them");
         }
         final String scheme = metricsUri.getScheme();
         if (!"http".equals(scheme) && !"https".equals(scheme)) {
@@ -41,7 +50,12 @@ public record EtcdMember(String name, URI metricsUri) {
             name = url.substring(0, eq).trim();
             url = url.substring(eq + 1).trim();
         }
-        URI uri = URI.create(url);
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("etcd endpoint is not a URL: " + Scrubber.scrub(url));
+        }
         if (uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/")) {
             uri = uri.resolve("/metrics");
         }

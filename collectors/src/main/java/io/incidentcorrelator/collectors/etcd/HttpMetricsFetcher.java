@@ -55,8 +55,8 @@ final class HttpMetricsFetcher implements MetricsFetcher {
         final int status = response.statusCode();
         if (status != 200) {
             throw new IOException("HTTP " + status + " from " + member.metricsUri() + switch (status) {
-                case 401, 403 -> "; the metrics listener wants credentials: use etcd's --listen-metrics-urls "
-                        + "(plain http, no auth) or give --ca-file/--client-cert";
+                case 401, 403 -> "; the metrics listener wants credentials, which this collector does not send: "
+                        + "scrape etcd's --listen-metrics-urls listener (plain http, no auth)";
                 case 404 -> "; not a metrics path: etcd serves /metrics (give the URL without a path)";
                 default -> "";
             });

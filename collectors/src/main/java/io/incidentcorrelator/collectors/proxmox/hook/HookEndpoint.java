@@ -62,8 +62,11 @@ public final class HookEndpoint implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HookEndpoint.class);
 
-    /** Why a request was refused, for the counts and the periodic WARN. */
-    public enum Rejection { BAD_TOKEN, OTHER_NODE, OTHER_ADDRESS, BAD_REQUEST, TIMED_OUT, CONNECTIONS_FULL }
+    /** Why a request was refused, for the counts, the periodic WARN and {@code /metrics}. */
+    public enum Rejection { BAD_TOKEN, OTHER_NODE, OTHER_ADDRESS, BAD_REQUEST, TOO_LARGE, TIMED_OUT, CONNECTIONS_FULL }
+
+    /** The counter of refused requests on the collector's {@code /metrics}, labelled by {@link Rejection}. */
+    public static final String REJECTED_METRIC = "correlator_hook_rejected_requests_total";
 
     private final HookConfig config;
     private final EventSink sink;
@@ -191,6 +194,25 @@ public final class HookEndpoint implements AutoCloseable {
         return rejections.totals();
     }
 
+    /**
+     * Prometheus text for the collector's {@code /metrics}: refused requests per reason since start,
+     * every reason listed (0 included) so that a rate over it is defined before the first refusal.
+     */
+    public String metrics() {
+        final Map<Rejection, Long> totals = rejected();
+        final StringBuilder out = new StringBuilder("# HELP ").append(REJECTED_METRIC)
+                .append(" Requests the vzdump hook endpoint refused since start, by reason (bad_token: missing or "
+                        + "unknown token; other_node: a node's token used for another node; other_address: from an "
+                        + "address the token is not bound to; too_large: body over " + MAX_BODY + " bytes; "
+                        + "timed_out: request not complete in time; connections_full: dropped at the connection "
+                        + "cap).\n# TYPE ").append(REJECTED_METRIC).append(" counter\n");
+        for (Rejection r : Rejection.values()) {
+            out.append(REJECTED_METRIC).append("{reason=\"").append(r.name().toLowerCase(java.util.Locale.ROOT))
+                    .append("\"} ").append(totals.getOrDefault(r, 0L)).append('\n');
+        }
+        return out.toString();
+    }
+
     @Override
     public synchronized void close() {
         if (vertx != null) {
@@ -269,6 +291,7 @@ public final class HookEndpoint implements AutoCloseable {
         }
         final String length = request.getHeader("Content-Length");
         if (length != null && tooLong(length)) {
+            rejections.count(Rejection.TOO_LARGE, source);
             reply(request, 413, "body larger than " + MAX_BODY + " bytes");
             return;
         }
@@ -282,6 +305,7 @@ public final class HookEndpoint implements AutoCloseable {
                 e.toString()));
         request.endHandler(v -> {
             if (body.length() > MAX_BODY) {
+                rejections.count(Rejection.TOO_LARGE, source);
                 reply(request, 413, "body larger than " + MAX_BODY + " bytes");
                 return;
             }
