@@ -50,7 +50,7 @@ public final class ConfigLoader {
         m.put("grace", "10m");
         m.put("state.store-type", d.storeType().name().toLowerCase(Locale.ROOT));
         // Live mode: classify a restart that waited this long in wall-clock time; 0s: event time only.
-        m.put("pending-flush-after", d.pendingFlushAfter().toSeconds() + "s");
+        m.put("pending-flush-after", d.pendingFlushAfter().toMillis() + "ms");
         m.put("backup.cool-down", "30m");
         m.put("backup.max-duration", "12h");
         m.put("evidence.lookback", "10m");
