@@ -13,6 +13,7 @@ import io.incidentcorrelator.runtime.Pipeline;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.PodSummary;
 import io.incidentcorrelator.serde.SchemaRegistries;
+import io.incidentcorrelator.testsupport.MockKubeconfig;
 import io.incidentcorrelator.topics.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -95,20 +96,7 @@ public final class KubeRestartLatency {
                                 .withRestartCount(0).build()).endStatus()
                         .build()).create();
             }
-            final Path kubeconfig = Files.writeString(work.resolve("kubeconfig"), """
-                    apiVersion: v1
-                    kind: Config
-                    clusters:
-                    - name: prod
-                      cluster: {server: "http://127.0.0.1:%d"}
-                    users:
-                    - name: collector
-                      user: {token: not-a-secret-mock-server}
-                    contexts:
-                    - name: prod
-                      context: {cluster: prod, user: collector, namespace: default}
-                    current-context: prod
-                    """.formatted(kube.getPort()));
+            final Path kubeconfig = MockKubeconfig.write(work.resolve("kubeconfig"), CLUSTER, kube.getPort());
             final ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "collect", "kubernetes", "--cluster", CLUSTER,
                     "--bootstrap-servers", bootstrap, "--schema-registry-url", registryUrl,
                     "--ledger", work.resolve("restart-ledger.json").toString(), "--no-logs")
