@@ -7,6 +7,7 @@ import io.incidentcorrelator.homelab.Homelab;
 import io.incidentcorrelator.homelab.HomelabFile;
 import io.incidentcorrelator.runtime.TopicProvisioner;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import io.incidentcorrelator.runtime.CorrelatorService;
 import io.incidentcorrelator.serde.SchemaRegistries;
@@ -132,6 +133,10 @@ final class RunCommand implements Callable<Integer> {
             }
             box = EmbeddedBox.start(dataDir, brokerListen, registryListen, Map.of());
             bootstrap = box.bootstrapServers();
+            // The box runs its application's one instance: as a static member (KIP-345) it takes its own place back
+            // at once when it restarts, where a new dynamic member would wait out the session timeout (45 s) of the
+            // one a SIGKILL left in the group (docs/performance.md, "The always-on box").
+            overrides.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), "box");
             err.println("run: broker listening on " + bootstrap);
             err.println("run: schema registry listening on " + box.registryUrl());
             err.println("run: data in " + box.dataDir() + (box.temporary() ? " (temporary)" : ""));
@@ -209,7 +214,7 @@ final class RunCommand implements Callable<Integer> {
                     services.names()));
             err.flush();
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        final Thread shutdown = new Thread(() -> {
             if (services != null) {
                 services.close();
             }
@@ -223,7 +228,11 @@ final class RunCommand implements Callable<Integer> {
             if (temporaryState) {
                 EmbeddedBox.deleteRecursively(state);
             }
-        }, "correlator-shutdown"));
+        }, "correlator-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdown);
+        if (box != null) {
+            box.stopOnShutdownAfter(shutdown);
+        }
         return service.awaitTermination() == KafkaStreams.State.ERROR ? CorrelatorCli.EXIT_FAILURE : 0;
     }
 

@@ -30,7 +30,7 @@ public final class CorrelatorSettings {
     public static final Setting<StoreType> STORE_TYPE = new Setting<>("state.store-type", Type.oneOf(StoreType.class),
             "in_memory", "Kind of the correlation's state stores (global tables are always RocksDB).");
     public static final Setting<Duration> PENDING_FLUSH_AFTER = new Setting<>("pending-flush-after", Type.duration(),
-            "2s", "Live mode: classify a restart whose instant event time has not yet passed once it waited this "
+            "500ms", "Live mode: classify a restart whose instant event time has not yet passed once it waited this "
                     + "long in wall-clock time (no newer event arrived). `0s`: event time only, as replays do.");
     public static final Setting<Duration> TIMELINE_RETENTION = new Setting<>("timeline.retention",
             Type.positiveDuration(), "7d", "How much event time the web view's timeline (store `timeline-by-cluster`) "

@@ -138,6 +138,11 @@ public final class EmbeddedBox implements AutoCloseable {
         return dataDir.resolve("streams");
     }
 
+    /** At JVM exit, the broker stops only after {@code clientsClosing} (a shutdown hook closing its clients) ended. */
+    public void stopOnShutdownAfter(Thread clientsClosing) {
+        broker.stopOnShutdownAfter(clientsClosing);
+    }
+
     /** Stops the registry and the broker; deletes the data directory if it was a temporary one. */
     @Override
     public synchronized void close() {

@@ -67,6 +67,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Path dataDir;
     private final boolean deleteDataDirOnClose;
     private final Thread shutdownHook;
+    private volatile Thread stopAfter;
     private boolean closed;
 
     private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrapServers, Map<String, String> clientSettings,
@@ -78,7 +79,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.deleteDataDirOnClose = deleteDataDirOnClose;
         // Ctrl-C ends the JVM without anyone calling close(); the hook still stops the broker
         // cleanly and removes the temporary data directory.
-        this.shutdownHook = new Thread(this::close, "embedded-kafka-shutdown");
+        this.shutdownHook = new Thread(this::closeOnShutdown, "embedded-kafka-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
@@ -120,6 +121,28 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** The directory holding the log segments and KRaft metadata. */
     public Path dataDir() {
         return dataDir;
+    }
+
+    /**
+     * At JVM exit, lets {@code clientsClosing} (another shutdown hook, which closes this broker's clients) finish
+     * before the broker stops. The JVM runs shutdown hooks at the same time: without this, the broker may go first, a
+     * Kafka Streams client's LeaveGroup and last commit never reach it, and the next start waits out the group's
+     * session timeout (45 s) for the member that did not leave.
+     */
+    public void stopOnShutdownAfter(Thread clientsClosing) {
+        this.stopAfter = clientsClosing;
+    }
+
+    private void closeOnShutdown() {
+        final Thread first = stopAfter;
+        if (first != null) {
+            try {
+                first.join(2 * SHUTDOWN_TIMEOUT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        close();
     }
 
     /**

@@ -13,9 +13,11 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.slf4j.Logger;
@@ -25,6 +27,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -61,6 +64,21 @@ public final class CorrelatorService implements AutoCloseable {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
     /** The default of {@code incident-correlator.readiness.broker-unreachable-after}. */
     public static final Duration DEFAULT_BROKER_UNREACHABLE_AFTER = Duration.ofSeconds(15);
+
+    /**
+     * Settings for a service that idles most of the time (under the user's; docs/performance.md, "The always-on box"):
+     * <ul>
+     *   <li>the main consumer's heartbeat thread checks whether a heartbeat is due every {@code retry.backoff.ms},
+     *   which {@link Pipeline} lowers to 20 ms for a fast start: 50 wake-ups a second, each a network poll;</li>
+     *   <li>the global consumer's long poll back at Kafka's 500 ms, and the main consumer's at 1 s: a fetch still
+     *   returns as soon as a record arrives, but an idle one costs the broker a delayed fetch to expire (the 100 ms of
+     *   {@link Pipeline} made the global tables' ten a second the largest idle cost); a start pays up to 1 s more.</li>
+     * </ul>
+     */
+    static final Map<String, String> ALWAYS_ON_DEFAULTS = Map.of(
+            StreamsConfig.mainConsumerPrefix(ConsumerConfig.RETRY_BACKOFF_MS_CONFIG), "250",
+            StreamsConfig.globalConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), "500",
+            StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), "1000");
 
     /** A readiness condition beyond the pipeline's own, e.g. an in-process collector's source. */
     @FunctionalInterface
@@ -121,8 +139,10 @@ public final class CorrelatorService implements AutoCloseable {
         prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics = new CorrelatorMetrics(prometheus);
         final Topics topics = Pipeline.topics(settings.config(), settings.registry());
+        final Map<String, String> overrides = new HashMap<>(ALWAYS_ON_DEFAULTS);
+        overrides.putAll(settings.overrides());
         final Properties props = Pipeline.streamsProperties(settings.config(), settings.bootstrapServers(),
-                settings.applicationId(), settings.stateDir(), settings.overrides());
+                settings.applicationId(), settings.stateDir(), overrides);
         props.put(CorrelatorMetrics.CONFIG_KEY, metrics);
         final TopologyShapes.Choice shape = TopologyShapes.choose(settings.bootstrapServers(), settings.overrides(),
                 settings.config().topics(), settings.applicationId());

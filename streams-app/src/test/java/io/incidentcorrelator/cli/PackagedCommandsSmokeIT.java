@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.incidentcorrelator.testsupport.MockKubeconfig;
 import io.fabric8.mockwebserver.Context;
 import io.incidentcorrelator.collectors.testing.LoopbackWireMock;
 import io.incidentcorrelator.collectors.testing.RealEtcd;
@@ -153,20 +154,7 @@ class PackagedCommandsSmokeIT {
                 .withNewStatus().addToContainerStatuses(new ContainerStatusBuilder().withName("jellyfin")
                         .withRestartCount(0).build()).endStatus()
                 .build()).create();
-        final Path kubeconfig = Files.writeString(work.resolve("kubeconfig"), """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: homelab
-                  cluster: {server: "http://127.0.0.1:%d"}
-                users:
-                - name: collector
-                  user: {token: not-a-secret-mock-server}
-                contexts:
-                - name: homelab
-                  context: {cluster: homelab, user: collector, namespace: default}
-                current-context: homelab
-                """.formatted(kube.getPort()));
+        final Path kubeconfig = MockKubeconfig.write(work.resolve("kubeconfig"), CLUSTER, kube.getPort());
         final Map<String, String> kubeEnv = with(cluster, "KUBECONFIG", kubeconfig.toString());
         final Path ledger = work.resolve("restart-ledger.json");
         // The first run takes the current restart counts as history; the second sends what is new.
