@@ -86,7 +86,7 @@ class CorrelatorSettingsTest {
         final CorrelatorConfig d = CorrelatorConfig.defaults();
         assertEquals(Duration.ofMinutes(30), d.groupingGap());
         assertEquals(Duration.ofMinutes(10), d.grace());
-        assertEquals(Duration.ofSeconds(2), d.pendingFlushAfter());
+        assertEquals(Duration.ofMillis(500), d.pendingFlushAfter());
         assertEquals(Duration.ofDays(7), d.timelineRetention());
         assertEquals(StoreType.IN_MEMORY, d.storeType());
         assertEquals(10.0, d.classifier().etcdWalFsyncP99Ms());
