@@ -47,7 +47,7 @@ public final class ConfigLoader {
         final TopicNames t = TopicNames.defaults();
         final Map<String, String> m = new LinkedHashMap<>();
         m.put("grouping-gap", "30m");
-        m.put("grace", "10m");
+        m.put("grace", "2h");
         m.put("state.store-type", d.storeType().name().toLowerCase(Locale.ROOT));
         // Live mode: classify a restart that waited this long in wall-clock time; 0s: event time only.
         m.put("pending-flush-after", d.pendingFlushAfter().toSeconds() + "s");

@@ -20,8 +20,10 @@ public final class ConfigReference {
         final Map<String, String> m = new LinkedHashMap<>();
         m.put("grouping-gap", "Restarts of one cluster and category closer than this are one incident; an incident "
                 + "is RESOLVED once this much event time passed without a new restart.");
-        m.put("grace", "How far behind event time a record may arrive and still be correlated. Later records go to "
-                + "the dead-letter topic with a `late: ...` reason and are counted.");
+        m.put("grace", "The catch-up horizon: how far behind the correlation's event time (the low watermark over "
+                + "every input partition) evidence may arrive and still re-classify the restarts it explains; evidence "
+                + "is kept this long. Later samples and backups go to the dead-letter topic with a `late: ...` reason "
+                + "and are counted; a restart is never dropped for being late.");
         m.put("state.store-type", "`in_memory` or `rocksdb` for the correlation's state stores (global tables are "
                 + "always RocksDB).");
         m.put("pending-flush-after", "Live mode: classify a restart whose instant event time has not yet passed once "
@@ -155,7 +157,7 @@ public final class ConfigReference {
                 .append("`incident_correlator_skipped_records_total{reason,topic}` (bad records of the global ")
                 .append("tables, which Kafka Streams cannot dead-letter), ")
                 .append("`incident_correlator_schema_registry_unavailable_total{topic}`, ")
-                .append("`incident_correlator_incidents_emitted_total{category,status}`, ")
+                .append("`incident_correlator_incidents_emitted_total{category,status}`, `incident_correlator_not_in_inventory_records_total{reason,topic}` (reason `unknown-host`: a sample or backup no inventoried node could use, not routed; `unknown-cluster`, `unknown-node`: a restart correlated without host evidence; either way the inventory is incomplete), ")
                 .append("`incident_correlator_ready`, Kafka Streams' `kafka_streams_records_lag_max{consumer}`, ")
                 .append("`kafka_streams_records_lag`, `kafka_streams_process_rate`, ")
                 .append("`kafka_streams_process_records_total`, `kafka_streams_dropped_records_total`, ")

@@ -39,7 +39,7 @@ public record CorrelatorConfig(
 
     public static CorrelatorConfig defaults() {
         return new CorrelatorConfig(TopicNames.defaults(), ClassifierConfig.defaults(), Duration.ofMinutes(30),
-                Duration.ofMinutes(10), StoreType.IN_MEMORY, Duration.ofSeconds(2));
+                Duration.ofHours(2), StoreType.IN_MEMORY, Duration.ofSeconds(2));
     }
 
     public CorrelatorConfig withTopics(TopicNames topics) {

@@ -63,9 +63,26 @@ public final class Pipeline {
      */
     public static Topology topology(CorrelatorConfig config, Topics topics, Properties streamsProperties,
                                     TopologyFactory.Shape shape) {
+        return topology(config, topics, streamsProperties, new TopologyShapes.Choice(shape, "as given"));
+    }
+
+    public static Topology topology(CorrelatorConfig config, Topics topics, Properties streamsProperties,
+                                    TopologyShapes.Choice shape) {
         final StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
         return TopologyFactory.build(builder, config, topics, internalSerdes(), Clock.systemUTC(),
-                timelineRetention(streamsProperties), shape);
+                timelineRetention(streamsProperties), shape.shape(),
+                new TopologyFactory.Progress(shape.routingTasks(), idleAfter(streamsProperties)));
+    }
+
+    /**
+     * Streams setting (so {@code kafka.incident-correlator.idle-after} in the configuration): how long
+     * an input partition may deliver nothing before it stops holding event time back (docs/architecture.md,
+     * "Time"); an ISO-8601 duration ({@code PT30S}) or milliseconds.
+     */
+    public static final String IDLE_AFTER_CONFIG = "incident-correlator.idle-after";
+
+    static Duration idleAfter(Properties streamsProperties) {
+        return durationSetting(streamsProperties, IDLE_AFTER_CONFIG, TopologyFactory.DEFAULT_IDLE_AFTER);
     }
 
     /**
@@ -110,15 +127,19 @@ public final class Pipeline {
     public static final String TIMELINE_RETENTION_CONFIG = "incident-correlator.timeline.retention";
 
     static Duration timelineRetention(Properties streamsProperties) {
-        final Object value = streamsProperties.get(TIMELINE_RETENTION_CONFIG);
+        return durationSetting(streamsProperties, TIMELINE_RETENTION_CONFIG, TopologyFactory.DEFAULT_TIMELINE_RETENTION);
+    }
+
+    private static Duration durationSetting(Properties streamsProperties, String name, Duration otherwise) {
+        final Object value = streamsProperties.get(name);
         if (value == null) {
-            return TopologyFactory.DEFAULT_TIMELINE_RETENTION;
+            return otherwise;
         }
         final String text = value.toString().trim();
         try {
             return text.matches("\\d+") ? Duration.ofMillis(Long.parseLong(text)) : Duration.parse(text);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(TIMELINE_RETENTION_CONFIG + " must be an ISO-8601 duration (P7D) or"
+            throw new IllegalArgumentException(name + " must be an ISO-8601 duration (P7D) or"
                     + " milliseconds, was " + text, e);
         }
     }

@@ -34,6 +34,10 @@ public final class StoreNames {
      * (backups, etcd fsync p99, host memory, balloon, restarts).
      */
     public static final String TIMELINE = "timeline-by-cluster";
+    /** Events held until every routing task's watermark has passed them, in release order. */
+    public static final String ALIGN_BUFFER = "events-awaiting-watermark";
+    /** The watermark each routing task reported last, and the newest event time released. */
+    public static final String ROUTING_PROGRESS = "routing-progress";
 
     private StoreNames() {
     }

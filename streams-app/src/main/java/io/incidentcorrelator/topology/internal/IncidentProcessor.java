@@ -83,6 +83,8 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     private long eventTime = Long.MIN_VALUE;
     private long nextHousekeeping = Long.MIN_VALUE;
     private long lateRecords;
+    /** The newest restart classified: evidence up to it may change a classification. */
+    private long classifiedUpTo = Long.MIN_VALUE;
 
     public IncidentProcessor(CorrelatorConfig config, EvidenceBucketSerde<MemorySample> sampleBuckets,
                              EvidenceBucketSerde<EtcdLatencySample> etcdBuckets) {
@@ -111,6 +113,8 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
                 final KeyValue<String, ClassifiedRestart> kv = it.next();
                 if (!kv.value.getClassified()) {
                     pending.put(kv.key, now);
+                } else {
+                    classifiedUpTo = Math.max(classifiedUpTo, timeOf(kv.key));
                 }
             }
         }
@@ -130,12 +134,20 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     public void process(Record<String, CorrelationEvent> record) {
         final long ts = record.timestamp();
         final long before = eventTime;
-        eventTime = Math.max(eventTime, ts);
-        final boolean late = before != Long.MIN_VALUE && ts < before;
-        final boolean beyondGrace = before != Long.MIN_VALUE && ts < before - config.grace().toMillis();
+        final boolean provisional = record.headers().lastHeader(EventAligner.HEADER_PROVISIONAL) != null;
+        if (!provisional) { // a restart passed on ahead of the watermark does not move event time
+            eventTime = Math.max(eventTime, ts);
+        }
+        // Evidence may change restarts already classified: those behind event time, and those a
+        // wall-clock flush classified ahead of it (provisional revisions).
+        final boolean late = ts <= classifiedUpTo || (before != Long.MIN_VALUE && ts < before);
+        final boolean beyondHorizon = before != Long.MIN_VALUE && ts < before - config.grace().toMillis();
         final Object payload = record.value().getPayload();
-        // The late-gate upstream already sends such records to the dead-letter topic; this is a backstop.
-        if (beyondGrace && !(payload instanceof io.incidentcorrelator.avro.internal.ClockTick)) {
+        // The late-gate upstream already sends such evidence to the dead-letter topic; this is a
+        // backstop. A restart is never dropped for being late: it is classified against the
+        // evidence still stored for its time.
+        if (beyondHorizon && !(payload instanceof PodRestart)
+                && !(payload instanceof io.incidentcorrelator.avro.internal.ClockTick)) {
             reportLate(payload, ts, before);
             return;
         }
@@ -144,10 +156,18 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         final String cluster = record.key();
         if (payload instanceof PodRestart r) {
             acceptRestart(r);
+            if (provisional) {
+                // Held behind a slow input for pending-flush-after: classify against what is here.
+                final String key = restartKey(r);
+                if (pending.remove(key) != null && classifyAndStore(key)) {
+                    affected.add(cluster);
+                }
+            }
         } else if (payload instanceof BackupEvent b) {
-            backups.put(b.getHost(), b, ts);
+            // A backup routed to two clusters of this task arrives twice: store it once per host.
+            putOnce(b.getHost(), b, ts);
             if (b.getTargetHost() != null && !b.getTargetHost().equals(b.getHost())) {
-                backups.put(b.getTargetHost(), b, ts);
+                putOnce(b.getTargetHost(), b, ts);
             }
             if (late) {
                 affected.addAll(reevaluate(cluster, ts, ts + backupSpan().toMillis()));
@@ -176,6 +196,17 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
             // not wait for the commit interval (a second in replays).
             context.commit();
         }
+    }
+
+    private void putOnce(String host, BackupEvent b, long ts) {
+        try (WindowStoreIterator<BackupEvent> it = backups.fetch(host, ts, ts)) {
+            while (it.hasNext()) {
+                if (AvroRecords.sameValue(it.next().value, b)) {
+                    return;
+                }
+            }
+        }
+        backups.put(host, b, ts);
     }
 
     // --- restarts -------------------------------------------------------------------------
@@ -228,6 +259,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         if (current == null) {
             return false;
         }
+        classifiedUpTo = Math.max(classifiedUpTo, timeOf(key));
         final ClassifiedRestart next = classify(current);
         if (AvroRecords.sameValue(next, current)) {
             return false;

@@ -1,5 +1,6 @@
 package io.incidentcorrelator.topology.internal;
 
+import io.incidentcorrelator.avro.PodRestart;
 import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.avro.internal.CorrelationEvent;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -51,9 +52,19 @@ public final class LateRecordGate implements Processor<String, CorrelationEvent,
 
     @Override
     public void process(Record<String, CorrelationEvent> record) {
+        if (record.headers().lastHeader(EventAligner.HEADER_PROVISIONAL) != null) {
+            // Passed on ahead of the watermark: it must not move event time, or the evidence
+            // still held before it would all look late.
+            context.forward(record, onTime);
+            return;
+        }
         final long ts = record.timestamp();
         final Object payload = record.value().getPayload();
-        if (eventTime != Long.MIN_VALUE && ts < eventTime - grace.toMillis() && !(payload instanceof ClockTick)) {
+        // A restart is the primary signal: never dropped for being late, it is classified against
+        // the evidence stored for its time. Evidence beyond the catch-up horizon can no longer be
+        // stored next to what it explains: dead-lettered and counted.
+        if (eventTime != Long.MIN_VALUE && ts < eventTime - grace.toMillis()
+                && !(payload instanceof ClockTick) && !(payload instanceof PodRestart)) {
             record.headers().remove(DeadLetterProcessor.HEADER_REASON);
             record.headers().add(DeadLetterProcessor.HEADER_REASON,
                     reason(payload, ts, eventTime, grace).getBytes(StandardCharsets.UTF_8));
