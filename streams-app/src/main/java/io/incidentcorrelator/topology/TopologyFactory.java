@@ -183,9 +183,12 @@ public final class TopologyFactory {
                                             .withValueSerde(eventSerde)
                                             .withStreamPartitioner(new ClusterPartitioner()));
                             recordTimeline(byCluster, config, timelineRetention);
+                            // The late gate and the correlation share their event time (CorrelationClock).
+                            final StoreBuilder<?> eventTimeStore = correlationClock(config);
                             correlateOrDeadLetter(alignByWatermark(byCluster, config, progress, eventSerde)
-                                    .process(() -> new LateRecordGate(config.grace(), CORRELATE, LATE_DEAD_LETTER),
-                                            Named.as("late-gate")), config, topics, internal, timelineRetention);
+                                    .process(withStores(() -> new LateRecordGate(config.grace(), CORRELATE,
+                                            LATE_DEAD_LETTER), Set.of(eventTimeStore)), Named.as("late-gate")),
+                                    config, topics, internal, timelineRetention, eventTimeStore);
                         }, "valid"))
                 .defaultBranch(Branched.withConsumer(invalid -> invalid
                         .processValues(() -> new DeadLetterProcessor(validation), Named.as("dead-letter-reason"))
@@ -196,9 +199,11 @@ public final class TopologyFactory {
 
     /** Late events to the dead-letter topic, the rest through the correlation to the incidents topic. */
     private static void correlateOrDeadLetter(KStream<String, CorrelationEvent> gated, CorrelatorConfig config,
-                                              Topics topics, ValueSerdes internal, Duration viewRetention) {
+                                              Topics topics, ValueSerdes internal, Duration viewRetention,
+                                              StoreBuilder<?> clock) {
         final TopicNames names = topics.names();
-        final KStream<String, Incident> incidents = gated.process(incidentProcessor(config, internal), Named.as(CORRELATE));
+        final KStream<String, Incident> incidents = gated.process(incidentProcessor(config, internal, clock),
+                Named.as(CORRELATE));
         incidents.to(names.incidents(), Produced.with(topics.keySerde(), topics.incidents()).withName("incidents-sink"));
         // The web view's incidents, by id, in the classifier's task (partitioned by cluster), kept
         // as long as the web view's timeline.
@@ -210,6 +215,13 @@ public final class TopologyFactory {
                                 DeadLetterProcessor.Reason.fromHeader(), new SourceTopics(names)),
                         Named.as(LATE_DEAD_LETTER))
                 .to(names.deadLetter(), Produced.with(topics.keySerde(), Serdes.String()).withName("late-dead-letter-sink"));
+    }
+
+    private static StoreBuilder<KeyValueStore<String, Long>> correlationClock(CorrelatorConfig config) {
+        return Stores.keyValueStoreBuilder(config.storeType() == StoreType.IN_MEMORY
+                ? Stores.inMemoryKeyValueStore(StoreNames.CORRELATION_CLOCK)
+                : Stores.persistentKeyValueStore(StoreNames.CORRELATION_CLOCK), Serdes.String(), Serdes.Long())
+                .withCachingEnabled();
     }
 
     /** Every routing task's events in event-time order, released by their joint watermark ({@link EventAligner}). */
@@ -257,15 +269,21 @@ public final class TopologyFactory {
     /** A processor that only writes its own store (a view for interactive queries). */
     private static <K, V> ProcessorSupplier<K, V, Void, Void> withStore(Supplier<Processor<K, V, Void, Void>> processor,
                                                                        StoreBuilder<?> store) {
+        return withStores(processor, Set.of(store));
+    }
+
+    /** A processor with its stores; one store builder given to two processors connects both to the store. */
+    private static <KIn, VIn, KOut, VOut> ProcessorSupplier<KIn, VIn, KOut, VOut> withStores(
+            Supplier<? extends Processor<KIn, VIn, KOut, VOut>> processor, Set<StoreBuilder<?>> stores) {
         return new ProcessorSupplier<>() {
             @Override
-            public Processor<K, V, Void, Void> get() {
+            public Processor<KIn, VIn, KOut, VOut> get() {
                 return processor.get();
             }
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(store);
+                return stores;
             }
         };
     }
@@ -286,7 +304,7 @@ public final class TopologyFactory {
     }
 
     private static ProcessorSupplier<String, CorrelationEvent, String, Incident> incidentProcessor(
-            CorrelatorConfig config, ValueSerdes internal) {
+            CorrelatorConfig config, ValueSerdes internal, StoreBuilder<?> clock) {
         final boolean inMemory = config.storeType() == StoreType.IN_MEMORY;
         final EvidenceBucketSerde<MemorySample> sampleBuckets = new EvidenceBucketSerde<>(MemorySample.class);
         final EvidenceBucketSerde<EtcdLatencySample> etcdBuckets = new EvidenceBucketSerde<>(EtcdLatencySample.class);
@@ -295,18 +313,9 @@ public final class TopologyFactory {
                 bucketStore(StoreNames.HOST_SAMPLES, config.sampleRetention(), inMemory, sampleBuckets),
                 bucketStore(StoreNames.ETCD_SAMPLES, config.sampleRetention(), inMemory, etcdBuckets),
                 keyValueStore(StoreNames.RESTARTS, inMemory, internal.forValue(ClassifiedRestart.class)),
-                keyValueStore(StoreNames.INCIDENTS, inMemory, internal.forValue(Incident.class)));
-        return new ProcessorSupplier<>() {
-            @Override
-            public IncidentProcessor get() {
-                return new IncidentProcessor(config, sampleBuckets, etcdBuckets);
-            }
-
-            @Override
-            public Set<StoreBuilder<?>> stores() {
-                return stores;
-            }
-        };
+                keyValueStore(StoreNames.INCIDENTS, inMemory, internal.forValue(Incident.class)),
+                clock);
+        return withStores(() -> new IncidentProcessor(config, sampleBuckets, etcdBuckets), stores);
     }
 
     private static <V> StoreBuilder<WindowStore<String, V>> windowStore(String name, Duration retention, boolean inMemory,

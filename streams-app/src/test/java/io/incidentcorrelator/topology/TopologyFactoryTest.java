@@ -473,7 +473,7 @@ class TopologyFactoryTest {
                 .sorted().distinct().collect(Collectors.toList());
         assertEquals(List.of(StoreNames.BACKUP_EVENTS, StoreNames.RESTARTS, StoreNames.ETCD_SAMPLES,
                 StoreNames.HOST_SAMPLES, StoreNames.INCIDENTS, StoreNames.INCIDENTS_VIEW, StoreNames.TIMELINE,
-                StoreNames.ALIGN_BUFFER, StoreNames.ROUTING_PROGRESS)
+                StoreNames.ALIGN_BUFFER, StoreNames.ROUTING_PROGRESS, StoreNames.CORRELATION_CLOCK)
                 .stream().sorted().toList(), stores);
         assertFalse(text.contains("incidents-view-repartition"), "the view stays in the classifier's task");
     }

@@ -46,6 +46,8 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
 
     /** Key in the progress store of the newest event time released. */
     private static final int FRONTIER = -1;
+    /** Key in the progress store of the event time last told to the correlation (live mode). */
+    private static final int TOLD = -2;
     private static final int DRAIN_BATCH = 10_000;
 
     /** Header of a restart passed on ahead of the watermark (live mode): classify it now, provisionally. */
@@ -54,7 +56,10 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private final int routingTasks;
     private final Serde<CorrelationEvent> events;
     private final Duration flushAfter;
-    /** Buffered restarts not yet passed on provisionally → wall clock they arrived (live mode only). */
+    /**
+     * Buffered restarts not yet passed on provisionally → wall clock they arrived (live mode only):
+     * an index of the buffer, whose values hold the arrival time, rebuilt from it on init.
+     */
     private final Map<Bytes, Long> waitingRestarts = new LinkedHashMap<>();
     private ProcessorContext<String, CorrelationEvent> context;
     private KeyValueStore<Bytes, byte[]> buffer;
@@ -80,17 +85,21 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         this.progress = context.getStateStore(StoreNames.ROUTING_PROGRESS);
         final Long stored = progress.get(FRONTIER);
         frontier = stored == null ? InputWatermark.NONE : stored;
-        buffered = buffer.approximateNumEntries();
-        if (!flushAfter.isZero()) {
-            final long now = context.currentSystemTimeMs();
-            try (KeyValueIterator<Bytes, byte[]> it = buffer.all()) {
-                while (it.hasNext()) {
-                    final Bytes key = it.next().key;
-                    if (kindOf(key) == RESTART) {
-                        waitingRestarts.put(key, now);
-                    }
+        final Long toldBefore = progress.get(TOLD);
+        told = toldBefore == null ? InputWatermark.NONE : toldBefore;
+        // Counted, not approximateNumEntries(): RocksDB only estimates, and a count too low would
+        // let events pass the buffer out of order.
+        buffered = 0;
+        try (KeyValueIterator<Bytes, byte[]> it = buffer.all()) {
+            while (it.hasNext()) {
+                final KeyValue<Bytes, byte[]> kv = it.next();
+                buffered++;
+                if (!flushAfter.isZero() && kindOf(kv.key) == RESTART) {
+                    waitingRestarts.put(kv.key, arrivedAt(kv.value));
                 }
             }
+        }
+        if (!flushAfter.isZero()) {
             context.schedule(Duration.ofMillis(200), PunctuationType.WALL_CLOCK_TIME, this::flushWaitingRestarts);
         }
     }
@@ -138,10 +147,15 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             return;
         }
         final Bytes key = key(record);
-        buffer.put(key, new byte[0]);
-        buffered++;
+        final long now = context.currentSystemTimeMs();
+        if (buffer.get(key) == null) {
+            buffered++;
+        }
+        // The value is the wall clock it arrived: a restored task flushes a restart when the
+        // uninterrupted one would have.
+        buffer.put(key, ByteBuffer.allocate(8).putLong(now).array());
         if (!flushAfter.isZero() && record.value().getPayload() instanceof PodRestart) {
-            waitingRestarts.put(key, context.currentSystemTimeMs());
+            waitingRestarts.putIfAbsent(key, now);
         }
         if (watermark != InputWatermark.NONE && ts <= watermark) {
             release(watermark);
@@ -160,6 +174,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             return;
         }
         told = time;
+        progress.put(TOLD, time);
         context.forward(new Record<>(EventRouter.BROADCAST_KEY, new CorrelationEvent(new ClockTick(
                 java.time.Instant.ofEpochMilli(time + 1))), time + 1));
     }
@@ -224,6 +239,10 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     }
 
     private static final byte RESTART = 3;
+
+    private static long arrivedAt(byte[] value) {
+        return value.length == 8 ? ByteBuffer.wrap(value).getLong() : 0L;
+    }
 
     private static byte kindOf(Bytes key) {
         return key.get()[8];

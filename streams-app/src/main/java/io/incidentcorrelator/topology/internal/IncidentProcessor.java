@@ -77,6 +77,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     private KeyValueStore<String, ClassifiedRestart> restarts;
     private KeyValueStore<String, Incident> incidents;
     private KeyValueStore<String, ValueAndTimestamp<NodePlacement>> inventory;
+    private CorrelationClock clock;
 
     /** Restarts waiting for event time to pass them: store key → wall-clock millis they arrived. */
     private final NavigableMap<String, Long> pending = new TreeMap<>();
@@ -107,23 +108,27 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         this.incidents = context.getStateStore(StoreNames.INCIDENTS);
         this.inventory = context.getStateStore(StoreNames.INVENTORY);
 
+        this.clock = CorrelationClock.of(context);
+
+        // The pending queue is the unclassified restarts of the store; how long each waited in wall
+        // clock only decides when a provisional revision appears, so it starts again here.
         final long now = context.currentSystemTimeMs();
         try (KeyValueIterator<String, ClassifiedRestart> it = restarts.all()) {
             while (it.hasNext()) {
                 final KeyValue<String, ClassifiedRestart> kv = it.next();
                 if (!kv.value.getClassified()) {
                     pending.put(kv.key, now);
-                } else {
-                    classifiedUpTo = Math.max(classifiedUpTo, timeOf(kv.key));
                 }
             }
         }
-        final long streamTime = context.currentStreamTimeMs();
-        if (streamTime >= 0) {
-            eventTime = streamTime;
-            // After a crash or a move to another instance the task resumes at its committed stream
-            // time: continue the housekeeping grid where an uninterrupted run would be.
-            nextHousekeeping = nextHousekeepingAfter(streamTime);
+        // After a crash or a move to another instance: the event time the late gate had let through
+        // (not the task's stream time, which counts events the aligner still holds), so the task
+        // classifies, re-classifies and resolves at the same records as one that never stopped.
+        classifiedUpTo = clock.get(CorrelationClock.CLASSIFIED_UP_TO);
+        eventTime = clock.get(CorrelationClock.EVENT_TIME);
+        if (eventTime != Long.MIN_VALUE) {
+            // Continue the housekeeping grid where an uninterrupted run would be.
+            nextHousekeeping = nextHousekeepingAfter(eventTime);
         }
         if (!config.pendingFlushAfter().isZero()) {
             context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::flushStalePending);
@@ -259,7 +264,10 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         if (current == null) {
             return false;
         }
-        classifiedUpTo = Math.max(classifiedUpTo, timeOf(key));
+        if (timeOf(key) > classifiedUpTo) {
+            classifiedUpTo = timeOf(key);
+            clock.put(CorrelationClock.CLASSIFIED_UP_TO, classifiedUpTo);
+        }
         final ClassifiedRestart next = classify(current);
         if (AvroRecords.sameValue(next, current)) {
             return false;

@@ -18,10 +18,10 @@ import java.util.Objects;
  * header: such an event can no longer change an incident reliably, but it must be visible, not
  * silently dropped. Ticks of the replay clock are never late.
  *
- * <p>Event time is the newest time this task has let through, as in {@link IncidentProcessor}
- * (after a restart: the task's stream time), not the task's stream time alone, which may have
- * been pushed by records that never reach the correlation. Forwards by child name because the
- * two paths have different value types further down.
+ * <p>Event time is the newest time this task has let through, kept in the {@link CorrelationClock}
+ * (changelogged) so that a restored task resumes where it stood, not the task's stream time, which
+ * counts events the aligner still holds. Forwards by child name because the two paths have
+ * different value types further down.
  */
 public final class LateRecordGate implements Processor<String, CorrelationEvent, String, CorrelationEvent> {
 
@@ -29,6 +29,7 @@ public final class LateRecordGate implements Processor<String, CorrelationEvent,
     private final String onTime;
     private final String late;
     private ProcessorContext<String, CorrelationEvent> context;
+    private CorrelationClock clock;
     private long eventTime = Long.MIN_VALUE;
 
     /**
@@ -44,10 +45,8 @@ public final class LateRecordGate implements Processor<String, CorrelationEvent,
     @Override
     public void init(ProcessorContext<String, CorrelationEvent> context) {
         this.context = context;
-        final long streamTime = context.currentStreamTimeMs();
-        if (streamTime >= 0) {
-            eventTime = streamTime;
-        }
+        this.clock = CorrelationClock.of(context);
+        this.eventTime = clock.get(CorrelationClock.EVENT_TIME);
     }
 
     @Override
@@ -71,7 +70,10 @@ public final class LateRecordGate implements Processor<String, CorrelationEvent,
             context.forward(record, late);
             return;
         }
-        eventTime = Math.max(eventTime, ts);
+        if (ts > eventTime) {
+            eventTime = ts;
+            clock.put(CorrelationClock.EVENT_TIME, ts);
+        }
         context.forward(record, onTime);
     }
 
