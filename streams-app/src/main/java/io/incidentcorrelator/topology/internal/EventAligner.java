@@ -21,7 +21,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,20 +105,39 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
 
     /**
      * Live, a restart is the signal an operator waits for: one held longer than {@code flushAfter}
-     * behind a slow input is passed on now; the correlation classifies it against the evidence it
-     * has (a provisional revision) and re-classifies it as the held evidence is released.
+     * behind a slow input is passed on now, provisionally, with every event held up to it (the
+     * evidence that did arrive: a restart during a backup is not paged as a crash only because one
+     * input lags). The correlation classifies it against that (a provisional revision) and
+     * re-classifies it as the rest of its evidence is released; what is passed on early does not
+     * move event time.
      */
     private void flushWaitingRestarts(long wallClock) {
-        final Iterator<Map.Entry<Bytes, Long>> it = waitingRestarts.entrySet().iterator();
-        while (it.hasNext()) {
-            final Map.Entry<Bytes, Long> e = it.next();
-            if (wallClock - e.getValue() < flushAfter.toMillis()) {
-                continue;
+        Bytes upTo = null;
+        for (Map.Entry<Bytes, Long> e : waitingRestarts.entrySet()) {
+            if (wallClock - e.getValue() >= flushAfter.toMillis() && (upTo == null || e.getKey().compareTo(upTo) > 0)) {
+                upTo = e.getKey();
             }
-            it.remove();
-            final Record<String, CorrelationEvent> restart = decode(e.getKey());
-            restart.headers().add(HEADER_PROVISIONAL, new byte[0]);
-            context.forward(restart);
+        }
+        if (upTo == null) {
+            return;
+        }
+        final List<Bytes> early = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = buffer.all()) {
+            while (it.hasNext()) {
+                final Bytes key = it.next().key;
+                if (key.compareTo(upTo) > 0) {
+                    break;
+                }
+                early.add(key);
+            }
+        }
+        for (Bytes key : early) {
+            buffer.delete(key);
+            buffered--;
+            waitingRestarts.remove(key);
+            final Record<String, CorrelationEvent> record = decode(key);
+            record.headers().add(HEADER_PROVISIONAL, new byte[0]);
+            context.forward(record);
         }
     }
 
