@@ -122,7 +122,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             return;
         }
         final List<Bytes> early = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = buffer.all()) {
+        try (KeyValueIterator<Bytes, byte[]> it = buffer.range(FIRST, upTo)) {
             while (it.hasNext()) {
                 final Bytes key = it.next().key;
                 if (key.compareTo(upTo) > 0) {
@@ -218,7 +218,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         }
         while (true) {
             final List<Bytes> due = new ArrayList<>();
-            try (KeyValueIterator<Bytes, byte[]> it = buffer.all()) {
+            try (KeyValueIterator<Bytes, byte[]> it = buffer.range(FIRST, after(watermark))) {
                 while (it.hasNext() && due.size() < DRAIN_BATCH) {
                     final KeyValue<Bytes, byte[]> kv = it.next();
                     if (timeOf(kv.key) > watermark) {
@@ -257,6 +257,22 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     }
 
     private static final byte RESTART = 3;
+
+    /**
+     * Ranges, not {@code all()}: the in-memory store copies the keys of what it iterates, so a scan
+     * of the whole buffer for every release made a catch-up quadratic in the buffer's size.
+     */
+    private static final Bytes FIRST = Bytes.wrap(new byte[0]);
+
+    /** Above every key stamped {@code time} or earlier, below every later one (keys start with the time). */
+    private static Bytes after(long time) {
+        if (time == InputWatermark.IDLE) {
+            final byte[] top = new byte[9];
+            java.util.Arrays.fill(top, (byte) 0xFF);
+            return Bytes.wrap(top);
+        }
+        return Bytes.wrap(ByteBuffer.allocate(8).putLong(time + 1).array());
+    }
 
     private static long arrivedAt(byte[] value) {
         return value.length == 8 ? ByteBuffer.wrap(value).getLong() : 0L;
