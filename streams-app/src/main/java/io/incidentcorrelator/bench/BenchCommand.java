@@ -192,7 +192,7 @@ public final class BenchCommand implements Callable<Integer> {
             figure(out, "topology shape: " + shape.reason());
             json.put("topologyShape", shape.shape().name());
             try (MemoryWatch memory = new MemoryWatch();
-                 TopologyRun run = new TopologyRun(replayConfig, history, bootstrap, topologyApp, shape.shape(),
+                 TopologyRun run = new TopologyRun(replayConfig, history, bootstrap, topologyApp, shape,
                          instances, threads, replayOverrides)) {
                 run.start();
                 topo = run.awaitConsumed(admin, inputs, events, new ClosingTick(config, names.clock(),
@@ -270,7 +270,7 @@ public final class BenchCommand implements Callable<Integer> {
                 // Live settings, as `run` uses them.
                 final String liveApp = "bench-live-" + runId;
                 try (TopologyRun run = new TopologyRun(config.withTopics(live.names()), live, bootstrap, liveApp,
-                        TopologyShapes.choose(admin, live.names(), liveApp).shape(), instances, threads,
+                        TopologyShapes.choose(admin, live.names(), liveApp), instances, threads,
                         streamsProperties)) {
                     run.start();
                     run.awaitConsumed(admin, live.names().eventTopics(), evidence, null, timeout, m -> progress(err, m));
@@ -326,7 +326,7 @@ public final class BenchCommand implements Callable<Integer> {
                 Duration.ofDays(days), true, n -> { });
         final String app = "bench-one-partition-" + runId;
         try (TopologyRun run = new TopologyRun(config.withTopics(one.names()).withPendingFlushAfter(Duration.ZERO), one,
-                bootstrap, app, TopologyShapes.choose(admin, one.names(), app).shape(), 1, 1, replayOverrides)) {
+                bootstrap, app, TopologyShapes.choose(admin, one.names(), app), 1, 1, replayOverrides)) {
             run.start();
             run.awaitConsumed(admin, TopologyShapes.inputTopics(one.names()), produced.events() + 1,
                     new ClosingTick(config, one.names().clock(), produced.lastEvent(), bootstrap, Map.of()), timeout,

@@ -42,7 +42,7 @@ final class TopologyRun implements AutoCloseable {
     private final String applicationId;
 
     TopologyRun(CorrelatorConfig config, Topics topics, String bootstrap, String applicationId,
-                TopologyFactory.Shape shape, int instances, int threads, Map<String, String> overrides) {
+                TopologyShapes.Choice shape, int instances, int threads, Map<String, String> overrides) {
         this.applicationId = applicationId;
         for (int i = 0; i < instances; i++) {
             final Path stateDir;

@@ -120,7 +120,7 @@ public final class ConfigReference {
                 .append("`incident_correlator_skipped_records_total{reason,topic}` (bad records of the global ")
                 .append("tables, which Kafka Streams cannot dead-letter), ")
                 .append("`incident_correlator_schema_registry_unavailable_total{topic}`, ")
-                .append("`incident_correlator_incidents_emitted_total{category,status}`, ")
+                .append("`incident_correlator_incidents_emitted_total{category,status}`, `incident_correlator_not_in_inventory_records_total{reason,topic}` (reason `unknown-host`: a sample or backup no inventoried node could use, not routed; `unknown-cluster`, `unknown-node`: a restart correlated without host evidence; either way the inventory is incomplete), ")
                 .append("`incident_correlator_ready`, Kafka Streams' `kafka_streams_records_lag_max{consumer}`, ")
                 .append("`kafka_streams_records_lag`, `kafka_streams_process_rate`, ")
                 .append("`kafka_streams_process_records_total`, `kafka_streams_dropped_records_total`, ")

@@ -14,6 +14,8 @@ import java.util.Objects;
  *                          yet once it waited this long in wall-clock time; zero disables it
  *                          (replay, where only event time may decide)
  * @param timelineRetention how long the web view's timeline and incident list are kept, behind event time
+ * @param idleAfter         how long an input partition may deliver nothing before it stops holding
+ *                          event time back (docs/architecture.md, "Time")
  */
 public record CorrelatorConfig(
         TopicNames topics,
@@ -22,7 +24,8 @@ public record CorrelatorConfig(
         Duration grace,
         StoreType storeType,
         Duration pendingFlushAfter,
-        Duration timelineRetention) {
+        Duration timelineRetention,
+        Duration idleAfter) {
 
     public CorrelatorConfig {
         Objects.requireNonNull(topics, "topics");
@@ -32,6 +35,7 @@ public record CorrelatorConfig(
         Objects.requireNonNull(storeType, "storeType");
         Objects.requireNonNull(pendingFlushAfter, "pendingFlushAfter");
         Objects.requireNonNull(timelineRetention, "timelineRetention");
+        Objects.requireNonNull(idleAfter, "idleAfter");
         if (groupingGap.isNegative() || groupingGap.isZero()) {
             throw new IllegalArgumentException("grouping gap must be positive, was " + groupingGap);
         }
@@ -47,19 +51,25 @@ public record CorrelatorConfig(
 
     public CorrelatorConfig withTopics(TopicNames topics) {
         return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter,
-                timelineRetention);
+                timelineRetention, idleAfter);
     }
 
     public CorrelatorConfig withPendingFlushAfter(Duration d) {
-        return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, d, timelineRetention);
+        return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, d, timelineRetention, idleAfter);
     }
 
     public CorrelatorConfig withStoreType(StoreType type) {
-        return new CorrelatorConfig(topics, classifier, groupingGap, grace, type, pendingFlushAfter, timelineRetention);
+        return new CorrelatorConfig(topics, classifier, groupingGap, grace, type, pendingFlushAfter, timelineRetention,
+                idleAfter);
     }
 
     public CorrelatorConfig withTimelineRetention(Duration d) {
-        return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter, d);
+        return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter, d, idleAfter);
+    }
+
+    public CorrelatorConfig withIdleAfter(Duration d) {
+        return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter,
+                timelineRetention, d);
     }
 
     /** How long evidence must be kept: a late record within the grace may re-open a restart's window. */

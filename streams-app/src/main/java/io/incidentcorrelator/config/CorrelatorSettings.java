@@ -24,9 +24,11 @@ public final class CorrelatorSettings {
     public static final Setting<Duration> GROUPING_GAP = new Setting<>("grouping-gap", Type.positiveDuration(), "30m",
             "Restarts of one cluster and category closer than this are one incident; an incident is RESOLVED once "
                     + "this much event time passed without a new restart.");
-    public static final Setting<Duration> GRACE = new Setting<>("grace", Type.duration(), "10m",
-            "How far behind event time a record may arrive and still be correlated. Later records go to the "
-                    + "dead-letter topic with a `late: ...` reason and are counted.");
+    public static final Setting<Duration> GRACE = new Setting<>("grace", Type.duration(), "2h",
+            "The catch-up horizon: how far behind the correlation's event time (the low watermark over every input "
+                    + "partition) evidence may arrive and still re-classify the restarts it explains; evidence is kept "
+                    + "this long. Later samples and backups go to the dead-letter topic with a `late: ...` reason and "
+                    + "are counted; a restart is never dropped for being late.");
     public static final Setting<StoreType> STORE_TYPE = new Setting<>("state.store-type", Type.oneOf(StoreType.class),
             "in_memory", "Kind of the correlation's state stores (global tables are always RocksDB).");
     public static final Setting<Duration> PENDING_FLUSH_AFTER = new Setting<>("pending-flush-after", Type.duration(),
@@ -36,6 +38,9 @@ public final class CorrelatorSettings {
             Type.positiveDuration(), "7d", "How much event time the web view's timeline (store `timeline-by-cluster`) "
                     + "and its list of incidents (store `incidents-view`) keep. The incidents topic keeps every incident "
                     + "whatever this setting.");
+    public static final Setting<Duration> IDLE_AFTER = new Setting<>("idle-after", Type.duration(), "30s",
+            "How long an input partition may deliver nothing before it stops holding the correlation's event time "
+                    + "back (docs/architecture.md, \"Time\"). `0s`: inputs count as idle at once.");
     public static final Setting<Duration> BACKUP_COOL_DOWN = new Setting<>("backup.cool-down", Type.duration(), "30m",
             "How long after a backup's last end or abort phase it still counts as a cause (I/O settles).");
     public static final Setting<Duration> BACKUP_MAX_DURATION = new Setting<>("backup.max-duration",
@@ -89,7 +94,7 @@ public final class CorrelatorSettings {
 
     /** In the reference's order. */
     public static final List<Setting<?>> ALL = List.of(GROUPING_GAP, GRACE, STORE_TYPE, PENDING_FLUSH_AFTER,
-            TIMELINE_RETENTION, BROKER_UNREACHABLE_AFTER, BACKUP_COOL_DOWN, BACKUP_MAX_DURATION, EVIDENCE_LOOKBACK,
+            TIMELINE_RETENTION, IDLE_AFTER, BROKER_UNREACHABLE_AFTER, BACKUP_COOL_DOWN, BACKUP_MAX_DURATION, EVIDENCE_LOOKBACK,
             ETCD_WAL_FSYNC_P99_MS, ETCD_SLOW_APPLIES, ETCD_FRAGMENTED_IN_USE_RATIO, HOST_MEMORY_USED_RATIO,
             HOST_BALLOON_RATIO, HOST_MEMORY_PSI_SOME_AVG10, HOST_CPU_USAGE, HOST_IO_WAIT, HOST_SUSTAINED_FOR,
             TOPIC_PREFIX, TOPIC_POD_RESTARTS, TOPIC_BACKUP_EVENTS, TOPIC_ETCD_LATENCY, TOPIC_PROXMOX_MEMORY,
@@ -124,6 +129,6 @@ public final class CorrelatorSettings {
                 v.get(TOPIC_STORAGE_LOCATIONS), v.get(TOPIC_INCIDENTS), v.get(TOPIC_DEAD_LETTER), v.get(TOPIC_CLOCK))
                 .withPrefix(v.get(TOPIC_PREFIX));
         return new CorrelatorConfig(topics, classifierConfig(v), v.get(GROUPING_GAP), v.get(GRACE), v.get(STORE_TYPE),
-                v.get(PENDING_FLUSH_AFTER), v.get(TIMELINE_RETENTION));
+                v.get(PENDING_FLUSH_AFTER), v.get(TIMELINE_RETENTION), v.get(IDLE_AFTER));
     }
 }

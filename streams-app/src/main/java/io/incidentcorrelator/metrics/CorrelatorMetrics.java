@@ -31,6 +31,7 @@ public final class CorrelatorMetrics {
     public static final String SKIPPED = "incident.correlator.skipped.records";
     public static final String LATE = "incident.correlator.late.records";
     public static final String INCIDENTS = "incident.correlator.incidents.emitted";
+    public static final String NOT_IN_INVENTORY = "incident.correlator.not.in.inventory.records";
     public static final String REGISTRY_UNAVAILABLE = "incident.correlator.schema.registry.unavailable";
 
     /** Why a record went to the dead-letter topic: the {@code reason} tag. */
@@ -87,6 +88,22 @@ public final class CorrelatorMetrics {
         Counter.builder(SKIPPED)
                 .description("Bad records skipped without a dead letter (global tables), by reason and topic")
                 .tag("reason", reason.tag())
+                .tag("topic", String.valueOf(topic))
+                .register(registry)
+                .increment();
+    }
+
+    /**
+     * An event that names what the inventory does not know: a sample or backup of an unknown host
+     * (nothing it could explain, not routed), a restart on an unknown cluster or node (correlated
+     * without host evidence). Either way the inventory is incomplete.
+     *
+     * @param reason {@code unknown-host}, {@code unknown-cluster} or {@code unknown-node}
+     */
+    public void notInInventory(String reason, String topic) {
+        Counter.builder(NOT_IN_INVENTORY)
+                .description("Events naming a host, cluster or node the inventory does not know, by reason and topic")
+                .tag("reason", reason)
                 .tag("topic", String.valueOf(topic))
                 .register(registry)
                 .increment();

@@ -171,7 +171,7 @@ public final class ReplayRunner {
                 }
                 final TopologyShapes.Choice shape = TopologyShapes.choose(admin, config.topics(), applicationId);
                 LOG.info("Topology: {}", shape.reason());
-                try (KafkaStreams streams = Pipeline.streams(Pipeline.topology(config, topics, props, shape.shape()),
+                try (KafkaStreams streams = Pipeline.streams(Pipeline.topology(config, topics, props, shape),
                         props)) {
                     final AtomicReference<Throwable> failure = new AtomicReference<>();
                     streams.setUncaughtExceptionHandler(e -> {
@@ -272,7 +272,16 @@ public final class ReplayRunner {
                     last = e.eventTime();
                 }
             }
-            producer.send(ClosingTick.record(options.config(), names.clock(), last));
+            // To every partition: each routing task's watermark waits for it (docs/architecture.md, "Time").
+            final ProducerRecord<String, byte[]> tick = ClosingTick.record(options.config(), names.clock(), last);
+            for (int partition = 0; partition < options.partitions(); partition++) {
+                producer.send(new ProducerRecord<>(tick.topic(), partition, tick.timestamp(), tick.key(), tick.value()),
+                        (metadata, error) -> {
+                            if (error != null) {
+                                sendFailure.compareAndSet(null, error);
+                            }
+                        });
+            }
             producer.flush();
         }
         if (sendFailure.get() != null) {

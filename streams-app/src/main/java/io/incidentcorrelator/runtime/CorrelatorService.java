@@ -147,7 +147,7 @@ public final class CorrelatorService implements AutoCloseable {
         final TopologyShapes.Choice shape = TopologyShapes.choose(settings.bootstrapServers(), settings.overrides(),
                 settings.config().topics(), settings.applicationId());
         log.accept("topology: " + shape.reason());
-        streams = Pipeline.streams(Pipeline.topology(settings.config(), topics, props, shape.shape()), props);
+        streams = Pipeline.streams(Pipeline.topology(settings.config(), topics, props, shape), props);
         streams.setStateListener((now, before) -> {
             log.accept(before + " → " + now);
             if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {

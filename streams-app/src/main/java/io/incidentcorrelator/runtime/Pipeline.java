@@ -63,9 +63,15 @@ public final class Pipeline {
      */
     public static Topology topology(CorrelatorConfig config, Topics topics, Properties streamsProperties,
                                     TopologyFactory.Shape shape) {
+        return topology(config, topics, streamsProperties, new TopologyShapes.Choice(shape, "as given"));
+    }
+
+    public static Topology topology(CorrelatorConfig config, Topics topics, Properties streamsProperties,
+                                    TopologyShapes.Choice shape) {
         final StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
         return TopologyFactory.build(builder, config, topics, internalSerdes(), Clock.systemUTC(),
-                config.timelineRetention(), shape);
+                config.timelineRetention(), shape.shape(),
+                new TopologyFactory.Progress(shape.routingTasks(), config.idleAfter()));
     }
 
     /**

@@ -55,7 +55,8 @@ public final class TopicProvisioner {
             wanted.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(compacted));
         }
         wanted.add(new NewTopic(names.deadLetter(), Optional.of(1), Optional.empty()).configs(eventConfigs));
-        wanted.add(new NewTopic(names.clock(), Optional.of(1), Optional.empty()).configs(eventConfigs));
+        // As many as the event topics: a replay's closing tick goes to every routing task.
+        wanted.add(new NewTopic(names.clock(), Optional.of(partitions), Optional.empty()).configs(eventConfigs));
         final Set<String> existing;
         try {
             existing = admin.listTopics(new ListTopicsOptions().timeoutMs(20_000)).names().get();

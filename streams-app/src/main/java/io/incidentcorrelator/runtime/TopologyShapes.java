@@ -33,8 +33,14 @@ import java.util.concurrent.TimeoutException;
  */
 public final class TopologyShapes {
 
-    /** The shape and why, for the log. */
-    public record Choice(Shape shape, String reason) {
+    /**
+     * The shape and why, for the log, and how many routing tasks there are (the most partitions of
+     * any input topic): each sends its event-time progress to the correlation, which waits for all.
+     */
+    public record Choice(Shape shape, String reason, int routingTasks) {
+        public Choice(Shape shape, String reason) {
+            this(shape, reason, 1);
+        }
     }
 
     private static final long TIMEOUT_SECONDS = 30;
@@ -68,10 +74,11 @@ public final class TopologyShapes {
         try {
             final Map<String, TopicDescription> inputs = admin.describeTopics(inputTopics(names)).allTopicNames()
                     .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            final int routingTasks = inputs.values().stream().mapToInt(d -> d.partitions().size()).max().orElse(1);
             for (TopicDescription d : inputs.values()) {
                 if (d.partitions().size() != 1) {
                     return new Choice(Shape.REPARTITION_BY_CLUSTER, "input topic " + d.name() + " has "
-                            + d.partitions().size() + " partitions: events are repartitioned by cluster");
+                            + d.partitions().size() + " partitions: events are repartitioned by cluster", routingTasks);
                 }
             }
             final long unprocessed = unprocessedRepartitionRecords(admin, applicationId);

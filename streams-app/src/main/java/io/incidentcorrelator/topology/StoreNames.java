@@ -34,6 +34,16 @@ public final class StoreNames {
      * (backups, etcd fsync p99, host memory, balloon, restarts).
      */
     public static final String TIMELINE = "timeline-by-cluster";
+    /** Events held until every routing task's watermark has passed them, in release order. */
+    public static final String ALIGN_BUFFER = "events-awaiting-watermark";
+    /** The watermark each routing task reported last, and the newest event time released. */
+    public static final String ROUTING_PROGRESS = "routing-progress";
+    /**
+     * The correlation's own event time (the newest instant the late gate let through) and the newest
+     * restart classified: read back on init, so that a restored or moved task decides late, pending
+     * and resolved exactly where an uninterrupted one would ({@link internal.CorrelationClock}).
+     */
+    public static final String CORRELATION_CLOCK = "correlation-clock";
 
     private StoreNames() {
     }

@@ -17,6 +17,7 @@ import io.incidentcorrelator.topics.ValueSerdes;
 import io.incidentcorrelator.topology.internal.ClusterPartitioner;
 import io.incidentcorrelator.topology.internal.CommitBufferedWindowStore;
 import io.incidentcorrelator.topology.internal.DeadLetterProcessor;
+import io.incidentcorrelator.topology.internal.EventAligner;
 import io.incidentcorrelator.topology.internal.EventDeserializer;
 import io.incidentcorrelator.topology.internal.EventRouter;
 import io.incidentcorrelator.topology.internal.EventTimeExtractor;
@@ -33,6 +34,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
@@ -102,6 +104,24 @@ public final class TopologyFactory {
         SINGLE_PARTITION
     }
 
+    /** How long an input partition may deliver nothing before it stops holding event time back, unless configured. */
+    public static final Duration DEFAULT_IDLE_AFTER = Duration.ofSeconds(30);
+
+    /**
+     * How event-time progress crosses the repartition topic (docs/architecture.md, "Time").
+     *
+     * @param routingTasks the routing tasks whose watermarks the correlation waits for: the most
+     *                     partitions of any input topic
+     * @param idleAfter    how long an input partition may deliver nothing before it is idle
+     */
+    public record Progress(int routingTasks, Duration idleAfter) {
+        /**
+         * One task whose inputs count as idle at once: events reach the correlation in arrival
+         * order, as they are piped into a {@code TopologyTestDriver} (tests of the classification).
+         */
+        public static final Progress ARRIVAL_ORDER = new Progress(1, Duration.ZERO);
+    }
+
     /** How long the timeline store keeps a cluster's minutes, behind event time, unless configured. */
     public static final Duration DEFAULT_TIMELINE_RETENTION = Duration.ofDays(7);
 
@@ -120,6 +140,12 @@ public final class TopologyFactory {
      */
     public static Topology build(StreamsBuilder builder, CorrelatorConfig config, Topics topics, ValueSerdes internal,
                                  Clock clock, Duration timelineRetention, Shape shape) {
+        return build(builder, config, topics, internal, clock, timelineRetention, shape, Progress.ARRIVAL_ORDER);
+    }
+
+    /** @param progress how many routing tasks report event-time progress, and when an input is idle */
+    public static Topology build(StreamsBuilder builder, CorrelatorConfig config, Topics topics, ValueSerdes internal,
+                                 Clock clock, Duration timelineRetention, Shape shape, Progress progress) {
         final TopicNames names = topics.names();
         final Serde<String> keys = topics.keySerde();
         final EventValidation validation = new EventValidation(clock);
@@ -148,7 +174,8 @@ public final class TopologyFactory {
                 .branch((key, event) -> validation.problem(event.getPayload()) == null,
                         Branched.withConsumer(valid -> {
                             final KStream<String, CorrelationEvent> routed = valid
-                                    .process(() -> new EventRouter(inventoryVersion), Named.as("route-by-cluster"));
+                                    .process(() -> new EventRouter(inventoryVersion, progress.idleAfter()),
+                                            Named.as("route-by-cluster"));
                             final KStream<String, CorrelationEvent> byCluster = shape == Shape.SINGLE_PARTITION
                                     ? routed
                                     : routed.repartition(Repartitioned.<String, CorrelationEvent>as(EVENTS_BY_CLUSTER)
@@ -156,9 +183,12 @@ public final class TopologyFactory {
                                             .withValueSerde(eventSerde)
                                             .withStreamPartitioner(new ClusterPartitioner()));
                             recordTimeline(byCluster, config, timelineRetention);
-                            correlateOrDeadLetter(byCluster
-                                    .process(() -> new LateRecordGate(config.grace(), CORRELATE, LATE_DEAD_LETTER),
-                                            Named.as("late-gate")), config, topics, internal, timelineRetention);
+                            // The late gate and the correlation share their event time (CorrelationClock).
+                            final StoreBuilder<?> eventTimeStore = correlationClock(config);
+                            correlateOrDeadLetter(alignByWatermark(byCluster, config, progress, eventSerde)
+                                    .process(withStores(() -> new LateRecordGate(config.grace(), CORRELATE,
+                                            LATE_DEAD_LETTER), Set.of(eventTimeStore)), Named.as("late-gate")),
+                                    config, topics, internal, timelineRetention, eventTimeStore);
                         }, "valid"))
                 .defaultBranch(Branched.withConsumer(invalid -> invalid
                         .processValues(() -> new DeadLetterProcessor(validation), Named.as("dead-letter-reason"))
@@ -169,9 +199,11 @@ public final class TopologyFactory {
 
     /** Late events to the dead-letter topic, the rest through the correlation to the incidents topic. */
     private static void correlateOrDeadLetter(KStream<String, CorrelationEvent> gated, CorrelatorConfig config,
-                                              Topics topics, ValueSerdes internal, Duration viewRetention) {
+                                              Topics topics, ValueSerdes internal, Duration viewRetention,
+                                              StoreBuilder<?> clock) {
         final TopicNames names = topics.names();
-        final KStream<String, Incident> incidents = gated.process(incidentProcessor(config, internal), Named.as(CORRELATE));
+        final KStream<String, Incident> incidents = gated.process(incidentProcessor(config, internal, clock),
+                Named.as(CORRELATE));
         incidents.to(names.incidents(), Produced.with(topics.keySerde(), topics.incidents()).withName("incidents-sink"));
         // The web view's incidents, by id, in the classifier's task (partitioned by cluster), kept
         // as long as the web view's timeline.
@@ -183,6 +215,37 @@ public final class TopologyFactory {
                                 DeadLetterProcessor.Reason.fromHeader(), new SourceTopics(names)),
                         Named.as(LATE_DEAD_LETTER))
                 .to(names.deadLetter(), Produced.with(topics.keySerde(), Serdes.String()).withName("late-dead-letter-sink"));
+    }
+
+    private static StoreBuilder<KeyValueStore<String, Long>> correlationClock(CorrelatorConfig config) {
+        return Stores.keyValueStoreBuilder(config.storeType() == StoreType.IN_MEMORY
+                ? Stores.inMemoryKeyValueStore(StoreNames.CORRELATION_CLOCK)
+                : Stores.persistentKeyValueStore(StoreNames.CORRELATION_CLOCK), Serdes.String(), Serdes.Long())
+                .withCachingEnabled();
+    }
+
+    /** Every routing task's events in event-time order, released by their joint watermark ({@link EventAligner}). */
+    private static KStream<String, CorrelationEvent> alignByWatermark(KStream<String, CorrelationEvent> byCluster,
+                                                                      CorrelatorConfig config, Progress progress,
+                                                                      Serde<CorrelationEvent> events) {
+        final boolean inMemory = config.storeType() == StoreType.IN_MEMORY;
+        final StoreBuilder<KeyValueStore<Bytes, byte[]>> buffer = Stores.keyValueStoreBuilder(inMemory
+                ? Stores.inMemoryKeyValueStore(StoreNames.ALIGN_BUFFER)
+                : Stores.persistentKeyValueStore(StoreNames.ALIGN_BUFFER), Serdes.Bytes(), Serdes.ByteArray());
+        final StoreBuilder<KeyValueStore<Integer, Long>> reported = Stores.keyValueStoreBuilder(inMemory
+                ? Stores.inMemoryKeyValueStore(StoreNames.ROUTING_PROGRESS)
+                : Stores.persistentKeyValueStore(StoreNames.ROUTING_PROGRESS), Serdes.Integer(), Serdes.Long());
+        return byCluster.process(new ProcessorSupplier<String, CorrelationEvent, String, CorrelationEvent>() {
+            @Override
+            public Processor<String, CorrelationEvent, String, CorrelationEvent> get() {
+                return new EventAligner(progress.routingTasks(), events, config.pendingFlushAfter());
+            }
+
+            @Override
+            public Set<StoreBuilder<?>> stores() {
+                return Set.of(buffer, reported);
+            }
+        }, Named.as("align-by-watermark"));
     }
 
     /**
@@ -206,15 +269,21 @@ public final class TopologyFactory {
     /** A processor that only writes its own store (a view for interactive queries). */
     private static <K, V> ProcessorSupplier<K, V, Void, Void> withStore(Supplier<Processor<K, V, Void, Void>> processor,
                                                                        StoreBuilder<?> store) {
+        return withStores(processor, Set.of(store));
+    }
+
+    /** A processor with its stores; one store builder given to two processors connects both to the store. */
+    private static <KIn, VIn, KOut, VOut> ProcessorSupplier<KIn, VIn, KOut, VOut> withStores(
+            Supplier<? extends Processor<KIn, VIn, KOut, VOut>> processor, Set<StoreBuilder<?>> stores) {
         return new ProcessorSupplier<>() {
             @Override
-            public Processor<K, V, Void, Void> get() {
+            public Processor<KIn, VIn, KOut, VOut> get() {
                 return processor.get();
             }
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(store);
+                return stores;
             }
         };
     }
@@ -235,7 +304,7 @@ public final class TopologyFactory {
     }
 
     private static ProcessorSupplier<String, CorrelationEvent, String, Incident> incidentProcessor(
-            CorrelatorConfig config, ValueSerdes internal) {
+            CorrelatorConfig config, ValueSerdes internal, StoreBuilder<?> clock) {
         final boolean inMemory = config.storeType() == StoreType.IN_MEMORY;
         final EvidenceBucketSerde<MemorySample> sampleBuckets = new EvidenceBucketSerde<>(MemorySample.class);
         final EvidenceBucketSerde<EtcdLatencySample> etcdBuckets = new EvidenceBucketSerde<>(EtcdLatencySample.class);
@@ -244,18 +313,9 @@ public final class TopologyFactory {
                 bucketStore(StoreNames.HOST_SAMPLES, config.sampleRetention(), inMemory, sampleBuckets),
                 bucketStore(StoreNames.ETCD_SAMPLES, config.sampleRetention(), inMemory, etcdBuckets),
                 keyValueStore(StoreNames.RESTARTS, inMemory, internal.forValue(ClassifiedRestart.class)),
-                keyValueStore(StoreNames.INCIDENTS, inMemory, internal.forValue(Incident.class)));
-        return new ProcessorSupplier<>() {
-            @Override
-            public IncidentProcessor get() {
-                return new IncidentProcessor(config, sampleBuckets, etcdBuckets);
-            }
-
-            @Override
-            public Set<StoreBuilder<?>> stores() {
-                return stores;
-            }
-        };
+                keyValueStore(StoreNames.INCIDENTS, inMemory, internal.forValue(Incident.class)),
+                clock);
+        return withStores(() -> new IncidentProcessor(config, sampleBuckets, etcdBuckets), stores);
     }
 
     private static <V> StoreBuilder<WindowStore<String, V>> windowStore(String name, Duration retention, boolean inMemory,

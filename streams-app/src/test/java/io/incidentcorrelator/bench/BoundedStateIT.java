@@ -158,7 +158,7 @@ class BoundedStateIT {
         final TopologyShapes.Choice shape = TopologyShapes.choose(admin, topics.names(), app);
         final List<String> inputs = topics.names().eventTopics();
         final double seconds;
-        try (TopologyRun run = new TopologyRun(config, topics, broker.bootstrapServers(), app, shape.shape(), 1, 1,
+        try (TopologyRun run = new TopologyRun(config, topics, broker.bootstrapServers(), app, shape, 1, 1,
                 live)) {
             run.start();
             seconds = run.awaitConsumed(admin, inputs, produced.events(), null, Duration.ofMinutes(4), m -> { })
@@ -168,7 +168,7 @@ class BoundedStateIT {
         final Map<String, Long> bytes = settledChangelogBytes(app);
 
         final Counting restored = new Counting(new ConcurrentHashMap<>());
-        try (TopologyRun fresh = new TopologyRun(config, topics, broker.bootstrapServers(), app, shape.shape(), 1, 1,
+        try (TopologyRun fresh = new TopologyRun(config, topics, broker.bootstrapServers(), app, shape, 1, 1,
                 live)) {
             fresh.restoreListener(restored);
             fresh.start();

@@ -48,10 +48,11 @@ public final class InProcessCorrelator implements AutoCloseable {
         overrides.remove("bootstrap.servers");
         final Topics topics = Pipeline.topics(config, SchemaRegistries.forUrl(registryUrl, Map.of()));
         final Properties props = Pipeline.streamsProperties(config, bootstrap, applicationId, stateDir, overrides);
-        final TopologyFactory.Shape chosen = shape != null ? shape
-                : TopologyShapes.choose(bootstrap, overrides, config.topics(), applicationId).shape();
+        final TopologyShapes.Choice choice = TopologyShapes.choose(bootstrap, overrides, config.topics(), applicationId);
+        final TopologyShapes.Choice chosen = shape == null ? choice
+                : new TopologyShapes.Choice(shape, "forced by the test", choice.routingTasks());
         final InProcessCorrelator run = new InProcessCorrelator(
-                Pipeline.streams(Pipeline.topology(config, topics, props, chosen), props), chosen);
+                Pipeline.streams(Pipeline.topology(config, topics, props, chosen), props), chosen.shape());
         run.streams.setUncaughtExceptionHandler(e -> {
             run.failure.set(e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;

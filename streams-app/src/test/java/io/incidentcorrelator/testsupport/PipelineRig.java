@@ -138,7 +138,7 @@ public final class PipelineRig {
     }
 
     /**
-     * The event and table topics with this rig's partition count; clock and dead letters with one.
+     * The event, table and clock topics with this rig's partition count; dead letters with one.
      *
      * <p>The scenarios' records carry their event times, months in the past. Time-based retention
      * and segment rolling go by record timestamps, so with a default retention the broker would
@@ -160,7 +160,8 @@ public final class PipelineRig {
         }
         wanted.add(new NewTopic(n.incidents(), Optional.of(partitions), Optional.empty()).configs(keepAll));
         wanted.add(new NewTopic(n.deadLetter(), Optional.of(1), Optional.empty()).configs(keepAll));
-        wanted.add(new NewTopic(n.clock(), Optional.of(1), Optional.empty()).configs(keepAll));
+        // As many as the event topics, as `run` creates it: the closing tick reaches every routing task.
+        wanted.add(new NewTopic(n.clock(), Optional.of(partitions), Optional.empty()).configs(keepAll));
         try (Admin admin = admin()) {
             admin.createTopics(wanted).all().get(60, TimeUnit.SECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
@@ -241,7 +242,9 @@ public final class PipelineRig {
         final byte[] value = Pipeline.internalSerdes().forValue(ClockTick.class).serializer()
                 .serialize(topic, new ClockTick(tick));
         try (KafkaProducer<String, byte[]> producer = producer()) {
-            producer.send(new ProducerRecord<>(topic, null, tick.toEpochMilli(), "clock", value));
+            for (int partition = 0; partition < partitions; partition++) {
+                producer.send(new ProducerRecord<>(topic, partition, tick.toEpochMilli(), "clock", value));
+            }
             producer.flush();
         }
     }
@@ -325,14 +328,54 @@ public final class PipelineRig {
      * must leave no trace here: no revision twice, none missing.
      */
     public Map<String, List<String>> committedRevisions() {
+        final Map<String, List<String>> byId = new TreeMap<>();
+        readCommitted(names().incidents(), new StringDeserializer(), topics.incidents().deserializer(),
+                r -> byId.computeIfAbsent(r.key(), k -> new ArrayList<>())
+                        .add(r.value() == null ? "tombstone" : IncidentJsonWriter.toLine(r.value())));
+        return byId;
+    }
+
+    /** Waits (at most 3 minutes) until {@code applicationId} committed {@code records} input records; the children must live. */
+    public void awaitConsumed(String applicationId, long records, CorrelatorProcess... children)
+            throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (consumedInputRecords(applicationId) < records) {
+            for (CorrelatorProcess child : children) {
+                if (!child.isAlive()) {
+                    throw new AssertionError(child.name() + " ended by itself:\n" + child.logTail(30));
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no progress to " + records + " input records in 3 minutes");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Committed dead letters whose reason ({@code x-incident-correlator-error}) starts with {@code late}. */
+    public long lateDeadLetters() {
+        final long[] late = {0};
+        readCommitted(names().deadLetter(), new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), r -> {
+                    final org.apache.kafka.common.header.Header reason = r.headers().lastHeader(
+                            io.incidentcorrelator.topology.internal.DeadLetterProcessor.HEADER_REASON);
+                    if (reason != null && new String(reason.value(), java.nio.charset.StandardCharsets.UTF_8)
+                            .startsWith("late")) {
+                        late[0]++;
+                    }
+                });
+        return late[0];
+    }
+
+    /** Every committed record of {@code topic} (read_committed), from the beginning to its current end. */
+    private <K, V> void readCommitted(String topic, org.apache.kafka.common.serialization.Deserializer<K> keys,
+                                      org.apache.kafka.common.serialization.Deserializer<V> values,
+                                      java.util.function.Consumer<ConsumerRecord<K, V>> each) {
         final Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        final String topic = names().incidents();
-        final Map<String, List<String>> byId = new TreeMap<>();
-        try (KafkaConsumer<String, Incident> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
-                topics.incidents().deserializer())) {
+        try (KafkaConsumer<K, V> consumer = new KafkaConsumer<>(p, keys, values)) {
             final List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
                     .map(info -> new TopicPartition(topic, info.partition())).toList();
             consumer.assign(parts);
@@ -340,16 +383,12 @@ public final class PipelineRig {
             final Map<TopicPartition, Long> ends = consumer.endOffsets(parts);
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (parts.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
-                for (ConsumerRecord<String, Incident> r : consumer.poll(Duration.ofMillis(200))) {
-                    byId.computeIfAbsent(r.key(), k -> new ArrayList<>())
-                            .add(r.value() == null ? "tombstone" : IncidentJsonWriter.toLine(r.value()));
-                }
+                consumer.poll(Duration.ofMillis(200)).forEach(each);
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("Could not read " + topic + " to its end within 60 s");
                 }
             }
         }
-        return byId;
     }
 
     /** The newest revision per id, as the compacted topic will eventually hold it; deleted ids left out. */

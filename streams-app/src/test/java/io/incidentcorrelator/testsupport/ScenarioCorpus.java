@@ -9,10 +9,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
+import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Every scenario of the repository as one input: nine days of restarts and evidence (about
@@ -36,6 +41,49 @@ public final class ScenarioCorpus {
     /** All scenarios, in replay order (inventory first, then event time; exact duplicates once). */
     public static List<ScenarioEvent> all() {
         return read(ALL);
+    }
+
+    /**
+     * {@code copies} copies of every scenario, the k-th with every timestamp moved {@code k * apart}
+     * later: weeks of history on one inventory, as after a long downtime or a reset.
+     */
+    public static List<ScenarioEvent> repeated(int copies, Duration apart) {
+        final List<ScenarioEvent> events = new ArrayList<>();
+        for (String name : ALL) {
+            final String text = resource(name);
+            for (int k = 0; k < copies; k++) {
+                final Duration shift = apart.multipliedBy(k);
+                final Matcher m = TIMESTAMP.matcher(text);
+                final StringBuilder shifted = new StringBuilder();
+                while (m.find()) {
+                    m.appendReplacement(shifted, '"' + Instant.parse(m.group(1)).plus(shift).toString() + '"');
+                }
+                m.appendTail(shifted);
+                try {
+                    events.addAll(new ScenarioReader(false, warning -> { })
+                            .read(name + "+" + k + ".jsonl", new StringReader(shifted.toString())));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (ScenarioFormatException e) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            }
+        }
+        return ScenarioEvents.orderForReplay(events);
+    }
+
+    private static final Pattern TIMESTAMP = Pattern.compile("\"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?Z)\"");
+
+    private static String resource(String name) {
+        final String resource = "/scenarios/" + name + ".jsonl";
+        try (InputStream in = ScenarioCorpus.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no " + resource + " on the test classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static List<ScenarioEvent> read(List<String> scenarios) {

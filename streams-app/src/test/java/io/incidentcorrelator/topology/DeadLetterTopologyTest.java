@@ -70,7 +70,9 @@ class DeadLetterTopologyTest {
 
     private void start(String name) {
         topics = Pipeline.topics(config, registry);
-        final Properties props = Pipeline.streamsProperties(config, "dummy:9092", name, stateDir.resolve(name), Map.of());
+        // Inputs idle at once: events reach the correlation in the order they are piped.
+        final Properties props = Pipeline.streamsProperties(config, "dummy:9092", name, stateDir.resolve(name),
+                Map.of(Pipeline.IDLE_AFTER_CONFIG, "0"));
         props.put(CorrelatorMetrics.CONFIG_KEY, metrics);
         // With exactly-once the driver loses what the deserialization handler sends before a record is processed
         // (dead letters of unreadable records); PoisonPillIT checks them with exactly-once on a real broker.
@@ -178,17 +180,31 @@ class DeadLetterTopologyTest {
     @Test
     void aRecordLaterThanTheGraceGoesToTheDeadLetterTopicAndIsCounted() {
         start("late");
-        pipe(names.proxmoxMemory(), "ruapehu", Events.host("ruapehu", "03:00", 0.7, 0.3, 0.02));
-        pipe(names.podRestarts(), "prod/kube-system/kube-scheduler-talos-cp-01/c",
+        pipe(names.proxmoxMemory(), "ruapehu", Events.host("ruapehu", "05:00", 0.7, 0.3, 0.02));
+        pipe(names.proxmoxMemory(), "ruapehu", Events.host("ruapehu", "02:40", 0.7, 0.3, 0.02));
+        pipe(names.podRestarts(), "prod/kube-system/kube-scheduler-talos-cp-01/c", // never late
                 Events.restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "02:40").build());
-        pipe(names.proxmoxMemory(), "ruapehu", Events.host("ruapehu", "02:55", 0.7, 0.3, 0.02)); // within the grace
+        pipe(names.proxmoxMemory(), "ruapehu", Events.host("ruapehu", "03:55", 0.7, 0.3, 0.02)); // within the horizon
 
         final List<TestRecord<byte[], byte[]>> dead = deadLetters().readRecordsToList();
         assertEquals(1, dead.size());
-        assertEquals("late: PodRestart stamped 2026-02-26T02:40:00Z is more than the grace PT10M behind event time "
-                + "2026-02-26T03:00:00Z", header(dead.get(0), DeadLetterProcessor.HEADER_REASON));
-        assertEquals(1, metrics.count(CorrelatorMetrics.LATE, "topic", names.podRestarts()));
+        assertEquals("late: MemorySample stamped 2026-02-26T02:40:00Z is more than the grace PT2H behind event time "
+                + "2026-02-26T05:00:00Z", header(dead.get(0), DeadLetterProcessor.HEADER_REASON));
+        assertEquals(1, metrics.count(CorrelatorMetrics.LATE, "topic", names.proxmoxMemory()));
+        assertEquals(0, metrics.count(CorrelatorMetrics.LATE, "topic", names.podRestarts()));
         assertEquals(1, metrics.count(CorrelatorMetrics.DEAD_LETTER, "reason", "late"));
+    }
+
+    @Test
+    void eventsTheInventoryDoesNotPlaceAreCountedByReason() {
+        start("not-in-inventory");
+        pipe(names.proxmoxMemory(), "nowhere", Events.host("nowhere", "03:00", 0.7, 0.3, 0.02));
+        pipe(names.podRestarts(), "lab/kube-system/p/c", Events.restart("lab", "p", "talos-cp-09", "03:01").build());
+        pipe(names.podRestarts(), "prod/kube-system/p/c", Events.restart("prod", "p", "talos-cp-09", "03:02").build());
+        assertEquals(1, metrics.count(CorrelatorMetrics.NOT_IN_INVENTORY, "reason", "unknown-host",
+                "topic", names.proxmoxMemory()));
+        assertEquals(1, metrics.count(CorrelatorMetrics.NOT_IN_INVENTORY, "reason", "unknown-cluster"));
+        assertEquals(1, metrics.count(CorrelatorMetrics.NOT_IN_INVENTORY, "reason", "unknown-node"));
     }
 
     @Test

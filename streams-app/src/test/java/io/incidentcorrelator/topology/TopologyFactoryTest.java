@@ -27,6 +27,7 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
 import io.incidentcorrelator.replay.ContractJson;
+import io.incidentcorrelator.replay.IncidentJsonWriter;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
@@ -75,10 +76,20 @@ class TopologyFactoryTest {
     private TestOutputTopic<String, Incident> incidents;
     private TestOutputTopic<String, String> deadLetters;
 
+    @org.junit.jupiter.api.io.TempDir
+    Path stateDir;
+
     @BeforeEach
-    void start(@org.junit.jupiter.api.io.TempDir Path stateDir) {
+    void start() {
+        // Inputs idle at once: events reach the correlation in the order they are piped
+        // (topicByTopicInEitherOrder... covers the watermark).
+        open("0");
+    }
+
+    private void open(String idleAfter) {
         topics = Pipeline.topics(config, new InMemorySchemaRegistry("mock://topology-test"));
-        final Properties props = Pipeline.streamsProperties(config, "dummy:9092", "topology-test", stateDir, Map.of());
+        final Properties props = Pipeline.streamsProperties(config, "dummy:9092", "topology-test",
+                stateDir.resolve("idle-" + idleAfter + "-" + System.nanoTime()), Map.of(Pipeline.IDLE_AFTER_CONFIG, idleAfter));
         final Topology topology = Pipeline.topology(config, topics, props, shape());
         driver = new TopologyTestDriver(topology, props, Instant.parse("2026-02-26T00:00:00Z"));
         final StringSerializer keys = new StringSerializer();
@@ -183,7 +194,7 @@ class TopologyFactoryTest {
 
     private Map<String, Incident> replay(List<String> order) {
         stop();
-        start(Path.of(System.getProperty("java.io.tmpdir")).resolve("tt-" + System.nanoTime()));
+        open("0");
         final List<KeyValue<String, Incident>> all = new java.util.ArrayList<>();
         for (String step : order) {
             switch (step) {
@@ -218,11 +229,60 @@ class TopologyFactoryTest {
     }
 
     @Test
-    void recordsLaterThanTheGraceAreDroppedNotClassified() {
-        sample("03:00");
-        restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "02:40", 9, Events.LEADER_LOST_LOCAL);
+    void topicByTopicInEitherOrderGivesTheIncidentsOfEventTimeOrder() {
+        final Map<String, String> inOrder = asJson(newest(topicByTopic(false)));
+        assertEquals(List.of("prod.backup-io-contention.20260226T022312Z"), List.copyOf(inOrder.keySet()));
+        driver.close();
+        open("PT30S");
+        assertEquals(inOrder, asJson(newest(topicByTopic(true))), "restarts first, then samples, then backups");
+        driver.close();
+        open("PT30S");
+        assertEquals(inOrder, asJson(newest(topicByTopic(false))), "backups first, then samples, then restarts");
+    }
+
+    private static Map<String, String> asJson(Map<String, Incident> incidents) {
+        final Map<String, String> out = new java.util.TreeMap<>();
+        incidents.forEach((id, incident) -> out.put(id, IncidentJsonWriter.toLine(incident)));
+        return out;
+    }
+
+    /** Each input topic at once, as collectors catching up after an outage deliver them; then the inputs go idle. */
+    private List<KeyValue<String, Incident>> topicByTopic(boolean restartsFirst) {
+        final Runnable evidence = () -> {
+            sample("02:20");
+            sample("02:30");
+        };
+        final Runnable restart = () -> restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "02:23:12", 9,
+                Events.LEADER_LOST_LOCAL);
+        if (restartsFirst) {
+            restart.run();
+            evidence.run();
+            backup("ruapehu", BackupPhase.JOB_START, "02:00");
+        } else {
+            backup("ruapehu", BackupPhase.JOB_START, "02:00");
+            evidence.run();
+            restart.run();
+        }
+        driver.advanceWallClockTime(Duration.ofSeconds(31));
         tick(at("04:00"));
-        assertTrue(incidents.isEmpty(), "20 minutes behind event time with a 10 minute grace");
+        driver.advanceWallClockTime(Duration.ofSeconds(31));
+        assertTrue(deadLetters.isEmpty(), "nothing is late");
+        return incidents.readKeyValuesToList();
+    }
+
+    @Test
+    void aRestartHoursLateIsClassifiedAgainstItsEvidenceButEvidenceBeyondTheHorizonIsDeadLettered() {
+        backup("ruapehu", BackupPhase.JOB_START, "02:00");
+        sample("02:20");
+        sample("05:30");
+        // 3 hours behind event time, beyond the 2 h catch-up horizon: still classified, with the backup.
+        restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "02:23:12", 9, Events.LEADER_LOST_LOCAL);
+        tick(at("07:00"));
+        assertEquals(List.of("prod.backup-io-contention.20260226T022312Z"),
+                List.copyOf(newest(incidents.readKeyValuesToList()).keySet()));
+        assertTrue(deadLetters.isEmpty(), "a restart is never dead-lettered for being late");
+        sample("04:30"); // 2.5 h behind 07:00
+        assertFalse(deadLetters.readRecordsToList().isEmpty(), "evidence beyond the horizon is dead-lettered");
     }
 
     @Test
@@ -405,13 +465,15 @@ class TopologyFactoryTest {
         // Single partition: one sub-topology from the inputs to the incidents; otherwise the repartition splits it.
         assertEquals(repartitioned ? 2 : 1, description.subtopologies().size(), text);
         assertTrue(text.contains("correlate-and-classify"));
+        assertTrue(text.contains("align-by-watermark"));
         final List<String> stores = description.subtopologies().stream()
                 .flatMap(s -> s.nodes().stream())
                 .filter(n -> n instanceof TopologyDescription.Processor)
                 .flatMap(n -> ((TopologyDescription.Processor) n).stores().stream())
                 .sorted().distinct().collect(Collectors.toList());
         assertEquals(List.of(StoreNames.BACKUP_EVENTS, StoreNames.RESTARTS, StoreNames.ETCD_SAMPLES,
-                StoreNames.HOST_SAMPLES, StoreNames.INCIDENTS, StoreNames.INCIDENTS_VIEW, StoreNames.TIMELINE)
+                StoreNames.HOST_SAMPLES, StoreNames.INCIDENTS, StoreNames.INCIDENTS_VIEW, StoreNames.TIMELINE,
+                StoreNames.ALIGN_BUFFER, StoreNames.ROUTING_PROGRESS, StoreNames.CORRELATION_CLOCK)
                 .stream().sorted().toList(), stores);
         assertFalse(text.contains("incidents-view-repartition"), "the view stays in the classifier's task");
     }

@@ -5,15 +5,12 @@ import io.incidentcorrelator.avro.EtcdLatencySample;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.IncidentStatus;
 import io.incidentcorrelator.avro.MemorySample;
-import io.incidentcorrelator.avro.NodePlacement;
 import io.incidentcorrelator.avro.PodRestart;
 import io.incidentcorrelator.avro.internal.ClassifiedRestart;
+import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.avro.internal.CorrelationEvent;
-import io.incidentcorrelator.classify.BackupWindows;
 import io.incidentcorrelator.classify.Classification;
 import io.incidentcorrelator.classify.Classifier;
-import io.incidentcorrelator.classify.EtcdPressure;
-import io.incidentcorrelator.classify.HostPressure;
 import io.incidentcorrelator.classify.Placement;
 import io.incidentcorrelator.classify.RestartContext;
 import io.incidentcorrelator.config.CorrelatorConfig;
@@ -22,7 +19,7 @@ import io.incidentcorrelator.incident.IncidentLifecycle;
 import io.incidentcorrelator.metrics.CorrelatorMetrics;
 import io.incidentcorrelator.serde.AvroRecords;
 import io.incidentcorrelator.topology.StoreNames;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -30,9 +27,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.ValueAndTimestamp;
-import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,21 +34,19 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Function;
 
 /**
  * The thin processor around the plain-Java classifier and grouper, one instance per task
- * (a set of clusters). It keeps the evidence of the look-back window, classifies each restart
- * once event time has passed it (so evidence stamped the same instant is in), re-classifies
- * recent restarts when late evidence arrives within the grace, and emits incident revisions
- * as soon as anything about an incident changes.
+ * (a set of clusters). It stores the evidence of the look-back window ({@link EvidenceLookup}),
+ * classifies each restart once event time has passed it (so evidence stamped the same instant is
+ * in; until then it is in {@link PendingRestarts}), re-classifies recent restarts when late
+ * evidence arrives within the catch-up horizon, and emits incident revisions as soon as anything
+ * about an incident changes. Every fact it decides by is in a changelogged store and read back on
+ * init ({@link CorrelationClock}, docs/architecture.md "Time").
  */
 public final class IncidentProcessor implements Processor<String, CorrelationEvent, String, Incident> {
 
@@ -71,18 +63,16 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
 
     private ProcessorContext<String, Incident> context;
     private CorrelatorMetrics metrics;
-    private WindowStore<String, BackupEvent> backups;
-    private WindowStore<String, EvidenceBucket<MemorySample>> samples;
-    private WindowStore<String, EvidenceBucket<EtcdLatencySample>> etcd;
+    private EvidenceLookup evidence;
     private KeyValueStore<String, ClassifiedRestart> restarts;
     private KeyValueStore<String, Incident> incidents;
-    private KeyValueStore<String, ValueAndTimestamp<NodePlacement>> inventory;
-
-    /** Restarts waiting for event time to pass them: store key → wall-clock millis they arrived. */
-    private final NavigableMap<String, Long> pending = new TreeMap<>();
+    private CorrelationClock clock;
+    private PendingRestarts pending;
     private long eventTime = Long.MIN_VALUE;
     private long nextHousekeeping = Long.MIN_VALUE;
     private long lateRecords;
+    /** The newest restart classified: evidence up to it may change a classification. */
+    private long classifiedUpTo = Long.MIN_VALUE;
 
     public IncidentProcessor(CorrelatorConfig config, EvidenceBucketSerde<MemorySample> sampleBuckets,
                              EvidenceBucketSerde<EtcdLatencySample> etcdBuckets) {
@@ -98,28 +88,21 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     public void init(ProcessorContext<String, Incident> context) {
         this.context = context;
         this.metrics = CorrelatorMetrics.from(context.appConfigs());
-        this.backups = context.getStateStore(StoreNames.BACKUP_EVENTS);
-        this.samples = context.getStateStore(StoreNames.HOST_SAMPLES);
-        this.etcd = context.getStateStore(StoreNames.ETCD_SAMPLES);
+        this.evidence = new EvidenceLookup(context, config.classifier(), sampleBuckets, etcdBuckets);
         this.restarts = context.getStateStore(StoreNames.RESTARTS);
         this.incidents = context.getStateStore(StoreNames.INCIDENTS);
-        this.inventory = context.getStateStore(StoreNames.INVENTORY);
-
-        final long now = context.currentSystemTimeMs();
-        try (KeyValueIterator<String, ClassifiedRestart> it = restarts.all()) {
-            while (it.hasNext()) {
-                final KeyValue<String, ClassifiedRestart> kv = it.next();
-                if (!kv.value.getClassified()) {
-                    pending.put(kv.key, now);
-                }
-            }
-        }
-        final long streamTime = context.currentStreamTimeMs();
-        if (streamTime >= 0) {
-            eventTime = streamTime;
-            // After a crash or a move to another instance the task resumes at its committed stream
-            // time: continue the housekeeping grid where an uninterrupted run would be.
-            nextHousekeeping = nextHousekeepingAfter(streamTime);
+        this.clock = CorrelationClock.of(context);
+        // How long each restart waited in wall clock only decides when a provisional revision
+        // appears, so that starts again here.
+        this.pending = PendingRestarts.restore(restarts, context.currentSystemTimeMs());
+        // After a crash or a move to another instance: the event time the late gate had let through
+        // (not the task's stream time, which counts events the aligner still holds), so the task
+        // classifies, re-classifies and resolves at the same records as one that never stopped.
+        classifiedUpTo = clock.get(CorrelationClock.CLASSIFIED_UP_TO);
+        eventTime = clock.get(CorrelationClock.EVENT_TIME);
+        if (eventTime != Long.MIN_VALUE) {
+            // Continue the housekeeping grid where an uninterrupted run would be.
+            nextHousekeeping = nextHousekeepingAfter(eventTime);
         }
         if (!config.pendingFlushAfter().isZero()) {
             context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::flushStalePending);
@@ -130,12 +113,20 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     public void process(Record<String, CorrelationEvent> record) {
         final long ts = record.timestamp();
         final long before = eventTime;
-        eventTime = Math.max(eventTime, ts);
-        final boolean late = before != Long.MIN_VALUE && ts < before;
-        final boolean beyondGrace = before != Long.MIN_VALUE && ts < before - config.grace().toMillis();
+        final boolean provisional = record.headers().lastHeader(EventAligner.HEADER_PROVISIONAL) != null;
+        if (!provisional) { // what is passed on ahead of the watermark does not move event time
+            eventTime = Math.max(eventTime, ts);
+        }
+        // Evidence may change restarts already classified: those behind event time, and those a
+        // wall-clock flush classified ahead of it (provisional revisions).
+        final boolean late = ts <= classifiedUpTo || (before != Long.MIN_VALUE && ts < before);
+        final boolean beyondHorizon = before != Long.MIN_VALUE && ts < before - config.grace().toMillis();
         final Object payload = record.value().getPayload();
-        // The late-gate upstream already sends such records to the dead-letter topic; this is a backstop.
-        if (beyondGrace && !(payload instanceof io.incidentcorrelator.avro.internal.ClockTick)) {
+        // The late-gate upstream already sends such evidence to the dead-letter topic; this is a
+        // backstop. A restart is never dropped for being late: it is classified against the
+        // evidence still stored for its time.
+        if (beyondHorizon && !(payload instanceof PodRestart)
+                && !(payload instanceof ClockTick)) {
             reportLate(payload, ts, before);
             return;
         }
@@ -144,23 +135,27 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         final String cluster = record.key();
         if (payload instanceof PodRestart r) {
             acceptRestart(r);
-        } else if (payload instanceof BackupEvent b) {
-            backups.put(b.getHost(), b, ts);
-            if (b.getTargetHost() != null && !b.getTargetHost().equals(b.getHost())) {
-                backups.put(b.getTargetHost(), b, ts);
+            if (provisional) {
+                // Held behind a slow input for pending-flush-after: classify against what is here.
+                final RestartKey key = RestartKey.of(r);
+                if (pending.remove(key) && classifyAndStore(key)) {
+                    affected.add(cluster);
+                }
             }
+        } else if (payload instanceof BackupEvent b) {
+            evidence.add(b, ts);
             if (late) {
-                affected.addAll(reevaluate(cluster, ts, ts + backupSpan().toMillis()));
+                affected.addAll(reevaluate(cluster, ts, ts + evidence.backupSpan().toMillis()));
             }
         } else if (payload instanceof MemorySample m) {
-            addToBucket(samples, sampleBuckets, sampleKey(m.getHost(), m.getVmid()), m, ts);
+            evidence.add(m, ts);
             if (late) {
-                affected.addAll(reevaluate(cluster, ts, ts + lookback().toMillis()));
+                affected.addAll(reevaluate(cluster, ts, ts + evidence.lookback().toMillis()));
             }
         } else if (payload instanceof EtcdLatencySample s) {
-            addToBucket(etcd, etcdBuckets, s.getCluster(), s, ts);
+            evidence.add(s, ts);
             if (late) {
-                affected.addAll(reevaluate(cluster, ts, ts + lookback().toMillis()));
+                affected.addAll(reevaluate(cluster, ts, ts + evidence.lookback().toMillis()));
             }
         }
         affected.addAll(classifyPendingBefore(eventTime));
@@ -171,7 +166,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
             onEventTimeAdvanced();
             nextHousekeeping = nextHousekeepingAfter(eventTime);
         }
-        if (payload instanceof io.incidentcorrelator.avro.internal.ClockTick) {
+        if (payload instanceof ClockTick) {
             // A replay's closing tick: what it completed is read as soon as it is committed, so do
             // not wait for the commit interval (a second in replays).
             context.commit();
@@ -181,104 +176,75 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     // --- restarts -------------------------------------------------------------------------
 
     private void acceptRestart(PodRestart r) {
-        final String key = restartKey(r);
-        if (restarts.get(key) != null) {
+        final RestartKey key = RestartKey.of(r);
+        if (restarts.get(key.toString()) != null) {
             return; // the same restart delivered again (collector restart, replay overlap)
         }
-        final Placement placement = placement(r);
-        restarts.put(key, ClassifiedRestart.newBuilder()
+        final Placement placement = evidence.placement(r);
+        restarts.put(key.toString(), ClassifiedRestart.newBuilder()
                 .setRestart(r)
                 .setHost(placement == null ? null : placement.host())
                 .build());
-        pending.put(key, context.currentSystemTimeMs());
+        pending.add(key, context.currentSystemTimeMs());
     }
 
     /** Classifies every pending restart strictly before {@code time}; returns the clusters touched. */
     private Set<String> classifyPendingBefore(long time) {
+        return classifyAll(pending.takeBefore(time));
+    }
+
+    private void flushStalePending(long wallClock) {
+        classifyAll(pending.takeArrivedBy(wallClock - config.pendingFlushAfter().toMillis())).forEach(this::regroup);
+    }
+
+    private Set<String> classifyAll(List<RestartKey> keys) {
         final Set<String> touched = new TreeSet<>();
-        final Iterator<Map.Entry<String, Long>> it = pending.entrySet().iterator();
-        while (it.hasNext()) {
-            final String key = it.next().getKey();
-            if (timeOf(key) < time) {
-                classifyAndStore(key);
-                touched.add(clusterOf(key));
-                it.remove();
-            }
+        for (RestartKey key : keys) {
+            classifyAndStore(key);
+            touched.add(key.cluster());
         }
         return touched;
     }
 
-    private void flushStalePending(long wallClock) {
-        final long cutoff = wallClock - config.pendingFlushAfter().toMillis();
-        final Set<String> touched = new TreeSet<>();
-        final Iterator<Map.Entry<String, Long>> it = pending.entrySet().iterator();
-        while (it.hasNext()) {
-            final Map.Entry<String, Long> e = it.next();
-            if (e.getValue() <= cutoff) {
-                classifyAndStore(e.getKey());
-                touched.add(clusterOf(e.getKey()));
-                it.remove();
-            }
-        }
-        touched.forEach(this::regroup);
-    }
-
-    private boolean classifyAndStore(String key) {
-        final ClassifiedRestart current = restarts.get(key);
+    private boolean classifyAndStore(RestartKey key) {
+        final ClassifiedRestart current = restarts.get(key.toString());
         if (current == null) {
             return false;
+        }
+        if (key.time() > classifiedUpTo) {
+            classifiedUpTo = key.time();
+            clock.put(CorrelationClock.CLASSIFIED_UP_TO, classifiedUpTo);
         }
         final ClassifiedRestart next = classify(current);
         if (AvroRecords.sameValue(next, current)) {
             return false;
         }
-        restarts.put(key, next);
+        restarts.put(key.toString(), next);
         return true;
     }
 
     /** Re-classifies classified restarts of {@code cluster} in [from, to] after late evidence. */
     private Set<String> reevaluate(String cluster, long from, long to) {
-        final List<String> keys = new ArrayList<>();
+        final List<RestartKey> keys = new ArrayList<>();
         try (KeyValueIterator<String, ClassifiedRestart> it =
-                     restarts.range(cluster + SEP + pad(from), cluster + SEP + pad(to) + SEP + '\uffff')) {
+                     restarts.range(RestartKey.from(cluster, from), RestartKey.through(cluster, to))) {
             while (it.hasNext()) {
                 final KeyValue<String, ClassifiedRestart> kv = it.next();
                 if (kv.value.getClassified()) {
-                    keys.add(kv.key);
+                    keys.add(RestartKey.parse(kv.key));
                 }
             }
         }
         boolean changed = false;
-        for (String key : keys) {
+        for (RestartKey key : keys) {
             changed |= classifyAndStore(key);
         }
         return changed ? Set.of(cluster) : Set.of();
     }
 
     private ClassifiedRestart classify(ClassifiedRestart cr) {
-        final PodRestart r = cr.getRestart();
-        final long t = r.getFinishedAt().toEpochMilli();
-        final Placement placement = placement(r);
-        final String host = placement == null ? null : placement.host();
-
-        final List<BackupEvent> backupEvents = new ArrayList<>();
-        final List<MemorySample> hostSamples = new ArrayList<>();
-        final List<MemorySample> guestSamples = new ArrayList<>();
-        if (host != null) {
-            fetch(backups, host, t - backupSpan().toMillis(), t, backupEvents);
-            fetchBuckets(samples, host, t - lookback().toMillis(), t, MemorySample::getTime, hostSamples);
-            if (placement.vmid() != null) {
-                fetchBuckets(samples, sampleKey(host, placement.vmid()), t - lookback().toMillis(), t,
-                        MemorySample::getTime, guestSamples);
-            }
-        }
-        final List<EtcdLatencySample> etcdSamples = new ArrayList<>();
-        fetchBuckets(etcd, r.getCluster(), t - lookback().toMillis(), t, EtcdLatencySample::getTime, etcdSamples);
-
-        final RestartContext ctx = new RestartContext(r, placement, BackupWindows.runs(backupEvents),
-                host == null ? HostPressure.NONE
-                        : HostPressure.summarize(host, hostSamples, guestSamples, config.classifier()),
-                EtcdPressure.summarize(etcdSamples));
+        final RestartContext ctx = evidence.contextFor(cr.getRestart());
+        final String host = ctx.placement() == null ? null : ctx.placement().host();
         final Classification c = classifier.classify(ctx);
         return ClassifiedRestart.newBuilder(cr)
                 .setHost(host)
@@ -296,15 +262,15 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
 
     private void regroup(String cluster) {
         final List<ClassifiedRestart> clusterRestarts = new ArrayList<>();
-        try (KeyValueIterator<String, ClassifiedRestart> it = restarts.prefixScan(cluster + SEP,
-                new org.apache.kafka.common.serialization.StringSerializer())) {
+        try (KeyValueIterator<String, ClassifiedRestart> it = restarts.prefixScan(RestartKey.prefix(cluster),
+                new StringSerializer())) {
             while (it.hasNext()) {
                 clusterRestarts.add(it.next().value);
             }
         }
         final Map<String, Incident> emitted = new HashMap<>();
         try (KeyValueIterator<String, Incident> it = incidents.prefixScan(cluster + SEP,
-                new org.apache.kafka.common.serialization.StringSerializer())) {
+                new StringSerializer())) {
             while (it.hasNext()) {
                 final Incident incident = it.next().value;
                 emitted.put(incident.getId(), incident);
@@ -320,7 +286,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         // What is left was emitted before but no longer exists: its restarts were re-classified
         // into other incidents after late evidence. A tombstone removes it from the compacted topic.
         for (Incident gone : emitted.values()) {
-            incidents.delete(cluster + SEP + gone.getId());
+            incidents.delete(incidentKey(cluster, gone.getId()));
             context.forward(new Record<>(gone.getId(), null, outputTime()));
         }
     }
@@ -353,8 +319,8 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         final String cluster = incident.getCluster();
         final List<String> keys = new ArrayList<>();
         try (KeyValueIterator<String, ClassifiedRestart> it = restarts.range(
-                cluster + SEP + pad(incident.getWindowStart().toEpochMilli()),
-                cluster + SEP + pad(incident.getWindowEnd().toEpochMilli()) + SEP + '\uffff')) {
+                RestartKey.from(cluster, incident.getWindowStart().toEpochMilli()),
+                RestartKey.through(cluster, incident.getWindowEnd().toEpochMilli()))) {
             while (it.hasNext()) {
                 final KeyValue<String, ClassifiedRestart> kv = it.next();
                 if (kv.value.getClassified() && kv.value.getCategory() == incident.getCategory()) {
@@ -363,11 +329,11 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
             }
         }
         keys.forEach(restarts::delete);
-        incidents.delete(cluster + SEP + incident.getId());
+        incidents.delete(incidentKey(cluster, incident.getId()));
     }
 
     private void emit(String cluster, Incident revision) {
-        incidents.put(cluster + SEP + revision.getId(), revision);
+        incidents.put(incidentKey(cluster, revision.getId()), revision);
         context.forward(new Record<>(revision.getId(), revision, outputTime()));
         metrics.incidentEmitted(revision.getCategory(), revision.getStatus());
     }
@@ -398,86 +364,8 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         return Math.floorDiv(time, every) * every + every;
     }
 
-    private Placement placement(PodRestart r) {
-        if (r.getNode() == null) {
-            return null;
-        }
-        final ValueAndTimestamp<NodePlacement> vt = inventory.get(r.getCluster() + "/" + r.getNode());
-        if (vt == null || vt.value() == null) {
-            return null;
-        }
-        final NodePlacement p = vt.value();
-        return new Placement(p.getCluster(), p.getNode(), p.getHost(), p.getVmid(), p.getRole());
-    }
-
-    private Duration lookback() {
-        return config.classifier().evidenceLookback();
-    }
-
-    private Duration backupSpan() {
-        return config.classifier().maxBackupDuration().plus(config.classifier().backupCoolDown());
-    }
-
-    private static <V> void fetch(WindowStore<String, V> store, String key, long from, long to, List<V> into) {
-        try (WindowStoreIterator<V> it = store.fetch(key, Math.max(0, from), to)) {
-            while (it.hasNext()) {
-                into.add(it.next().value);
-            }
-        }
-    }
-
-    /**
-     * Adds a sample to its series' bucket of the minute. Between two commits the store hands back
-     * the bucket object it was given ({@link CommitBufferedWindowStore}), so consecutive samples of a
-     * series cost no decoding; the store is written only when the sample is new to the bucket.
-     */
-    private static <T extends SpecificRecord> void addToBucket(WindowStore<String, EvidenceBucket<T>> store,
-                                                               EvidenceBucketSerde<T> serde, String key, T sample,
-                                                               long time) {
-        final long start = EvidenceBucket.startOf(time);
-        final EvidenceBucket<T> stored = store.fetch(key, start);
-        final EvidenceBucket<T> bucket = stored != null ? stored : serde.empty();
-        if (bucket.add(sample)) {
-            store.put(key, bucket, start);
-        }
-    }
-
-    /** The samples of {@code key} stamped in [from, to], from the buckets that can hold them. */
-    private static <T extends SpecificRecord> void fetchBuckets(WindowStore<String, EvidenceBucket<T>> store,
-                                                                String key, long from, long to,
-                                                                Function<T, Instant> time, List<T> into) {
-        final long earliest = Math.max(0, from);
-        try (WindowStoreIterator<EvidenceBucket<T>> it = store.fetch(key, EvidenceBucket.startOf(earliest), to)) {
-            while (it.hasNext()) {
-                for (T sample : it.next().value.samples()) {
-                    final long t = time.apply(sample).toEpochMilli();
-                    if (t >= earliest && t <= to) {
-                        into.add(sample);
-                    }
-                }
-            }
-        }
-    }
-
-    static String sampleKey(String host, Integer vmid) {
-        return vmid == null ? host : host + "/" + vmid;
-    }
-
-    static String restartKey(PodRestart r) {
-        return r.getCluster() + SEP + pad(r.getFinishedAt().toEpochMilli()) + SEP + r.getNamespace() + "/"
-                + r.getPod() + "/" + r.getContainer() + SEP + String.format("%010d", r.getRestartCount());
-    }
-
-    private static String pad(long millis) {
-        return String.format("%015d", Math.max(0, millis));
-    }
-
-    private static long timeOf(String restartKey) {
-        final int a = restartKey.indexOf(SEP);
-        return Long.parseLong(restartKey.substring(a + 1, restartKey.indexOf(SEP, a + 1)));
-    }
-
-    private static String clusterOf(String restartKey) {
-        return restartKey.substring(0, restartKey.indexOf(SEP));
+    /** The key of an incident's last revision in {@code incident-revisions}: a cluster's incidents are a prefix. */
+    private static String incidentKey(String cluster, String id) {
+        return cluster + SEP + id;
     }
 }

@@ -1,5 +1,6 @@
 package io.incidentcorrelator.topology.internal;
 
+import io.incidentcorrelator.avro.PodRestart;
 import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.avro.internal.CorrelationEvent;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -17,10 +18,10 @@ import java.util.Objects;
  * header: such an event can no longer change an incident reliably, but it must be visible, not
  * silently dropped. Ticks of the replay clock are never late.
  *
- * <p>Event time is the newest time this task has let through, as in {@link IncidentProcessor}
- * (after a restart: the task's stream time), not the task's stream time alone, which may have
- * been pushed by records that never reach the correlation. Forwards by child name because the
- * two paths have different value types further down.
+ * <p>Event time is the newest time this task has let through, kept in the {@link CorrelationClock}
+ * (changelogged) so that a restored task resumes where it stood, not the task's stream time, which
+ * counts events the aligner still holds. Forwards by child name because the two paths have
+ * different value types further down.
  */
 public final class LateRecordGate implements Processor<String, CorrelationEvent, String, CorrelationEvent> {
 
@@ -28,6 +29,7 @@ public final class LateRecordGate implements Processor<String, CorrelationEvent,
     private final String onTime;
     private final String late;
     private ProcessorContext<String, CorrelationEvent> context;
+    private CorrelationClock clock;
     private long eventTime = Long.MIN_VALUE;
 
     /**
@@ -43,24 +45,35 @@ public final class LateRecordGate implements Processor<String, CorrelationEvent,
     @Override
     public void init(ProcessorContext<String, CorrelationEvent> context) {
         this.context = context;
-        final long streamTime = context.currentStreamTimeMs();
-        if (streamTime >= 0) {
-            eventTime = streamTime;
-        }
+        this.clock = CorrelationClock.of(context);
+        this.eventTime = clock.get(CorrelationClock.EVENT_TIME);
     }
 
     @Override
     public void process(Record<String, CorrelationEvent> record) {
+        if (record.headers().lastHeader(EventAligner.HEADER_PROVISIONAL) != null) {
+            // Passed on ahead of the watermark: it must not move event time, or the evidence
+            // still held before it would all look late.
+            context.forward(record, onTime);
+            return;
+        }
         final long ts = record.timestamp();
         final Object payload = record.value().getPayload();
-        if (eventTime != Long.MIN_VALUE && ts < eventTime - grace.toMillis() && !(payload instanceof ClockTick)) {
+        // A restart is the primary signal: never dropped for being late, it is classified against
+        // the evidence stored for its time. Evidence beyond the catch-up horizon can no longer be
+        // stored next to what it explains: dead-lettered and counted.
+        if (eventTime != Long.MIN_VALUE && ts < eventTime - grace.toMillis()
+                && !(payload instanceof ClockTick) && !(payload instanceof PodRestart)) {
             record.headers().remove(DeadLetterProcessor.HEADER_REASON);
             record.headers().add(DeadLetterProcessor.HEADER_REASON,
                     reason(payload, ts, eventTime, grace).getBytes(StandardCharsets.UTF_8));
             context.forward(record, late);
             return;
         }
-        eventTime = Math.max(eventTime, ts);
+        if (ts > eventTime) {
+            eventTime = ts;
+            clock.put(CorrelationClock.EVENT_TIME, ts);
+        }
         context.forward(record, onTime);
     }
 

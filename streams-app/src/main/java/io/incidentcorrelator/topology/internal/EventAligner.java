@@ -1,0 +1,325 @@
+package io.incidentcorrelator.topology.internal;
+
+import io.incidentcorrelator.avro.BackupEvent;
+import io.incidentcorrelator.avro.EtcdLatencySample;
+import io.incidentcorrelator.avro.MemorySample;
+import io.incidentcorrelator.avro.PodRestart;
+import io.incidentcorrelator.avro.internal.ClockTick;
+import io.incidentcorrelator.avro.internal.CorrelationEvent;
+import io.incidentcorrelator.topology.StoreNames;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Hands the correlation its events in event-time order across every routing task, as a replay on
+ * one partition would, whatever the partition count, backlog or timing (docs/architecture.md, "Time").
+ *
+ * <p>Each of the {@code routingTasks} routing tasks broadcasts its low watermark ({@link InputWatermark})
+ * as a progress record. The watermark here is the minimum over all of them; an event is held in the
+ * {@link StoreNames#ALIGN_BUFFER} store until the watermark passes it, then released in a canonical
+ * order: event time, then kind (samples, backups, restarts, clock), then cluster and content, so that
+ * which partition or instance read it first changes nothing. An event older than what was already
+ * released (a partition that was idle delivers again, an out-of-order producer) cannot be put in its
+ * place any more: it is passed on at once, and the correlation corrects the restarts it explains.
+ *
+ * <p>Both stores are changelogged: after a crash the task resumes with the same buffer, the same
+ * progress per routing task and the same release frontier, so it releases the same events in the
+ * same order.
+ */
+public final class EventAligner implements Processor<String, CorrelationEvent, String, CorrelationEvent> {
+
+    /** Key in the progress store of the newest event time released. */
+    private static final int FRONTIER = -1;
+    /** Key in the progress store of the event time last told to the correlation (live mode). */
+    private static final int TOLD = -2;
+    private static final int DRAIN_BATCH = 10_000;
+
+    /** Header of a restart passed on ahead of the watermark (live mode): classify it now, provisionally. */
+    public static final String HEADER_PROVISIONAL = "x-incident-correlator-provisional";
+
+    private final int routingTasks;
+    private final Serde<CorrelationEvent> events;
+    private final Duration flushAfter;
+    /**
+     * Buffered restarts not yet passed on provisionally → wall clock they arrived (live mode only):
+     * an index of the buffer, whose values hold the arrival time, rebuilt from it on init.
+     */
+    private final Map<Bytes, Long> waitingRestarts = new LinkedHashMap<>();
+    private ProcessorContext<String, CorrelationEvent> context;
+    private KeyValueStore<Bytes, byte[]> buffer;
+    private KeyValueStore<Integer, Long> progress;
+    private long frontier = InputWatermark.NONE;
+    private long buffered;
+
+    /** @param routingTasks the routing tasks upstream: the partition count of the input topics */
+    /**
+     * @param flushAfter live mode ({@code pending-flush-after}): a restart held this long in wall-clock
+     *                   time is also passed on at once, provisionally; zero: never (replays)
+     */
+    public EventAligner(int routingTasks, Serde<CorrelationEvent> events, Duration flushAfter) {
+        this.routingTasks = routingTasks;
+        this.events = events;
+        this.flushAfter = flushAfter;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, CorrelationEvent> context) {
+        this.context = context;
+        this.buffer = context.getStateStore(StoreNames.ALIGN_BUFFER);
+        this.progress = context.getStateStore(StoreNames.ROUTING_PROGRESS);
+        final Long stored = progress.get(FRONTIER);
+        frontier = stored == null ? InputWatermark.NONE : stored;
+        final Long toldBefore = progress.get(TOLD);
+        told = toldBefore == null ? InputWatermark.NONE : toldBefore;
+        // Counted, not approximateNumEntries(): RocksDB only estimates, and a count too low would
+        // let events pass the buffer out of order.
+        buffered = 0;
+        try (KeyValueIterator<Bytes, byte[]> it = buffer.all()) {
+            while (it.hasNext()) {
+                final KeyValue<Bytes, byte[]> kv = it.next();
+                buffered++;
+                if (!flushAfter.isZero() && kindOf(kv.key) == RESTART) {
+                    waitingRestarts.put(kv.key, arrivedAt(kv.value));
+                }
+            }
+        }
+        if (!flushAfter.isZero()) {
+            context.schedule(Duration.ofMillis(200), PunctuationType.WALL_CLOCK_TIME, this::flushWaitingRestarts);
+        }
+    }
+
+    /**
+     * Live, a restart is the signal an operator waits for: one held longer than {@code flushAfter}
+     * behind a slow input is passed on now, provisionally, with every event held up to it (the
+     * evidence that did arrive: a restart during a backup is not paged as a crash only because one
+     * input lags). The correlation classifies it against that (a provisional revision) and
+     * re-classifies it as the rest of its evidence is released; what is passed on early does not
+     * move event time.
+     */
+    private void flushWaitingRestarts(long wallClock) {
+        Bytes upTo = null;
+        for (Map.Entry<Bytes, Long> e : waitingRestarts.entrySet()) {
+            if (wallClock - e.getValue() >= flushAfter.toMillis() && (upTo == null || e.getKey().compareTo(upTo) > 0)) {
+                upTo = e.getKey();
+            }
+        }
+        if (upTo == null) {
+            return;
+        }
+        final List<Bytes> early = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = buffer.range(FIRST, upTo)) {
+            while (it.hasNext()) {
+                final Bytes key = it.next().key;
+                if (key.compareTo(upTo) > 0) {
+                    break;
+                }
+                early.add(key);
+            }
+        }
+        for (Bytes key : early) {
+            buffer.delete(key);
+            buffered--;
+            waitingRestarts.remove(key);
+            final Record<String, CorrelationEvent> record = decode(key);
+            record.headers().add(HEADER_PROVISIONAL, new byte[0]);
+            context.forward(record);
+        }
+    }
+
+    @Override
+    public void process(Record<String, CorrelationEvent> record) {
+        final int from = EventRouter.progressFrom(record);
+        if (from >= 0) {
+            progress.put(from, ((ClockTick) record.value().getPayload()).getTime().toEpochMilli());
+            final long watermark = watermark();
+            release(watermark);
+            if (!flushAfter.isZero()) {
+                tellEventTime(watermark);
+            }
+            return;
+        }
+        final long ts = record.timestamp();
+        if (frontier != InputWatermark.NONE && ts < frontier) {
+            context.forward(record); // behind what was released: the correlation corrects (see class doc)
+            return;
+        }
+        final long watermark = watermark();
+        if (buffered == 0 && watermark != InputWatermark.NONE && ts <= watermark) {
+            advanceFrontier(ts);
+            context.forward(record);
+            return;
+        }
+        final Bytes key = key(record);
+        final long now = context.currentSystemTimeMs();
+        if (buffer.get(key) == null) {
+            buffered++;
+        }
+        // The value is the wall clock it arrived: a restored task flushes a restart when the
+        // uninterrupted one would have.
+        buffer.put(key, ByteBuffer.allocate(8).putLong(now).array());
+        if (!flushAfter.isZero() && record.value().getPayload() instanceof PodRestart) {
+            waitingRestarts.putIfAbsent(key, now);
+        }
+        if (watermark != InputWatermark.NONE && ts <= watermark) {
+            release(watermark);
+        }
+    }
+
+    /**
+     * Live mode: every input has delivered up to the watermark, so the correlation may take event
+     * time as there (a restart it passes is classified now, not after {@code pending-flush-after});
+     * evidence stamped the same instant that still comes re-classifies it. Not in replays, where
+     * only the released events may decide, so that the output is the same for any partition count.
+     */
+    private void tellEventTime(long watermark) {
+        final long time = watermark == InputWatermark.IDLE ? frontier : watermark;
+        if (time == InputWatermark.NONE || time <= told) {
+            return;
+        }
+        told = time;
+        progress.put(TOLD, time);
+        context.forward(new Record<>(EventRouter.BROADCAST_KEY, new CorrelationEvent(new ClockTick(
+                java.time.Instant.ofEpochMilli(time + 1))), time + 1));
+    }
+
+    private long told = InputWatermark.NONE;
+
+    /** The minimum over the routing tasks; NONE until each has reported. */
+    private long watermark() {
+        long min = InputWatermark.IDLE;
+        for (int task = 0; task < routingTasks; task++) {
+            final Long reported = progress.get(task);
+            if (reported == null) {
+                return InputWatermark.NONE;
+            }
+            min = Math.min(min, reported);
+        }
+        return min;
+    }
+
+    private void release(long watermark) {
+        if (watermark == InputWatermark.NONE || buffered == 0) {
+            return;
+        }
+        while (true) {
+            final List<Bytes> due = new ArrayList<>();
+            try (KeyValueIterator<Bytes, byte[]> it = buffer.range(FIRST, after(watermark))) {
+                while (it.hasNext() && due.size() < DRAIN_BATCH) {
+                    final KeyValue<Bytes, byte[]> kv = it.next();
+                    if (timeOf(kv.key) > watermark) {
+                        break;
+                    }
+                    due.add(kv.key);
+                }
+            }
+            for (Bytes key : due) {
+                buffer.delete(key);
+                buffered--;
+                forwardBuffered(key);
+            }
+            if (due.size() < DRAIN_BATCH) {
+                return;
+            }
+        }
+    }
+
+    private void forwardBuffered(Bytes key) {
+        waitingRestarts.remove(key);
+        final Record<String, CorrelationEvent> record = decode(key);
+        advanceFrontier(record.timestamp());
+        context.forward(record);
+    }
+
+    private Record<String, CorrelationEvent> decode(Bytes key) {
+        final ByteBuffer b = ByteBuffer.wrap(key.get());
+        final long ts = b.getLong();
+        b.get(); // kind
+        final byte[] cluster = new byte[b.getShort()];
+        b.get(cluster);
+        final byte[] event = new byte[b.remaining()];
+        b.get(event);
+        return new Record<>(new String(cluster, StandardCharsets.UTF_8), events.deserializer().deserialize(null, event), ts);
+    }
+
+    private static final byte RESTART = 3;
+
+    /**
+     * Ranges, not {@code all()}: the in-memory store copies the keys of what it iterates, so a scan
+     * of the whole buffer for every release made a catch-up quadratic in the buffer's size.
+     */
+    private static final Bytes FIRST = Bytes.wrap(new byte[0]);
+
+    /** Above every key stamped {@code time} or earlier, below every later one (keys start with the time). */
+    private static Bytes after(long time) {
+        if (time == InputWatermark.IDLE) {
+            final byte[] top = new byte[9];
+            java.util.Arrays.fill(top, (byte) 0xFF);
+            return Bytes.wrap(top);
+        }
+        return Bytes.wrap(ByteBuffer.allocate(8).putLong(time + 1).array());
+    }
+
+    private static long arrivedAt(byte[] value) {
+        return value.length == 8 ? ByteBuffer.wrap(value).getLong() : 0L;
+    }
+
+    private static byte kindOf(Bytes key) {
+        return key.get()[8];
+    }
+
+    private void advanceFrontier(long ts) {
+        if (ts > frontier) {
+            frontier = ts;
+            progress.put(FRONTIER, ts);
+        }
+    }
+
+    /** Event time, kind, cluster, content: the release order, and equal only for the same event twice. */
+    private Bytes key(Record<String, CorrelationEvent> record) {
+        final byte[] cluster = record.key().getBytes(StandardCharsets.UTF_8);
+        final byte[] event = events.serializer().serialize(null, record.value());
+        return Bytes.wrap(ByteBuffer.allocate(8 + 1 + 2 + cluster.length + event.length)
+                .putLong(record.timestamp())
+                .put(kind(record.value().getPayload()))
+                .putShort((short) cluster.length)
+                .put(cluster)
+                .put(event)
+                .array());
+    }
+
+    private static long timeOf(Bytes key) {
+        return ByteBuffer.wrap(key.get()).getLong();
+    }
+
+    /** Evidence first, so that a restart stamped the same instant sees it (as it would in a replay). */
+    private static byte kind(Object payload) {
+        if (payload instanceof MemorySample) {
+            return 0;
+        }
+        if (payload instanceof EtcdLatencySample) {
+            return 1;
+        }
+        if (payload instanceof BackupEvent) {
+            return 2;
+        }
+        if (payload instanceof PodRestart) {
+            return RESTART;
+        }
+        return 4;
+    }
+}

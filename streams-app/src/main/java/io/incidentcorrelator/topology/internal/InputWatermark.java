@@ -1,0 +1,69 @@
+package io.incidentcorrelator.topology.internal;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The low watermark of one routing task: how far in event time every input partition it reads has
+ * delivered. It is the minimum, over the task's data partitions that are not idle, of the newest
+ * event time each has delivered. A partition is idle when it has delivered nothing for the
+ * {@code idleAfter} allowance of wall-clock time (a collector that is absent, a topic that is
+ * empty on this partition): it no longer holds the watermark back until it delivers again.
+ * Partitions this task has not heard from count as delivering at the moment the task started, so
+ * that a task does not run ahead before every partition had a chance to deliver. A clock tick
+ * (the replay's closing tick) promises that every input up to its time has been produced, so it
+ * is a floor for the watermark.
+ *
+ * <p>Plain Java and wall clock passed in: the rule is tested without Kafka.
+ */
+public final class InputWatermark {
+
+    /** No watermark yet: some partition still holds it back without having delivered anything. */
+    public static final long NONE = Long.MIN_VALUE;
+    /** Every partition is idle: this task holds nothing back. */
+    public static final long IDLE = Long.MAX_VALUE;
+
+    private final long idleAfterMs;
+    private final int dataPartitions;
+    private final long startedAt;
+    private final Map<String, long[]> byPartition = new HashMap<>(); // topic-partition → {newest event time, wall clock}
+    private long clockFloor = NONE;
+
+    /**
+     * @param dataPartitions how many data partitions the task reads (one per data topic)
+     * @param startedAt      wall clock when the task started
+     */
+    public InputWatermark(Duration idleAfter, int dataPartitions, long startedAt) {
+        this.idleAfterMs = Objects.requireNonNull(idleAfter, "idleAfter").toMillis();
+        this.dataPartitions = dataPartitions;
+        this.startedAt = startedAt;
+    }
+
+    /** A data record stamped {@code eventTime} was delivered by {@code partition} at {@code wallClock}. */
+    public void delivered(String partition, long eventTime, long wallClock) {
+        final long[] state = byPartition.computeIfAbsent(partition, p -> new long[] {NONE, wallClock});
+        state[0] = Math.max(state[0], eventTime);
+        state[1] = wallClock;
+    }
+
+    /** A clock tick stamped {@code time}. */
+    public void ticked(long time) {
+        clockFloor = Math.max(clockFloor, time);
+    }
+
+    /** The watermark at wall clock {@code now}: {@link #NONE}, {@link #IDLE} or an event time. */
+    public long at(long now) {
+        if (byPartition.size() < dataPartitions && now - startedAt < idleAfterMs) {
+            return clockFloor; // a partition not heard from yet may still deliver anything
+        }
+        long min = IDLE;
+        for (long[] state : byPartition.values()) {
+            if (now - state[1] < idleAfterMs) {
+                min = Math.min(min, state[0]);
+            }
+        }
+        return min == IDLE ? IDLE : Math.max(min, clockFloor);
+    }
+}
