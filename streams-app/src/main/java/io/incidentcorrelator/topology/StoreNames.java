@@ -39,6 +39,12 @@ public final class StoreNames {
     /** The watermark each routing task reported last, and the newest event time released. */
     public static final String ROUTING_PROGRESS = "routing-progress";
 
+    /**
+     * Events no inventory record places yet, by event time, in the routing task, until one does
+     * (bounded: {@code EventRouter}, {@code InventoryHold}); and the inventory gaps given up on.
+     */
+    public static final String EVENTS_AWAITING_INVENTORY = "events-awaiting-inventory";
+
     private StoreNames() {
     }
 }
