@@ -145,8 +145,18 @@ function panel(svg, series, top, title, kind, x, left, right, height, percent) {
   });
 }
 
+// Hosts, clusters and nodes that events named and the inventory does not place: a banner.
+async function loadInventoryWarnings() {
+  const warnings = await getJson('api/inventory-warnings');
+  const box = $('inventory-warnings');
+  box.querySelector('ul').replaceChildren(...warnings.map((w) =>
+    el('li', {class: 'inventory-warning', 'data-reason': w.reason, 'data-subject': w.subject}, w.text)));
+  box.hidden = warnings.length === 0;
+}
+
 async function main() {
   try {
+    await loadInventoryWarnings();
     await loadList();
     await showSelected();
     document.body.dataset.ready = 'true';

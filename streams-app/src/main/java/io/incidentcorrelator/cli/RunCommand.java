@@ -3,6 +3,7 @@ package io.incidentcorrelator.cli;
 import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.embedded.EmbeddedBox;
+import io.incidentcorrelator.runtime.InventoryWarnings;
 import io.incidentcorrelator.runtime.TopicProvisioner;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -176,14 +177,18 @@ final class RunCommand implements Callable<Integer> {
                     + "/health/live, /health/ready, /metrics");
             err.flush();
         }
+        final InventoryWarnings warnings = served == null ? null
+                : new InventoryWarnings(bootstrap, correlator.topics().deadLetter(), overrides).follow();
         if (served != null) {
             served.server().attach(service.kafkaStreams(), served.self());
+            served.server().showInventoryWarnings(warnings, correlator.topics());
             err.println("run: web view at " + served.url());
             err.flush();
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (served != null) {
                 served.close();
+                warnings.close();
             }
             service.close();
             if (box != null) {

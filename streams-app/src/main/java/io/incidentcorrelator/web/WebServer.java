@@ -1,6 +1,7 @@
 package io.incidentcorrelator.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -9,6 +10,8 @@ import io.incidentcorrelator.avro.IncidentCategory;
 import io.incidentcorrelator.avro.IncidentStatus;
 import io.incidentcorrelator.replay.ContractJson;
 import io.incidentcorrelator.runtime.HealthServer;
+import io.incidentcorrelator.runtime.InventoryWarnings;
+import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topology.StoreNames;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -45,7 +48,9 @@ import java.util.function.Predicate;
  *   <li>{@code GET /api/incidents?cluster=&category=&status=&since=&until=}: newest first;</li>
  *   <li>{@code GET /api/incidents/{id}}: one incident with its evidence, 404 when unknown;</li>
  *   <li>{@code GET /api/timeline?cluster=C&from=&to=} (or {@code &incident=ID}): the chart's data,
- *       ±1 h around the incident when no range is given.</li>
+ *       ±1 h around the incident when no range is given;</li>
+ *   <li>{@code GET /api/inventory-warnings}: hosts, clusters and nodes that events named and no
+ *       inventory record placed ({@link InventoryWarnings}), for the page's banner.</li>
  * </ul>
  * The server binds before Kafka Streams starts (so {@code application.server} can name the real
  * port) and answers 503 until {@link #attach} hands it the running client.
@@ -62,6 +67,8 @@ public final class WebServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private volatile IncidentQueries queries;
+    private volatile InventoryWarnings inventoryWarnings;
+    private volatile TopicNames topicNames;
 
     private WebServer(HttpServer server, ExecutorService executor) {
         this.server = server;
@@ -102,6 +109,12 @@ public final class WebServer implements AutoCloseable {
         queries = new IncidentQueries(streams, self);
     }
 
+    /** Serves {@code /api/inventory-warnings} from {@code warnings}; its source topics named by {@code names}. */
+    public void showInventoryWarnings(InventoryWarnings warnings, TopicNames names) {
+        this.topicNames = names;
+        this.inventoryWarnings = warnings;
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             final String method = exchange.getRequestMethod();
@@ -125,6 +138,10 @@ public final class WebServer implements AutoCloseable {
     }
 
     private void api(HttpExchange exchange, String path) throws IOException {
+        if (path.equals("/api/inventory-warnings")) {
+            inventoryWarnings(exchange);
+            return;
+        }
         final IncidentQueries q = queries;
         if (q == null) {
             error(exchange, 503, "the topology is starting");
@@ -154,6 +171,22 @@ public final class WebServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             error(exchange, 503, "interrupted");
         }
+    }
+
+    private void inventoryWarnings(HttpExchange exchange) throws IOException {
+        final InventoryWarnings warnings = inventoryWarnings;
+        final ArrayNode out = IncidentQueries.JSON.createArrayNode();
+        if (warnings != null) {
+            for (InventoryWarnings.Warning w : warnings.warnings()) {
+                final ObjectNode node = out.addObject().put("reason", w.gap().reason()).put("subject", w.gap().subject())
+                        .put("text", w.text(topicNames));
+                w.byTopic().forEach(node.putObject("byTopic")::put);
+                if (w.lastEvent() != null) {
+                    node.put("lastEvent", w.lastEvent().toString());
+                }
+            }
+        }
+        json(exchange, 200, out);
     }
 
     private void incident(HttpExchange exchange, IncidentQueries q, String id, boolean local)

@@ -1,11 +1,13 @@
 package io.incidentcorrelator.reliability;
 
+import io.incidentcorrelator.classify.Events;
 import io.incidentcorrelator.replay.ScenarioEvent;
 import io.incidentcorrelator.replay.ScenarioTopic;
 import io.incidentcorrelator.serde.EmbeddedSchemaRegistryServer;
 import io.incidentcorrelator.serde.InMemorySchemaRegistry;
 import io.incidentcorrelator.testsupport.CleanRun;
 import io.incidentcorrelator.testsupport.InProcessCorrelator;
+import io.incidentcorrelator.testsupport.IncidentTopic;
 import io.incidentcorrelator.testsupport.NewestRevisions;
 import io.incidentcorrelator.testsupport.PipelineRig;
 import io.incidentcorrelator.testsupport.ScenarioCorpus;
@@ -86,6 +88,40 @@ class TopicByTopicIT {
         final List<List<ScenarioTopic>> inventoryLast = new java.util.ArrayList<>(INVENTORY_FIRST);
         java.util.Collections.reverse(inventoryLast);
         check("inventory last", run("last-", inventoryLast, true));
+    }
+
+    @Test
+    void whatTheInventoryNeverPlacesIsCountedAndAnInventoryWarningInIncidentsTail() {
+        final PipelineRig rig = new PipelineRig(kafka.bootstrapServers(), registry.url(), "gap-", 3);
+        rig.createTopics();
+        final String app = "gap-app";
+        final Path config = rig.writeConfig(work.resolve(app), LIVE);
+        final List<ScenarioEvent> inventory = events.stream().filter(e -> e.eventTime() == null).toList();
+        final List<ScenarioEvent> unplaced = List.of(
+                event(ScenarioTopic.PROXMOX_MEMORY, "pve-gap", Events.host("pve-gap", "03:00", 0.7, 0.3, 0.02)),
+                event(ScenarioTopic.PROXMOX_MEMORY, "pve-gap", Events.host("pve-gap", "03:01", 0.7, 0.3, 0.02)),
+                event(ScenarioTopic.POD_RESTARTS, "lab/apps/api-1/api",
+                        Events.restart("lab", "api-1", "lab-w-01", "03:02").build()));
+        try (InProcessCorrelator live = InProcessCorrelator.start(config, rig.bootstrap(), rig.registryUrl(), app,
+                work.resolve(app + "-state"))) {
+            rig.produce(inventory);
+            rig.produce(unplaced);
+            rig.awaitCaughtUp(app, Duration.ofMinutes(2), live::isAlive);
+            rig.produceTick(Events.at("03:02"));
+            rig.awaitCaughtUp(app, Duration.ofMinutes(2), live::isAlive);
+        }
+        final List<String> lines = IncidentTopic.correlator(List.of("incidents", "tail", "-n", "1",
+                "--bootstrap-servers", rig.bootstrap(), "--schema-registry-url", rig.registryUrl(),
+                "--config", config.toString()));
+        assertEquals("inventory incomplete: cluster lab unknown (1 restart; newest 2026-02-26T03:02:00Z)", lines.get(0));
+        assertEquals("inventory incomplete: host pve-gap unknown (2 memory samples; newest 2026-02-26T03:01:00Z)",
+                lines.get(1));
+        assertEquals(3, lines.size(), "and the restart's incident, still correlated: " + lines);
+        assertTrue(lines.get(2).contains("lab.app-crash."), lines.get(2));
+    }
+
+    private static ScenarioEvent event(ScenarioTopic topic, String key, org.apache.avro.specific.SpecificRecord value) {
+        return new ScenarioEvent(topic, key, value, topic.eventTime(value).orElseThrow(), "TopicByTopicIT", 0);
     }
 
     private record Outcome(NewestRevisions comparison, long deadLetters, long lateDeadLetters) {
