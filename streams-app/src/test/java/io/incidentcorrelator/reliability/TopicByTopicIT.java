@@ -36,6 +36,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>Inventory last: every event waits in the routing tasks' hold (events-awaiting-inventory)
  * until the inventory arrives; the app is restarted on a fresh state directory before that, so
  * the held events must come back from the changelog.
+ *
+ * <p>Both orders fail today for a defect outside the hold, tagged {@value #KNOWN_DEFECT}: after a
+ * task of the correlation is (re)initialised (the restart here; a rebalance on a loaded machine),
+ * {@code LateRecordGate} takes the task's stream time as event time, and that stream time is the
+ * newest event any routing task has routed (2026-03-08T09:28, the corpus's last), not the
+ * watermark: everything the aligner still buffers is then dead-lettered as late (about 12,000
+ * samples and backups; 11 incidents lost, 11 extra, 2 different of 19).
  */
 class TopicByTopicIT {
 
@@ -57,15 +64,25 @@ class TopicByTopicIT {
     private static EmbeddedSchemaRegistryServer registry;
     private static List<ScenarioEvent> events;
     private static Map<String, List<String>> replay;
+    /** What the replay dead-lettered: restarts on bare-metal nodes, which no inventory record places. */
+    private static long replayDeadLetters;
 
     @BeforeAll
-    static void replayOnOnePartition() throws Exception {
+    static void start() throws Exception {
         kafka = TestKafka.start();
         registry = EmbeddedSchemaRegistryServer.start(new InMemorySchemaRegistry());
         events = ScenarioCorpus.all();
-        replay = CleanRun.run(new PipelineRig(kafka.bootstrapServers(), registry.url(), "ref-", 1), events,
-                Map.of(), work.resolve("ref")).revisions();
-        assertTrue(replay.size() > 10, "the replay has incidents: " + replay.size());
+    }
+
+    /** Every revision of a one-partition replay of the corpus, run once. */
+    private static Map<String, List<String>> replay() {
+        if (replay == null) {
+            final PipelineRig rig = new PipelineRig(kafka.bootstrapServers(), registry.url(), "ref-", 1);
+            replay = CleanRun.run(rig, events, Map.of(), work.resolve("ref")).revisions();
+            replayDeadLetters = rig.deadLetters();
+            assertTrue(replay.size() > 10, "the replay has incidents: " + replay.size());
+        }
+        return replay;
     }
 
     @AfterAll
@@ -78,12 +95,17 @@ class TopicByTopicIT {
         }
     }
 
+    /** JUnit tag of the tests that fail for the late gate's event time after a task restart (see class doc). */
+    static final String KNOWN_DEFECT = "issue-13-late-gate-stream-time-after-restart";
+
     @Test
+    @Tag(KNOWN_DEFECT)
     void inventoryThenBackupsThenSamplesThenRestartsGiveTheReplaysIncidents() {
         check("inventory first", run("first-", INVENTORY_FIRST, false));
     }
 
     @Test
+    @Tag(KNOWN_DEFECT)
     void restartsThenSamplesThenBackupsThenInventoryGiveTheReplaysIncidents() {
         final List<List<ScenarioTopic>> inventoryLast = new java.util.ArrayList<>(INVENTORY_FIRST);
         java.util.Collections.reverse(inventoryLast);
@@ -152,15 +174,16 @@ class TopicByTopicIT {
         } finally {
             live.close();
         }
-        return new Outcome(NewestRevisions.compare(replay, rig.committedRevisions()), rig.deadLetters(),
+        return new Outcome(NewestRevisions.compare(replay(), rig.committedRevisions()), rig.deadLetters(),
                 rig.lateDeadLetters());
     }
 
     private static void check(String run, Outcome outcome) {
-        System.out.printf("%s: %d incidents in the replay, %s; %d dead letters, %d of them late%n", run,
-                PipelineRig.newest(replay).size(), outcome.comparison(), outcome.deadLetters(),
-                outcome.lateDeadLetters());
+        System.out.printf("%s: %d incidents in the replay, %s; %d dead letters (the replay: %d), %d of them late%n",
+                run, PipelineRig.newest(replay()).size(), outcome.comparison(), outcome.deadLetters(),
+                replayDeadLetters, outcome.lateDeadLetters());
         assertEquals(List.of(), outcome.comparison().problems(), run);
-        assertEquals(0, outcome.deadLetters(), run + ": dead letters");
+        assertEquals(0, outcome.lateDeadLetters(), run + ": dead-lettered as late");
+        assertEquals(replayDeadLetters, outcome.deadLetters(), run + ": dead letters, as many as the replay's");
     }
 }

@@ -73,6 +73,8 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
     /** Bumped by {@link GlobalTableUpdater} on every inventory change; the index is rebuilt when it moves. */
     private final AtomicLong inventoryVersion;
     private long indexedVersion = -1;
+    /** The index was rebuilt since held events were last looked at: some may be placed now. */
+    private boolean releaseDue;
     private Map<String, Set<String>> clustersByHost = Map.of();
     private Map<String, String> clusterByGuest = Map.of();
     private Set<String> clusters = Set.of();
@@ -121,9 +123,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
     @Override
     public void process(Record<String, CorrelationEvent> record) {
         final long wallClock = context.currentSystemTimeMs();
-        if (refreshIndex()) {
-            releasePlaced();
-        }
+        releasePlaced();
         if (record.value().getPayload() instanceof ClockTick tick) {
             // Everything up to the tick was produced: what it passed by the horizon waits in vain.
             watermark.ticked(tick.getTime().toEpochMilli());
@@ -147,9 +147,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
      * correlation within a second), and partitions that turned idle.
      */
     private void punctuate(long wallClock) {
-        if (refreshIndex()) {
-            releasePlaced();
-        }
+        releasePlaced();
         if (wallClock >= nextExpiryCheck) {
             giveUpExpired(wallClock);
             nextExpiryCheck = wallClock + Math.max(1000, holdHorizon.toMillis() / 120);
@@ -213,8 +211,16 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         }
     }
 
-    /** Routes the held events that the inventory now places, oldest first, and forgets the gaps it closed. */
+    /**
+     * If the inventory changed since the last look, routes the held events it now places, oldest
+     * first, and forgets the gaps it closed.
+     */
     private void releasePlaced() {
+        refreshIndex();
+        if (!releaseDue) {
+            return;
+        }
+        releaseDue = false;
         hold.forgetClosed(key -> {
             final InventoryGap gap = InventoryGap.fromKey(key);
             return gap != null && known(gap);
@@ -365,11 +371,11 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         return clusters;
     }
 
-    /** Rebuilds the indexes from the inventory store if it changed since the last build; true if it did. */
-    private boolean refreshIndex() {
+    /** Rebuilds the indexes from the inventory store if it changed since the last build. */
+    private void refreshIndex() {
         final long version = inventoryVersion.get();
         if (version == indexedVersion) {
-            return false;
+            return;
         }
         final Map<String, Set<String>> byHost = new HashMap<>();
         final Map<String, String> byGuest = new HashMap<>();
@@ -395,7 +401,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         nodes = knownNodes;
         clusterByGuest = byGuest;
         indexedVersion = version;
-        return true;
+        releaseDue = true;
     }
 
     private static String guestKey(String host, int vmid) {
