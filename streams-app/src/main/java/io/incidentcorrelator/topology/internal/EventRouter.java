@@ -46,8 +46,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>An event that no inventory record places yet (a restart on an unknown cluster or node, a
  * sample or backup of an unknown host) is held ({@link InventoryHold}) and routed when the
- * inventory places it; it holds the task's watermark back meanwhile, so it reaches the correlation
- * in its event-time place. After the catch-up horizon, or when the hold is full, it is given up:
+ * inventory places it; a held restart holds the task's watermark back meanwhile, so it reaches the
+ * correlation in its event-time place. After the catch-up horizon, or when the hold is full, it is given up:
  * counted, dead-lettered keyed by its {@link InventoryGap}, and a restart is still correlated.
  */
 public final class EventRouter implements Processor<String, CorrelationEvent, String, CorrelationEvent> {
@@ -160,12 +160,12 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
     }
 
     /**
-     * The task's input watermark, held back by the oldest event waiting for the inventory: once
+     * The task's input watermark, held back by the oldest restart waiting for the inventory: once
      * placed, it reaches the correlation in its event-time place, as if the inventory had come first.
      */
     private long progressAt(long wallClock) {
         final long input = watermark.at(wallClock);
-        return input == InputWatermark.NONE ? input : Math.min(input, hold.oldest());
+        return input == InputWatermark.NONE ? input : Math.min(input, hold.oldestRestart());
     }
 
     /** To every partition of events-by-cluster (the partitioner broadcasts clock ticks). */

@@ -1,5 +1,6 @@
 package io.incidentcorrelator.topology.internal;
 
+import io.incidentcorrelator.avro.PodRestart;
 import io.incidentcorrelator.avro.internal.CorrelationEvent;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.utils.Bytes;
@@ -19,8 +20,10 @@ import java.util.function.Supplier;
 /**
  * Events that no inventory record places yet, kept in a changelogged store until one does
  * (docs/architecture.md, "Events before their inventory"). Held events are ordered by event time,
- * so that they are released as a replay with the inventory first would have read them, and the
- * oldest one holds the routing task's watermark back. The hold is bounded: by {@code capacity}
+ * so that they are released as a replay with the inventory first would have read them; the oldest
+ * held restart holds the routing task's watermark back (samples and backups do not: a Proxmox host
+ * that runs no Kubernetes node would hold it back for good; released, they are correlated as a
+ * source that catches up). The hold is bounded: by {@code capacity}
  * events (the oldest goes first) and by the catch-up {@code horizon}, both in wall-clock time held
  * and in event time once a clock tick promises that everything up to it was produced.
  *
@@ -47,8 +50,8 @@ public final class InventoryHold {
     private final long horizonMs;
     private long sequence;
     private int size;
-    /** Event time of the oldest held event, or null when it must be looked up again. */
-    private Long oldest;
+    /** Event time of the oldest held restart, or null when it must be looked up again. */
+    private Long oldestRestart;
 
     public InventoryHold(KeyValueStore<Bytes, byte[]> store, Serde<CorrelationEvent> events, int capacity,
                          Duration horizon) {
@@ -78,9 +81,10 @@ public final class InventoryHold {
         final byte[] topic = held.topic() == null ? new byte[0] : held.topic().getBytes(StandardCharsets.UTF_8);
         final byte[] key = held.key() == null ? null : held.key().getBytes(StandardCharsets.UTF_8);
         final byte[] event = events.serializer().serialize(null, held.event());
-        final ByteBuffer value = ByteBuffer.allocate(8 + 4 + 8 + 4 + topic.length + 4
+        final boolean restart = held.event().getPayload() instanceof PodRestart;
+        final ByteBuffer value = ByteBuffer.allocate(8 + 1 + 4 + 8 + 4 + topic.length + 4
                 + (key == null ? 0 : key.length) + event.length);
-        value.putLong(wallClock).putInt(held.partition()).putLong(held.offset());
+        value.putLong(wallClock).put((byte) (restart ? 1 : 0)).putInt(held.partition()).putLong(held.offset());
         value.putInt(topic.length).put(topic);
         value.putInt(key == null ? -1 : key.length);
         if (key != null) {
@@ -89,8 +93,8 @@ public final class InventoryHold {
         value.put(event);
         store.put(eventKey(held.timestamp(), sequence++), value.array());
         size++;
-        if (oldest != null) {
-            oldest = Math.min(oldest, held.timestamp());
+        if (restart && oldestRestart != null) {
+            oldestRestart = Math.min(oldestRestart, held.timestamp());
         }
         if (size <= capacity) {
             return null;
@@ -99,17 +103,24 @@ public final class InventoryHold {
         return first.isEmpty() ? null : first.get(0);
     }
 
-    /** Event time of the oldest held event, or {@link Long#MAX_VALUE} when none is held. */
-    public long oldest() {
+    /** Event time of the oldest held restart, or {@link Long#MAX_VALUE} when none is held. */
+    public long oldestRestart() {
         if (size == 0) {
             return Long.MAX_VALUE;
         }
-        if (oldest == null) {
+        if (oldestRestart == null) {
+            oldestRestart = Long.MAX_VALUE;
             try (KeyValueIterator<Bytes, byte[]> it = store.range(eventKey(Long.MIN_VALUE, 0), gapKey(""))) {
-                oldest = it.hasNext() ? timestampOf(it.next().key) : Long.MAX_VALUE;
+                while (it.hasNext()) {
+                    final KeyValue<Bytes, byte[]> entry = it.next();
+                    if (entry.key.get()[0] == EVENT && entry.value[8] == 1) {
+                        oldestRestart = timestampOf(entry.key);
+                        break;
+                    }
+                }
             }
         }
-        return oldest;
+        return oldestRestart;
     }
 
     /** Removes and returns, in event-time order, the held events that {@code placed} accepts now. */
@@ -169,6 +180,7 @@ public final class InventoryHold {
                 }
                 final ByteBuffer value = ByteBuffer.wrap(entry.value);
                 final long heldAt = value.getLong();
+                value.get(); // restart or not
                 final long timestamp = timestampOf(entry.key);
                 final Held[] decoded = {null};
                 final Supplier<Held> held = () -> decoded[0] != null ? decoded[0]
@@ -182,7 +194,7 @@ public final class InventoryHold {
         taken.forEach(store::delete);
         size -= taken.size();
         if (!taken.isEmpty()) {
-            oldest = null;
+            oldestRestart = null;
         }
         return out;
     }
