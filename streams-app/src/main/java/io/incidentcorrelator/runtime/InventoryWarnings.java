@@ -40,13 +40,16 @@ public final class InventoryWarnings implements AutoCloseable {
      */
     public record Warning(InventoryGap gap, Map<String, Long> byTopic, Instant lastEvent) {
 
-        /** {@code inventory incomplete: host pve9 unknown (12 memory samples, 1 backup event; newest 2026-...)}. */
+        /**
+         * {@code inventory incomplete: host pve9 unknown (12 memory samples, 1 backup event dead-lettered, newest
+         * 2026-...)}: what the hold gave up on; later events of a gap are only counted (not_in_inventory metric).
+         */
         public String text(TopicNames names) {
             final String counts = byTopic.entrySet().stream()
                     .map(e -> e.getValue() + " " + noun(names, e.getKey(), e.getValue()))
                     .collect(Collectors.joining(", "));
-            return "inventory incomplete: " + gap.describe() + " unknown (" + counts
-                    + (lastEvent == null ? "" : "; newest " + lastEvent) + ")";
+            return "inventory incomplete: " + gap.describe() + " unknown (" + counts + " dead-lettered"
+                    + (lastEvent == null ? "" : ", newest " + lastEvent) + ")";
         }
 
         private static String noun(TopicNames names, String topic, long n) {

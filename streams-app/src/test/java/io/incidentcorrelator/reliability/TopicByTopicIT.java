@@ -156,9 +156,10 @@ class TopicByTopicIT {
         final List<String> lines = IncidentTopic.correlator(List.of("incidents", "tail", "-n", "1",
                 "--bootstrap-servers", rig.bootstrap(), "--schema-registry-url", rig.registryUrl(),
                 "--config", config.toString()));
-        assertEquals("inventory incomplete: cluster lab unknown (1 restart; newest 2026-02-26T03:02:00Z)", lines.get(0));
-        assertEquals("inventory incomplete: host pve-gap unknown (2 memory samples; newest 2026-02-26T03:01:00Z)",
-                lines.get(1));
+        assertEquals("inventory incomplete: cluster lab unknown (1 restart dead-lettered, newest 2026-02-26T03:02:00Z)",
+                lines.get(0));
+        assertEquals("inventory incomplete: host pve-gap unknown (2 memory samples dead-lettered, newest "
+                + "2026-02-26T03:01:00Z)", lines.get(1));
         assertEquals(3, lines.size(), "and the restart's incident, still correlated: " + lines);
         assertTrue(lines.get(2).contains("lab.app-crash."), lines.get(2));
 

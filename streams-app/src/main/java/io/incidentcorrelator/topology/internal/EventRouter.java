@@ -200,8 +200,13 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
                 source == null ? null : source.topic(), source == null ? -1 : source.partition(),
                 source == null ? -1 : source.offset());
         if (hold.givenUp(gap.key())) {
-            giveUp(held, gap, "not held: an earlier event of it waited the catch-up horizon " + holdHorizon + " in vain",
-                    "not-held");
+            // Dead-lettered and warned about once; from then on counted only: a Proxmox host that
+            // runs no Kubernetes node sends samples for as long as it runs.
+            metrics.inventoryHold("not-held", held.topic());
+            metrics.notInInventory(gap.reason(), held.topic());
+            if (record.value().getPayload() instanceof PodRestart) {
+                forwardPlaced(record);
+            }
             return;
         }
         metrics.inventoryHold("held", held.topic());
