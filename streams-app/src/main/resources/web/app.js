@@ -266,12 +266,22 @@ async function show() {
   await showSelected();
 }
 
+// Hosts, clusters and nodes that events named and the inventory does not place: a banner.
+async function loadInventoryWarnings() {
+  const warnings = await getJson('api/inventory-warnings');
+  const box = $('inventory-warnings');
+  box.querySelector('ul').replaceChildren(...warnings.map((w) =>
+    el('li', {class: 'inventory-warning', 'data-reason': w.reason, 'data-subject': w.subject}, w.text)));
+  box.hidden = warnings.length === 0;
+}
+
 async function main() {
   for (const name of FILTERS) {
     $('filter-' + name).addEventListener('change', (e) => setFragment({[name]: e.target.value}));
   }
   $('filter-clear').addEventListener('click', () => setFragment(Object.fromEntries(FILTERS.map((k) => [k, '']))));
   try {
+    await loadInventoryWarnings();
     await show();
     document.body.dataset.ready = 'true';
   } catch (e) {

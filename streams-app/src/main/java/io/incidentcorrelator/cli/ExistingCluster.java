@@ -4,6 +4,7 @@ import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
 import io.incidentcorrelator.serde.SchemaRegistries;
 import io.incidentcorrelator.serde.SchemaRegistryClient;
+import io.incidentcorrelator.topics.TopicNames;
 
 import java.util.Map;
 
@@ -12,7 +13,7 @@ import java.util.Map;
  * ({@code incidents tail}, the sinks): unlike replay they have no embedded fallback.
  */
 record ExistingCluster(String bootstrapServers, SchemaRegistryClient registry, String incidentsTopic,
-                       Map<String, String> clientOverrides) {
+                       Map<String, String> clientOverrides, TopicNames topics) {
 
     static ExistingCluster from(ClusterOptions options) {
         final ConfigLoader config = options.load();
@@ -27,6 +28,6 @@ record ExistingCluster(String bootstrapServers, SchemaRegistryClient registry, S
         }
         final Map<String, String> overrides = options.clientOverrides(config);
         return new ExistingCluster(bootstrap, SchemaRegistries.forUrl(registryUrl, overrides),
-                config.correlatorConfig().topics().incidents(), overrides);
+                config.correlatorConfig().topics().incidents(), overrides, config.correlatorConfig().topics());
     }
 }

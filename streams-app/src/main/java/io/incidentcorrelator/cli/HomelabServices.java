@@ -274,7 +274,7 @@ final class HomelabServices implements AutoCloseable {
         events = CollectorCommand.kafkaSink(config, topics, written, bootstrap, registry,
                 "incident-correlator-homelab");
         final Context context = new Context(events, new ExistingCluster(bootstrap, registry, topics.incidents(),
-                clientOverrides));
+                clientOverrides, topics));
         final List<SourceHealth> all = new ArrayList<>();
         for (Part part : parts) {
             part.start(context);

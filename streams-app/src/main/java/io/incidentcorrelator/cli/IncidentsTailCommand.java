@@ -4,6 +4,7 @@ import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.PodSummary;
 import io.incidentcorrelator.replay.ContractJson;
 import io.incidentcorrelator.replay.IncidentJsonReader;
+import io.incidentcorrelator.runtime.InventoryWarnings;
 import io.incidentcorrelator.sinks.IncidentSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import picocli.CommandLine.Command;
@@ -13,6 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -30,7 +32,9 @@ import java.util.stream.Collectors;
                 "Prints revisions from the incidents topic (read_committed, Avro through the schema registry):",
                 "the last --lines of them, or all with --from-beginning; with --follow it then waits for new ones",
                 "until stopped. A tombstone (an incident retracted after late evidence re-classified its restarts)",
-                "prints as DELETED, or as {\"id\": ..., \"deleted\": true} with --json."})
+                "prints as DELETED, or as {\"id\": ..., \"deleted\": true} with --json.",
+                "First, one 'inventory incomplete: ...' line per host, cluster or node that events named and no",
+                "inventory record placed (from the dead-letter topic; on stderr with --json)."})
 final class IncidentsTailCommand implements Callable<Integer> {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT)
@@ -71,6 +75,7 @@ final class IncidentsTailCommand implements Callable<Integer> {
         try (IncidentSource source = new IncidentSource(kafka.bootstrapServers(), kafka.registry(),
                 kafka.incidentsTopic(), null, true, kafka.clientOverrides());
              ShutdownWakeup stop = new ShutdownWakeup("incidents-tail", source::wakeup)) {
+            warnInventoryGaps(kafka, json ? spec.commandLine().getErr() : out);
             source.seekToBeginning();
             // The backlog is read whole and its newest revisions printed, in the order they were
             // written across partitions; a compacted topic keeps that backlog small.
@@ -104,6 +109,16 @@ final class IncidentsTailCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** What the dead-letter topic says the inventory lacks, one line per gap. */
+    private static void warnInventoryGaps(ExistingCluster kafka, PrintWriter to) {
+        try (InventoryWarnings warnings = new InventoryWarnings(kafka.bootstrapServers(), kafka.topics().deadLetter(),
+                kafka.clientOverrides())) {
+            warnings.catchUp(Duration.ofSeconds(30));
+            warnings.warnings().forEach(w -> to.println(w.text(kafka.topics())));
+        }
+        to.flush();
     }
 
     private boolean done() {

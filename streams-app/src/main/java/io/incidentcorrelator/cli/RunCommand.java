@@ -5,6 +5,7 @@ import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.embedded.EmbeddedBox;
 import io.incidentcorrelator.homelab.Homelab;
 import io.incidentcorrelator.homelab.HomelabFile;
+import io.incidentcorrelator.runtime.InventoryWarnings;
 import io.incidentcorrelator.runtime.TopicProvisioner;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -198,10 +199,13 @@ final class RunCommand implements Callable<Integer> {
                     + "/health/live, /health/ready, /metrics");
             err.flush();
         }
+        final InventoryWarnings warnings = served == null ? null
+                : new InventoryWarnings(bootstrap, correlator.topics().deadLetter(), overrides).follow();
         if (served != null) {
             served.server().attach(service.kafkaStreams(), served.self(), correlator.classifier());
             served.server().attachBackups(() -> io.incidentcorrelator.runtime.BackupHistoryTopics.read(bootstrap,
                     registry, overrides, correlator.topics()), correlator.classifier().backupCoolDown());
+            served.server().showInventoryWarnings(warnings, correlator.topics());
             err.println("run: web view at " + served.url());
             err.flush();
         }
@@ -220,6 +224,7 @@ final class RunCommand implements Callable<Integer> {
             }
             if (served != null) {
                 served.close();
+                warnings.close();
             }
             service.close();
             if (box != null) {

@@ -32,6 +32,7 @@ public final class CorrelatorMetrics {
     public static final String LATE = "incident.correlator.late.records";
     public static final String INCIDENTS = "incident.correlator.incidents.emitted";
     public static final String NOT_IN_INVENTORY = "incident.correlator.not.in.inventory.records";
+    public static final String INVENTORY_HOLD = "incident.correlator.inventory.hold.records";
     public static final String REGISTRY_UNAVAILABLE = "incident.correlator.schema.registry.unavailable";
 
     /** Why a record went to the dead-letter topic: the {@code reason} tag. */
@@ -41,7 +42,9 @@ public final class CorrelatorMetrics {
         /** Decoded, but with values no real source produces ({@code x-incident-correlator-error} header). */
         VALIDATION,
         /** Further behind event time than the grace allows. */
-        LATE;
+        LATE,
+        /** No inventory record placed it within the hold ({@code inventory:<reason>:<subject>} key). */
+        INVENTORY;
 
         String tag() {
             return name().toLowerCase(Locale.ROOT);
@@ -94,19 +97,32 @@ public final class CorrelatorMetrics {
     }
 
     /**
-     * An event that names what the inventory does not know: a sample or backup of an unknown host
-     * (nothing it could explain, not routed), a restart on an unknown cluster or node (correlated
-     * without host evidence). Either way the inventory is incomplete.
+     * An event that no inventory record placed while it was held: a sample or backup of an unknown
+     * host (nothing it could explain, not routed), a restart on an unknown cluster or node
+     * (correlated without host evidence). Either way the inventory is incomplete.
      *
      * @param reason {@code unknown-host}, {@code unknown-cluster} or {@code unknown-node}
      */
     public void notInInventory(String reason, String topic) {
-        Counter.builder(NOT_IN_INVENTORY)
-                .description("Events naming a host, cluster or node the inventory does not know, by reason and topic")
-                .tag("reason", reason)
-                .tag("topic", String.valueOf(topic))
-                .register(registry)
-                .increment();
+        increment(NOT_IN_INVENTORY, "Events naming a host, cluster or node the inventory does not know, by reason "
+                + "and topic", "reason", reason, topic);
+    }
+
+    /**
+     * What the hold for events the inventory does not place yet did with one.
+     *
+     * @param outcome {@code held}, {@code released} (placed by an inventory record that came later),
+     *                {@code expired} (held the whole catch-up horizon), {@code overflow} (the hold was
+     *                full), {@code not-held} (its gap was given up on already)
+     */
+    public void inventoryHold(String outcome, String topic) {
+        increment(INVENTORY_HOLD, "Events held until an inventory record places them, by outcome and topic",
+                "outcome", outcome, topic);
+    }
+
+    private void increment(String name, String description, String tag, String value, String topic) {
+        Counter.builder(name).description(description).tag(tag, value).tag("topic", String.valueOf(topic))
+                .register(registry).increment();
     }
 
     public void incidentEmitted(IncidentCategory category, IncidentStatus status) {

@@ -45,6 +45,12 @@ public final class StoreNames {
      */
     public static final String CORRELATION_CLOCK = "correlation-clock";
 
+    /**
+     * Events no inventory record places yet, by event time, in the routing task, until one does
+     * (bounded: {@code EventRouter}, {@code InventoryHold}); and the inventory gaps given up on.
+     */
+    public static final String EVENTS_AWAITING_INVENTORY = "events-awaiting-inventory";
+
     private StoreNames() {
     }
 }

@@ -68,10 +68,12 @@ import java.util.function.Supplier;
  *  inventory ──────────► global store inventory-store ─────────────┐ (node → host, host → clusters)
  *  storage-locations ──► global store storage-locations-store ─────┤ (storage → receiving host)
  *  pod-restarts ─┐                                                  │
- *  backup-events ┤ events-source ► validate ─┬► route-by-cluster ► events-by-cluster (repartition)
- *  etcd-latency ─┤  (event time from payload, │    ► late-gate ─┬► correlate-and-classify ► incidents (compacted)
- *  proxmox-memory┤   each topic's own reader) │                 └► late-dead-letter-sink (beyond the grace)
- *  clock ────────┘                            └► dead-letter-sink (reason in headers)
+ *  backup-events ┤ events-source ► validate ─┬► route-by-cluster ─┬► events-by-cluster (repartition)
+ *  etcd-latency ─┤  (event time from payload, │ (holds events the  │    ► late-gate ─┬► correlate-and-classify ► incidents
+ *  proxmox-memory┤   each topic's own reader) │  inventory does not │                 └► late-dead-letter-sink (beyond the grace)
+ *  clock ────────┘                            │  place yet: store   └► inventory-dead-letter-sink (never placed)
+ *                                             │  events-awaiting-inventory)
+ *                                             └► dead-letter-sink (reason in headers)
  *  events-by-cluster ► record-timeline (store timeline-by-cluster, for the web view's chart)
  *  correlate-and-classify ► update-incidents-view (store incidents-view, by id, for the web API)
  *  (ticks on the clock topic close every window at the end of a replay;
@@ -104,9 +106,6 @@ public final class TopologyFactory {
         SINGLE_PARTITION
     }
 
-    /** How long an input partition may deliver nothing before it stops holding event time back, unless configured. */
-    public static final Duration DEFAULT_IDLE_AFTER = Duration.ofSeconds(30);
-
     /**
      * How event-time progress crosses the repartition topic (docs/architecture.md, "Time").
      *
@@ -122,8 +121,11 @@ public final class TopologyFactory {
         public static final Progress ARRIVAL_ORDER = new Progress(1, Duration.ZERO);
     }
 
-    /** How long the timeline store keeps a cluster's minutes, behind event time, unless configured. */
-    public static final Duration DEFAULT_TIMELINE_RETENTION = Duration.ofDays(7);
+    /**
+     * How many events a routing task holds at most until an inventory record places them; then the
+     * oldest is given up (counted and dead-lettered). About 300 bytes each.
+     */
+    public static final int INVENTORY_HOLD_CAPACITY = 50_000;
 
     private static final String CORRELATE = "correlate-and-classify";
     private static final String LATE_DEAD_LETTER = "late-dead-letter-reason";
@@ -173,9 +175,9 @@ public final class TopologyFactory {
         events.split(Named.as("validate-"))
                 .branch((key, event) -> validation.problem(event.getPayload()) == null,
                         Branched.withConsumer(valid -> {
-                            final KStream<String, CorrelationEvent> routed = valid
-                                    .process(() -> new EventRouter(inventoryVersion, progress.idleAfter()),
-                                            Named.as("route-by-cluster"));
+                            final KStream<String, CorrelationEvent> routed = placedOrDeadLetter(valid
+                                    .process(router(config, inventoryVersion, progress, eventSerde),
+                                            Named.as("route-by-cluster")), names, keys);
                             final KStream<String, CorrelationEvent> byCluster = shape == Shape.SINGLE_PARTITION
                                     ? routed
                                     : routed.repartition(Repartitioned.<String, CorrelationEvent>as(EVENTS_BY_CLUSTER)
@@ -195,6 +197,44 @@ public final class TopologyFactory {
                         .to(names.deadLetter(), Produced.with(keys, Serdes.String()).withName("dead-letter-sink")),
                         "invalid"));
         return builder.build();
+    }
+
+    /**
+     * Routes events by cluster, holding in the {@link StoreNames#EVENTS_AWAITING_INVENTORY} store
+     * those that no inventory record places yet (docs/architecture.md, "Events before their inventory").
+     */
+    private static ProcessorSupplier<String, CorrelationEvent, String, CorrelationEvent> router(
+            CorrelatorConfig config, AtomicLong inventoryVersion, Progress progress, Serde<CorrelationEvent> events) {
+        final StoreBuilder<KeyValueStore<Bytes, byte[]>> held = Stores.keyValueStoreBuilder(
+                config.storeType() == StoreType.IN_MEMORY
+                        ? Stores.inMemoryKeyValueStore(StoreNames.EVENTS_AWAITING_INVENTORY)
+                        : Stores.persistentKeyValueStore(StoreNames.EVENTS_AWAITING_INVENTORY),
+                Serdes.Bytes(), Serdes.ByteArray());
+        return new ProcessorSupplier<>() {
+            @Override
+            public Processor<String, CorrelationEvent, String, CorrelationEvent> get() {
+                return new EventRouter(inventoryVersion, progress.idleAfter(), events, config.grace(),
+                        INVENTORY_HOLD_CAPACITY);
+            }
+
+            @Override
+            public Set<StoreBuilder<?>> stores() {
+                return Set.of(held);
+            }
+        };
+    }
+
+    /** Events given up for an inventory gap (keyed {@code inventory:...}) to the dead-letter topic; the rest on. */
+    private static KStream<String, CorrelationEvent> placedOrDeadLetter(KStream<String, CorrelationEvent> routed,
+                                                                      TopicNames names, Serde<String> keys) {
+        return routed.split(Named.as("placement-"))
+                .branch((key, event) -> EventRouter.isInventoryGap(key), Branched.withConsumer(unplaced -> unplaced
+                        .processValues(() -> new DeadLetterProcessor(CorrelatorMetrics.Reason.INVENTORY,
+                                DeadLetterProcessor.Reason.fromHeader(), null), Named.as("inventory-dead-letter-reason"))
+                        .to(names.deadLetter(), Produced.with(keys, Serdes.String())
+                                .withName("inventory-dead-letter-sink")), "unplaced"))
+                .defaultBranch(Branched.as("placed"))
+                .get("placement-placed");
     }
 
     /** Late events to the dead-letter topic, the rest through the correlation to the incidents topic. */

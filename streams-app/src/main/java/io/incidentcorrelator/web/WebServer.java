@@ -1,6 +1,7 @@
 package io.incidentcorrelator.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -15,6 +16,8 @@ import io.incidentcorrelator.avro.IncidentStatus;
 import io.incidentcorrelator.classify.ClassifierConfig;
 import io.incidentcorrelator.replay.ContractJson;
 import io.incidentcorrelator.runtime.HealthServer;
+import io.incidentcorrelator.runtime.InventoryWarnings;
+import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topology.StoreNames;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -56,6 +59,8 @@ import java.util.function.Supplier;
  *       ±1 h around the incident when no range is given, with the classifier's thresholds
  *       (etcd WAL fsync p99 ms, host memory %, balloon %) so the chart draws the lines it judged by.</li>
  *   <li>{@code GET /api/backups?since=&window=&zone=}: the backup advice ({@code /backups} draws it).</li>
+ *   <li>{@code GET /api/inventory-warnings}: hosts, clusters and nodes that events named and no
+ *       inventory record placed ({@link InventoryWarnings}), for the page's banner.</li>
  * </ul>
  * The server binds before Kafka Streams starts (so {@code application.server} can name the real
  * port) and answers 503 until {@link #attach} hands it the running client.
@@ -77,6 +82,8 @@ public final class WebServer implements AutoCloseable {
     private volatile ObjectNode thresholds;
     private volatile Supplier<BackupHistory> backupHistory;
     private volatile Duration backupCoolDown;
+    private volatile InventoryWarnings inventoryWarnings;
+    private volatile TopicNames topicNames;
 
     private WebServer(HttpServer server, ExecutorService executor) {
         this.server = server;
@@ -128,6 +135,12 @@ public final class WebServer implements AutoCloseable {
         backupHistory = history;
     }
 
+    /** Serves {@code /api/inventory-warnings} from {@code warnings}; its source topics named by {@code names}. */
+    public void showInventoryWarnings(InventoryWarnings warnings, TopicNames names) {
+        this.topicNames = names;
+        this.inventoryWarnings = warnings;
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             final String method = exchange.getRequestMethod();
@@ -153,6 +166,10 @@ public final class WebServer implements AutoCloseable {
     private void api(HttpExchange exchange, String path) throws IOException {
         if (path.equals("/api/backups")) {
             backups(exchange, params(exchange.getRequestURI().getRawQuery()));
+            return;
+        }
+        if (path.equals("/api/inventory-warnings")) {
+            inventoryWarnings(exchange);
             return;
         }
         final IncidentQueries q = queries;
@@ -184,6 +201,22 @@ public final class WebServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             error(exchange, 503, "interrupted");
         }
+    }
+
+    private void inventoryWarnings(HttpExchange exchange) throws IOException {
+        final InventoryWarnings warnings = inventoryWarnings;
+        final ArrayNode out = IncidentQueries.JSON.createArrayNode();
+        if (warnings != null) {
+            for (InventoryWarnings.Warning w : warnings.warnings()) {
+                final ObjectNode node = out.addObject().put("reason", w.gap().reason()).put("subject", w.gap().subject())
+                        .put("text", w.text(topicNames));
+                w.byTopic().forEach(node.putObject("byTopic")::put);
+                if (w.lastEvent() != null) {
+                    node.put("lastEvent", w.lastEvent().toString());
+                }
+            }
+        }
+        json(exchange, 200, out);
     }
 
     private void incident(HttpExchange exchange, IncidentQueries q, String id, boolean local)

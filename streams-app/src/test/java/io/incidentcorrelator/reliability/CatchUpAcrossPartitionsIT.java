@@ -7,6 +7,7 @@ import io.incidentcorrelator.serde.InMemorySchemaRegistry;
 import io.incidentcorrelator.testsupport.CleanRun;
 import io.incidentcorrelator.testsupport.CorrelatorProcess;
 import io.incidentcorrelator.testsupport.InProcessCorrelator;
+import io.incidentcorrelator.testsupport.NewestRevisions;
 import io.incidentcorrelator.testsupport.PipelineRig;
 import io.incidentcorrelator.testsupport.ScenarioCorpus;
 import io.incidentcorrelator.testsupport.TestKafka;
@@ -21,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -139,28 +139,11 @@ class CatchUpAcrossPartitionsIT {
 
     private static void check(String run, Map<String, String> expected, PipelineRig rig,
                               Map<String, List<String>> failures) {
-        final Map<String, String> actual = withoutRevision(PipelineRig.newest(rig.committedRevisions()));
-        final List<String> problems = new ArrayList<>();
-        final TreeSet<String> ids = new TreeSet<>(expected.keySet());
-        ids.addAll(actual.keySet());
-        int lost = 0;
-        int extra = 0;
-        int different = 0;
-        for (String id : ids) {
-            if (!actual.containsKey(id)) {
-                lost++;
-                problems.add("lost " + id);
-            } else if (!expected.containsKey(id)) {
-                extra++;
-                problems.add("extra " + id);
-            } else if (!expected.get(id).equals(actual.get(id))) {
-                different++;
-                problems.add("different " + id + "\n  want " + expected.get(id) + "\n  got  " + actual.get(id));
-            }
-        }
+        final NewestRevisions comparison = NewestRevisions.compareNewest(expected,
+                withoutRevision(PipelineRig.newest(rig.committedRevisions())));
+        final List<String> problems = new ArrayList<>(comparison.problems());
         final long late = rig.lateDeadLetters();
-        System.out.printf("%s: %d incidents, %d lost, %d extra, %d different, %d dead-lettered as late%n",
-                run, actual.size(), lost, extra, different, late);
+        System.out.printf("%s: %s, %d dead-lettered as late%n", run, comparison, late);
         if (late > 0) {
             problems.add(late + " records dead-lettered as late");
         }
@@ -170,9 +153,7 @@ class CatchUpAcrossPartitionsIT {
     }
 
     private static Map<String, String> withoutRevision(Map<String, String> newest) {
-        final Map<String, String> out = new TreeMap<>();
-        newest.forEach((id, json) -> out.put(id, json.replaceFirst("\"revision\":\\s*\\d+", "\"revision\":_")));
-        return out;
+        return NewestRevisions.withoutRevision(newest);
     }
 
     private CorrelatorProcess start(String name, PipelineRig rig, String app) {

@@ -354,17 +354,26 @@ public final class PipelineRig {
 
     /** Committed dead letters whose reason ({@code x-incident-correlator-error}) starts with {@code late}. */
     public long lateDeadLetters() {
-        final long[] late = {0};
+        return deadLetters("late");
+    }
+
+    /** Every committed dead letter. */
+    public long deadLetters() {
+        return deadLetters("");
+    }
+
+    private long deadLetters(String reasonPrefix) {
+        final long[] count = {0};
         readCommitted(names().deadLetter(), new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
                 new org.apache.kafka.common.serialization.ByteArrayDeserializer(), r -> {
                     final org.apache.kafka.common.header.Header reason = r.headers().lastHeader(
                             io.incidentcorrelator.topology.internal.DeadLetterProcessor.HEADER_REASON);
-                    if (reason != null && new String(reason.value(), java.nio.charset.StandardCharsets.UTF_8)
-                            .startsWith("late")) {
-                        late[0]++;
+                    if (reasonPrefix.isEmpty() || reason != null && new String(reason.value(),
+                            java.nio.charset.StandardCharsets.UTF_8).startsWith(reasonPrefix)) {
+                        count[0]++;
                     }
                 });
-        return late[0];
+        return count[0];
     }
 
     /** Every committed record of {@code topic} (read_committed), from the beginning to its current end. */

@@ -58,7 +58,8 @@ class DeadLetterTopologyTest {
 
     private static final Instant NOW = Instant.parse("2026-02-26T12:00:00Z");
 
-    private final CorrelatorConfig config = CorrelatorConfig.defaults().withPendingFlushAfter(Duration.ZERO);
+    private final CorrelatorConfig config = CorrelatorConfig.defaults().withPendingFlushAfter(Duration.ZERO)
+            .withIdleAfter(Duration.ZERO);
     private final TopicNames names = config.topics();
     private final FlakyRegistry registry = new FlakyRegistry(new InMemorySchemaRegistry("mock://dead-letter-test"));
     private final CorrelatorMetrics metrics = new CorrelatorMetrics(new SimpleMeterRegistry());
@@ -68,11 +69,11 @@ class DeadLetterTopologyTest {
     @TempDir
     Path stateDir;
 
-    private void start(String name) {
+    private void startWithoutInventory(String name) {
         topics = Pipeline.topics(config, registry);
         // Inputs idle at once: events reach the correlation in the order they are piped.
         final Properties props = Pipeline.streamsProperties(config, "dummy:9092", name, stateDir.resolve(name),
-                Map.of(Pipeline.IDLE_AFTER_CONFIG, "0"));
+                Map.of());
         props.put(CorrelatorMetrics.CONFIG_KEY, metrics);
         // With exactly-once the driver loses what the deserialization handler sends before a record is processed
         // (dead letters of unreadable records); PoisonPillIT checks them with exactly-once on a real broker.
@@ -81,8 +82,22 @@ class DeadLetterTopologyTest {
         // scenario in the past relative to both.
         driver = new TopologyTestDriver(Pipeline.topology(config, topics, props,
                 TopologyFactory.Shape.REPARTITION_BY_CLUSTER), props, NOW);
+    }
+
+    private void start(String name) {
+        startWithoutInventory(name);
+        pipeInventory();
+    }
+
+    private void pipeInventory() {
         pipe(names.inventory(), "prod/talos-cp-01", NodePlacement.newBuilder().setCluster("prod").setNode("talos-cp-01")
                 .setHost("ruapehu").setVmid(201).setRole("control-plane").build());
+    }
+
+    private void tick(String hhmm) {
+        driver.createInputTopic(names.clock(), new StringSerializer(),
+                        Pipeline.internalSerdes().forValue(ClockTick.class).serializer())
+                .pipeInput("clock", new ClockTick(at(hhmm)));
     }
 
     @AfterEach
@@ -102,6 +117,11 @@ class DeadLetterTopologyTest {
 
     /** Backup, samples, a scheduler restart and a tick: one backup incident, resolved. */
     private Map<String, Incident> scenario(List<Pill> pills) {
+        return scenario(pills, () -> { });
+    }
+
+    /** @param beforeTick what happens after the events, before the closing tick */
+    private Map<String, Incident> scenario(List<Pill> pills, Runnable beforeTick) {
         pipe(names.backupEvents(), "ruapehu/backup-nightly", Events.backup("ruapehu", BackupPhase.JOB_START, "02:00", null, null));
         pipe(names.proxmoxMemory(), "ruapehu", Events.host("ruapehu", "02:20", 0.7, 0.3, 0.02));
         for (Pill pill : pills) {
@@ -111,9 +131,8 @@ class DeadLetterTopologyTest {
                 Events.restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "02:23:12").setRestartCount(9)
                         .setMessage(Events.LEADER_LOST_LOCAL).build());
         pipe(names.proxmoxMemory(), "ruapehu", Events.host("ruapehu", "02:24", 0.7, 0.3, 0.02));
-        driver.createInputTopic(names.clock(), new StringSerializer(),
-                        Pipeline.internalSerdes().forValue(ClockTick.class).serializer())
-                .pipeInput("clock", new ClockTick(at("04:00")));
+        beforeTick.run();
+        tick("04:00");
         final Map<String, Incident> newest = new HashMap<>();
         driver.createOutputTopic(names.incidents(), new StringDeserializer(), topics.incidents().deserializer())
                 .readKeyValuesToList().forEach(kv -> {
@@ -196,15 +215,87 @@ class DeadLetterTopologyTest {
     }
 
     @Test
-    void eventsTheInventoryDoesNotPlaceAreCountedByReason() {
+    void eventsBeforeTheirInventoryAreHeldThenGiveTheIncidentsOfARunWithTheInventoryFirst() {
+        start("inventory-first");
+        final Map<String, Incident> inventoryFirst = scenario(List.of());
+        assertEquals(1, inventoryFirst.size());
+        driver.close();
+
+        startWithoutInventory("inventory-last");
+        final Map<String, Incident> inventoryLast = scenario(List.of(), () -> {
+            assertEquals(4, metrics.count(CorrelatorMetrics.INVENTORY_HOLD, "outcome", "held"));
+            assertTrue(driver.createOutputTopic(names.incidents(), new StringDeserializer(),
+                    topics.incidents().deserializer()).isEmpty(), "nothing correlated before the inventory");
+            pipeInventory();
+        });
+        assertEquals(inventoryFirst.toString(), inventoryLast.toString());
+        assertEquals(4, metrics.count(CorrelatorMetrics.INVENTORY_HOLD, "outcome", "released"));
+        assertTrue(deadLetters().isEmpty());
+        assertEquals(0, metrics.count(CorrelatorMetrics.NOT_IN_INVENTORY));
+    }
+
+    @Test
+    void eventsNoInventoryRecordPlacesAreGivenUpAfterTheHorizonCountedByReasonAndDeadLetteredByGap() {
         start("not-in-inventory");
         pipe(names.proxmoxMemory(), "nowhere", Events.host("nowhere", "03:00", 0.7, 0.3, 0.02));
         pipe(names.podRestarts(), "lab/kube-system/p/c", Events.restart("lab", "p", "talos-cp-09", "03:01").build());
         pipe(names.podRestarts(), "prod/kube-system/p/c", Events.restart("prod", "p", "talos-cp-09", "03:02").build());
+        assertTrue(deadLetters().isEmpty(), "held, not given up yet");
+        assertEquals(0, metrics.count(CorrelatorMetrics.NOT_IN_INVENTORY));
+
+        driver.advanceWallClockTime(config.grace().plusSeconds(1));
+        final Map<String, String> reasons = new HashMap<>();
+        deadLetters().readRecordsToList().forEach(r -> reasons.put(new String(r.key(), StandardCharsets.UTF_8),
+                header(r, DeadLetterProcessor.HEADER_REASON)));
+        assertEquals(Map.of(
+                "inventory:unknown-host:nowhere", "inventory: host nowhere is not in the inventory; event not "
+                        + "correlated (held for the catch-up horizon PT2H)",
+                "inventory:unknown-cluster:lab", "inventory: cluster lab is not in the inventory; restart correlated "
+                        + "without host evidence (held for the catch-up horizon PT2H)",
+                "inventory:unknown-node:prod/talos-cp-09", "inventory: node prod/talos-cp-09 is not in the inventory; "
+                        + "restart correlated without host evidence (held for the catch-up horizon PT2H)"), reasons);
         assertEquals(1, metrics.count(CorrelatorMetrics.NOT_IN_INVENTORY, "reason", "unknown-host",
                 "topic", names.proxmoxMemory()));
-        assertEquals(1, metrics.count(CorrelatorMetrics.NOT_IN_INVENTORY, "reason", "unknown-cluster"));
+        assertEquals(1, metrics.count(CorrelatorMetrics.NOT_IN_INVENTORY, "reason", "unknown-cluster",
+                "topic", names.podRestarts()));
         assertEquals(1, metrics.count(CorrelatorMetrics.NOT_IN_INVENTORY, "reason", "unknown-node"));
+        assertEquals(3, metrics.count(CorrelatorMetrics.INVENTORY_HOLD, "outcome", "expired"));
+        assertEquals(3, metrics.count(CorrelatorMetrics.DEAD_LETTER, "reason", "inventory"));
+
+        // The gap was given up on: the host's next sample is not held again, nor dead-lettered: counted.
+        pipe(names.proxmoxMemory(), "nowhere", Events.host("nowhere", "03:05", 0.7, 0.3, 0.02));
+        assertTrue(deadLetters().isEmpty());
+        assertEquals(1, metrics.count(CorrelatorMetrics.INVENTORY_HOLD, "outcome", "not-held"));
+        assertEquals(2, metrics.count(CorrelatorMetrics.NOT_IN_INVENTORY, "reason", "unknown-host"));
+
+        // The restarts were still correlated.
+        tick("06:00");
+        final List<String> ids = driver.createOutputTopic(names.incidents(), new StringDeserializer(),
+                topics.incidents().deserializer()).readKeyValuesToList().stream().map(kv -> kv.key).toList();
+        assertTrue(ids.stream().anyMatch(id -> id.startsWith("lab.")), ids.toString());
+        assertTrue(ids.stream().anyMatch(id -> id.startsWith("prod.")), ids.toString());
+    }
+
+    @Test
+    void aClockTickPastTheHorizonGivesUpWhatItPassed() {
+        start("tick-gives-up");
+        pipe(names.proxmoxMemory(), "nowhere", Events.host("nowhere", "03:00", 0.7, 0.3, 0.02));
+        tick("04:59");
+        assertTrue(deadLetters().isEmpty(), "within the horizon of the tick");
+        tick("05:01");
+        assertEquals(List.of("inventory:unknown-host:nowhere"), deadLetters().readRecordsToList().stream()
+                .map(r -> new String(r.key(), StandardCharsets.UTF_8)).toList());
+        assertEquals(1, metrics.count(CorrelatorMetrics.INVENTORY_HOLD, "outcome", "expired"));
+    }
+
+    @Test
+    void aFullHoldGivesUpItsOldestEvent() {
+        start("full-hold");
+        for (int i = 0; i <= TopologyFactory.INVENTORY_HOLD_CAPACITY; i++) {
+            pipe(names.proxmoxMemory(), "nowhere", Events.host("nowhere", "03:00", 0.7, 0.3, 0.02));
+        }
+        assertEquals(1, deadLetters().readRecordsToList().size());
+        assertEquals(1, metrics.count(CorrelatorMetrics.INVENTORY_HOLD, "outcome", "overflow"));
     }
 
     @Test

@@ -83,7 +83,10 @@ public final class DeadLetterProcessor implements FixedKeyProcessor<String, Corr
         out.headers().remove(HEADER_REASON);
         out.headers().add(HEADER_REASON, why.getBytes(StandardCharsets.UTF_8));
         String topic = null;
-        if (context.recordMetadata().isPresent()) {
+        if (record.headers().lastHeader(HEADER_TOPIC) != null) {
+            // Released from a hold after its source was read: the router kept where it came from.
+            topic = new String(record.headers().lastHeader(HEADER_TOPIC).value(), StandardCharsets.UTF_8);
+        } else if (context.recordMetadata().isPresent()) {
             final RecordMetadata m = context.recordMetadata().get();
             topic = m.topic();
             out.headers().add(HEADER_TOPIC, m.topic().getBytes(StandardCharsets.UTF_8));
@@ -92,10 +95,14 @@ public final class DeadLetterProcessor implements FixedKeyProcessor<String, Corr
         }
         metrics.deadLettered(kind, sources != null ? sources.topicOf(payload) : topic);
         count++;
-        // Late records can come in floods after an outage: log the first and then every 1000th.
-        if (kind != CorrelatorMetrics.Reason.LATE || count == 1 || count % 1000 == 0) {
+        // Late and unplaced records can come in floods: log the first and then every 1000th.
+        if (kind == CorrelatorMetrics.Reason.VALIDATION || count == 1 || count % 1000 == 0) {
             LOG.warn("{} {} sent to the dead-letter topic ({} so far by this task): {}",
-                    kind == CorrelatorMetrics.Reason.LATE ? "Late" : "Invalid",
+                    switch (kind) {
+                        case LATE -> "Late";
+                        case INVENTORY -> "Not placed by the inventory:";
+                        default -> "Invalid";
+                    },
                     payload == null ? "record" : payload.getClass().getSimpleName(), count, why);
         }
         context.forward(out);

@@ -19,15 +19,18 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,6 +43,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * goes only to the cluster whose node that guest is: the classifier reads a guest's samples
  * for restarts on that node alone, so elsewhere they were stored and never read. Clock ticks
  * go everywhere.
+ *
+ * <p>An event that no inventory record places yet (a restart on an unknown cluster or node, a
+ * sample or backup of an unknown host) is held ({@link InventoryHold}) and routed when the
+ * inventory places it; a held restart holds the task's watermark back meanwhile, so it reaches the
+ * correlation in its event-time place. After the catch-up horizon, or when the hold is full, it is given up:
+ * counted, dead-lettered keyed by its {@link InventoryGap}, and a restart is still correlated.
  */
 public final class EventRouter implements Processor<String, CorrelationEvent, String, CorrelationEvent> {
 
@@ -57,16 +66,15 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
     /** Progress is sent at least this far apart in event time while records flow (catch-up); see {@link #punctuate}. */
     private static final long PROGRESS_STEP_MS = Duration.ofMinutes(1).toMillis();
 
-    private static final Logger LOG = LoggerFactory.getLogger(EventRouter.class);
-
     private ProcessorContext<String, CorrelationEvent> context;
     private KeyValueStore<String, ValueAndTimestamp<NodePlacement>> inventory;
     private KeyValueStore<String, ValueAndTimestamp<StorageLocation>> storageLocations;
-    private long unroutable;
 
     /** Bumped by {@link GlobalTableUpdater} on every inventory change; the index is rebuilt when it moves. */
     private final AtomicLong inventoryVersion;
     private long indexedVersion = -1;
+    /** The index was rebuilt since held events were last looked at: some may be placed now. */
+    private boolean releaseDue;
     private Map<String, Set<String>> clustersByHost = Map.of();
     private Map<String, String> clusterByGuest = Map.of();
     private Set<String> clusters = Set.of();
@@ -77,10 +85,25 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
     private InputWatermark watermark;
     private long progressSent = InputWatermark.NONE;
 
-    /** @param idleAfter how long an input partition may deliver nothing before it stops holding the watermark back */
-    public EventRouter(AtomicLong inventoryVersion, Duration idleAfter) {
+    private final Serde<CorrelationEvent> events;
+    private final Duration holdHorizon;
+    private final int holdCapacity;
+    private InventoryHold hold;
+    private long nextExpiryCheck;
+
+    /**
+     * @param idleAfter    how long an input partition may deliver nothing before it stops holding the watermark back
+     * @param events       how held events are kept in the {@link StoreNames#EVENTS_AWAITING_INVENTORY} store
+     * @param holdHorizon  how long an event waits for the inventory record that places it (the catch-up horizon)
+     * @param holdCapacity how many events a routing task holds at most; the oldest goes first
+     */
+    public EventRouter(AtomicLong inventoryVersion, Duration idleAfter, Serde<CorrelationEvent> events,
+                       Duration holdHorizon, int holdCapacity) {
         this.inventoryVersion = inventoryVersion;
         this.idleAfter = idleAfter;
+        this.events = events;
+        this.holdHorizon = holdHorizon;
+        this.holdCapacity = holdCapacity;
     }
 
     @Override
@@ -89,6 +112,8 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         this.inventory = context.getStateStore(StoreNames.INVENTORY);
         this.storageLocations = context.getStateStore(StoreNames.STORAGE_LOCATIONS);
         this.metrics = CorrelatorMetrics.from(context.appConfigs());
+        this.hold = new InventoryHold(context.getStateStore(StoreNames.EVENTS_AWAITING_INVENTORY), events,
+                holdCapacity, holdHorizon);
         // Not restored after a crash: re-derived from the records read again, and the correlation
         // task keeps what it was told last (EventAligner), so a lower value only holds back a while.
         this.watermark = new InputWatermark(idleAfter, DATA_TOPICS, context.currentSystemTimeMs());
@@ -97,15 +122,19 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
 
     @Override
     public void process(Record<String, CorrelationEvent> record) {
-        route(record);
-        final Object payload = record.value().getPayload();
-        if (payload instanceof ClockTick tick) {
+        final long wallClock = context.currentSystemTimeMs();
+        releasePlaced();
+        if (record.value().getPayload() instanceof ClockTick tick) {
+            // Everything up to the tick was produced: what it passed by the horizon waits in vain.
             watermark.ticked(tick.getTime().toEpochMilli());
+            giveUpExpired(wallClock);
+            context.forward(record.withKey(BROADCAST_KEY));
         } else {
-            context.recordMetadata().ifPresent(m -> watermark.delivered(m.topic() + "-" + m.partition(),
-                    record.timestamp(), context.currentSystemTimeMs()));
+            final Optional<RecordMetadata> source = context.recordMetadata();
+            source.ifPresent(m -> watermark.delivered(m.topic() + "-" + m.partition(), record.timestamp(), wallClock));
+            route(record, source.orElse(null), wallClock);
         }
-        final long now = watermark.at(context.currentSystemTimeMs());
+        final long now = progressAt(wallClock);
         if (now != InputWatermark.NONE && (progressSent == InputWatermark.NONE || progressSent == InputWatermark.IDLE
                 || now == InputWatermark.IDLE || now >= progressSent + PROGRESS_STEP_MS)) {
             sendProgress(now, record.timestamp());
@@ -113,14 +142,30 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
     }
 
     /**
-     * Once a second of wall clock: progress that the per-minute step held back (so a live task's
-     * watermark reaches the correlation within a second), and partitions that turned idle.
+     * Once a second of wall clock: events the inventory now places, events held the whole horizon,
+     * progress that the per-minute step held back (so a live task's watermark reaches the
+     * correlation within a second), and partitions that turned idle.
      */
     private void punctuate(long wallClock) {
-        final long now = watermark.at(wallClock);
-        if (now != InputWatermark.NONE && now != progressSent) {
+        releasePlaced();
+        if (wallClock >= nextExpiryCheck) {
+            giveUpExpired(wallClock);
+            nextExpiryCheck = wallClock + Math.max(1000, holdHorizon.toMillis() / 120);
+        }
+        final long now = progressAt(wallClock);
+        if (now != InputWatermark.NONE && now != progressSent
+                && (now > progressSent || progressSent == InputWatermark.IDLE)) {
             sendProgress(now, Math.max(0, context.currentStreamTimeMs()));
         }
+    }
+
+    /**
+     * The task's input watermark, held back by the oldest restart waiting for the inventory: once
+     * placed, it reaches the correlation in its event-time place, as if the inventory had come first.
+     */
+    private long progressAt(long wallClock) {
+        final long input = watermark.at(wallClock);
+        return input == InputWatermark.NONE ? input : Math.min(input, hold.oldestRestart());
     }
 
     /** To every partition of events-by-cluster (the partitioner broadcasts clock ticks). */
@@ -139,10 +184,137 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         return h == null ? -1 : ByteBuffer.wrap(h.value()).getInt();
     }
 
-    private void route(Record<String, CorrelationEvent> record) {
+    /** Whether a routed record is an event given up for an inventory gap, on its way to the dead-letter topic. */
+    public static boolean isInventoryGap(String key) {
+        return key != null && key.startsWith(InventoryGap.KEY_PREFIX);
+    }
+
+    /** Routes an event the inventory places; holds one it does not place yet. */
+    private void route(Record<String, CorrelationEvent> record, RecordMetadata source, long wallClock) {
+        final InventoryGap gap = gapOf(record.value().getPayload());
+        if (gap == null) {
+            forwardPlaced(record);
+            return;
+        }
+        final InventoryHold.Held held = new InventoryHold.Held(record.timestamp(), record.key(), record.value(),
+                source == null ? null : source.topic(), source == null ? -1 : source.partition(),
+                source == null ? -1 : source.offset());
+        if (hold.givenUp(gap.key())) {
+            // Dead-lettered and warned about once; from then on counted only: a Proxmox host that
+            // runs no Kubernetes node sends samples for as long as it runs.
+            metrics.inventoryHold("not-held", held.topic());
+            metrics.notInInventory(gap.reason(), held.topic());
+            if (record.value().getPayload() instanceof PodRestart) {
+                forwardPlaced(record);
+            }
+            return;
+        }
+        metrics.inventoryHold("held", held.topic());
+        final InventoryHold.Held overflow = hold.hold(held, wallClock);
+        if (overflow != null) {
+            giveUp(overflow, "the hold of " + holdCapacity + " events is full", "overflow");
+        }
+    }
+
+    /**
+     * If the inventory changed since the last look, routes the held events it now places, oldest
+     * first, and forgets the gaps it closed.
+     */
+    private void releasePlaced() {
+        refreshIndex();
+        if (!releaseDue) {
+            return;
+        }
+        releaseDue = false;
+        hold.forgetClosed(key -> {
+            final InventoryGap gap = InventoryGap.fromKey(key);
+            return gap != null && known(gap);
+        });
+        for (InventoryHold.Held held : hold.release(h -> gapOf(h.event().getPayload()) == null)) {
+            metrics.inventoryHold("released", held.topic());
+            forwardPlaced(new Record<>(held.key(), held.event(), held.timestamp()));
+        }
+    }
+
+    private void giveUpExpired(long wallClock) {
+        for (InventoryHold.Held held : hold.expired(wallClock, watermark.clockFloor())) {
+            giveUp(held, "held for the catch-up horizon " + holdHorizon, "expired");
+        }
+    }
+
+    private void giveUp(InventoryHold.Held held, String why, String outcome) {
+        final InventoryGap gap = gapOf(held.event().getPayload());
+        if (gap == null) { // placed since the last look at the inventory
+            forwardPlaced(new Record<>(held.key(), held.event(), held.timestamp()));
+            return;
+        }
+        giveUp(held, gap, why, outcome);
+    }
+
+    /**
+     * A restart is still correlated (without host evidence): it is the primary signal. Every other
+     * event could explain nothing: not routed. Either way a record with the gap as its key and the
+     * reason in its headers goes to the dead-letter topic, where {@code incidents tail} and the web
+     * view find it and warn that the inventory is incomplete.
+     */
+    private void giveUp(InventoryHold.Held held, InventoryGap gap, String why, String outcome) {
+        hold.giveUp(gap.key());
+        metrics.inventoryHold(outcome, held.topic());
+        metrics.notInInventory(gap.reason(), held.topic());
+        final boolean restart = held.event().getPayload() instanceof PodRestart;
+        if (restart) {
+            forwardPlaced(new Record<>(held.key(), held.event(), held.timestamp()));
+        }
+        final Record<String, CorrelationEvent> dead = new Record<>(gap.key(), held.event(), held.timestamp());
+        dead.headers().add(DeadLetterProcessor.HEADER_REASON, ("inventory: " + gap.describe()
+                + " is not in the inventory; " + (restart ? "restart correlated without host evidence"
+                : "event not correlated") + " (" + why + ")").getBytes(StandardCharsets.UTF_8));
+        if (held.topic() != null) {
+            dead.headers().add(DeadLetterProcessor.HEADER_TOPIC, held.topic().getBytes(StandardCharsets.UTF_8));
+            dead.headers().add(DeadLetterProcessor.HEADER_PARTITION,
+                    Integer.toString(held.partition()).getBytes(StandardCharsets.UTF_8));
+            dead.headers().add(DeadLetterProcessor.HEADER_OFFSET,
+                    Long.toString(held.offset()).getBytes(StandardCharsets.UTF_8));
+        }
+        context.forward(dead);
+    }
+
+    /** What the inventory lacks to route this event, or null when it routes it (or knows it explains nothing). */
+    private InventoryGap gapOf(Object payload) {
+        refreshIndex();
+        if (payload instanceof PodRestart r) {
+            if (!clusters.contains(r.getCluster())) {
+                return new InventoryGap(InventoryGap.UNKNOWN_CLUSTER, r.getCluster());
+            }
+            if (r.getNode() != null && !nodes.contains(r.getCluster() + "/" + r.getNode())) {
+                return new InventoryGap(InventoryGap.UNKNOWN_NODE, r.getCluster() + "/" + r.getNode());
+            }
+        } else if (payload instanceof MemorySample m) {
+            // A guest of a known host that is no node is no gap: no restart reads its samples.
+            if (!clustersByHost.containsKey(m.getHost())) {
+                return new InventoryGap(InventoryGap.UNKNOWN_HOST, m.getHost());
+            }
+        } else if (payload instanceof BackupEvent b) {
+            final Set<String> hosts = hostsOf(withTargetHost(b));
+            if (clustersOn(hosts).isEmpty()) {
+                return new InventoryGap(InventoryGap.UNKNOWN_HOST, String.join(",", hosts));
+            }
+        }
+        return null;
+    }
+
+    private boolean known(InventoryGap gap) {
+        return switch (gap.reason()) {
+            case InventoryGap.UNKNOWN_CLUSTER -> clusters.contains(gap.subject());
+            case InventoryGap.UNKNOWN_NODE -> nodes.contains(gap.subject());
+            default -> Arrays.stream(gap.subject().split(",")).anyMatch(clustersByHost::containsKey);
+        };
+    }
+
+    /** Sends a placed event to its cluster(s). */
+    private void forwardPlaced(Record<String, CorrelationEvent> record) {
         final Object payload = record.value().getPayload();
         if (payload instanceof PodRestart r) {
-            countIfUnplaced(r);
             context.forward(record.withKey(r.getCluster()));
         } else if (payload instanceof EtcdLatencySample s) {
             context.forward(record.withKey(s.getCluster()));
@@ -154,29 +326,17 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
             }
         } else if (payload instanceof BackupEvent b) {
             final BackupEvent resolved = withTargetHost(b);
-            final Set<String> hosts = new TreeSet<>();
-            hosts.add(resolved.getHost());
-            if (resolved.getTargetHost() != null) {
-                hosts.add(resolved.getTargetHost());
-            }
-            forwardToClusters(record.withValue(new CorrelationEvent(resolved)), hosts);
-        } else if (payload instanceof ClockTick) {
-            context.forward(record.withKey(BROADCAST_KEY));
+            forwardToClusters(record.withValue(new CorrelationEvent(resolved)), hostsOf(resolved));
         }
     }
 
-    /** Still correlated (without host evidence), but the operator learns that the inventory is incomplete. */
-    private void countIfUnplaced(PodRestart r) {
-        refreshIndex();
-        if (!clusters.contains(r.getCluster())) {
-            notInInventory("unknown-cluster");
-        } else if (r.getNode() != null && !nodes.contains(r.getCluster() + "/" + r.getNode())) {
-            notInInventory("unknown-node");
+    private static Set<String> hostsOf(BackupEvent b) {
+        final Set<String> hosts = new TreeSet<>();
+        hosts.add(b.getHost());
+        if (b.getTargetHost() != null) {
+            hosts.add(b.getTargetHost());
         }
-    }
-
-    private void notInInventory(String reason) {
-        metrics.notInInventory(reason, context.recordMetadata().map(m -> m.topic()).orElse(null));
+        return hosts;
     }
 
     private BackupEvent withTargetHost(BackupEvent b) {
@@ -191,31 +351,17 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
     }
 
     private void forwardToClusters(Record<String, CorrelationEvent> record, Set<String> hosts) {
-        final Set<String> clusters = clustersOn(hosts);
-        if (clusters.isEmpty()) {
-            // No inventoried node lives there: nothing this event could explain.
-            notInInventory("unknown-host");
-            if (unroutable++ % 10_000 == 0) {
-                LOG.debug("No cluster has a node on {}; {} such events so far", hosts, unroutable);
-            }
-            return;
-        }
-        for (String cluster : clusters) {
+        for (String cluster : clustersOn(hosts)) {
             context.forward(record.withKey(cluster));
         }
     }
 
     private void forwardToGuestCluster(Record<String, CorrelationEvent> record, MemorySample m) {
-        refreshIndex();
+        // Not a Kubernetes node when there is none: no restart's classification reads this guest's samples.
         final String cluster = clusterByGuest.get(guestKey(m.getHost(), m.getVmid()));
-        if (cluster == null) {
-            // Not a Kubernetes node: no restart's classification reads this guest's samples.
-            if (!clustersByHost.containsKey(m.getHost())) {
-                notInInventory("unknown-host");
-            }
-            return;
+        if (cluster != null) {
+            context.forward(record.withKey(cluster));
         }
-        context.forward(record.withKey(cluster));
     }
 
     private Set<String> clustersOn(Set<String> hosts) {
@@ -260,6 +406,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         nodes = knownNodes;
         clusterByGuest = byGuest;
         indexedVersion = version;
+        releaseDue = true;
     }
 
     private static String guestKey(String host, int vmid) {

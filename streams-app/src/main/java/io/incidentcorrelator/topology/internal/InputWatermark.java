@@ -53,6 +53,11 @@ public final class InputWatermark {
         clockFloor = Math.max(clockFloor, time);
     }
 
+    /** The newest clock tick's time: every input up to it was produced; {@link #NONE} before the first. */
+    public long clockFloor() {
+        return clockFloor;
+    }
+
     /** The watermark at wall clock {@code now}: {@link #NONE}, {@link #IDLE} or an event time. */
     public long at(long now) {
         if (byPartition.size() < dataPartitions && now - startedAt < idleAfterMs) {
