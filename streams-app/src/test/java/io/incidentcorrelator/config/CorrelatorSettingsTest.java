@@ -85,9 +85,10 @@ class CorrelatorSettingsTest {
     void theDefaultsAreTheRunbooksValues() {
         final CorrelatorConfig d = CorrelatorConfig.defaults();
         assertEquals(Duration.ofMinutes(30), d.groupingGap());
-        assertEquals(Duration.ofMinutes(10), d.grace());
+        assertEquals(Duration.ofHours(2), d.grace());
         assertEquals(Duration.ofMillis(500), d.pendingFlushAfter());
         assertEquals(Duration.ofDays(7), d.timelineRetention());
+        assertEquals(Duration.ofSeconds(30), d.idleAfter());
         assertEquals(StoreType.IN_MEMORY, d.storeType());
         assertEquals(10.0, d.classifier().etcdWalFsyncP99Ms());
         assertEquals(1, d.classifier().etcdSlowApplies());
