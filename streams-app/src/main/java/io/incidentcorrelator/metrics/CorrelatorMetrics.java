@@ -33,6 +33,7 @@ public final class CorrelatorMetrics {
     public static final String INCIDENTS = "incident.correlator.incidents.emitted";
     public static final String NOT_IN_INVENTORY = "incident.correlator.not.in.inventory.records";
     public static final String INVENTORY_HOLD = "incident.correlator.inventory.hold.records";
+    public static final String BEYOND_HORIZON = "incident.correlator.restarts.beyond.horizon";
     public static final String REGISTRY_UNAVAILABLE = "incident.correlator.schema.registry.unavailable";
 
     /** Why a record went to the dead-letter topic: the {@code reason} tag. */
@@ -118,6 +119,15 @@ public final class CorrelatorMetrics {
     public void inventoryHold(String outcome, String topic) {
         increment(INVENTORY_HOLD, "Events held until an inventory record places them, by outcome and topic",
                 "outcome", outcome, topic);
+    }
+
+    /**
+     * A restart that arrived further behind the correlation's event time than the catch-up horizon:
+     * still classified, against the evidence still stored for its time (what was older is gone).
+     */
+    public void restartBeyondHorizon() {
+        Counter.builder(BEYOND_HORIZON).description("Restarts that arrived more than the catch-up horizon (grace) "
+                + "behind event time, classified without the evidence that had expired").register(registry).increment();
     }
 
     private void increment(String name, String description, String tag, String value, String topic) {

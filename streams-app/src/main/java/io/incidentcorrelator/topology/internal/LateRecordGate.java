@@ -30,6 +30,7 @@ public final class LateRecordGate implements Processor<String, CorrelationEvent,
     private final String late;
     private ProcessorContext<String, CorrelationEvent> context;
     private CorrelationClock clock;
+    private io.incidentcorrelator.metrics.CorrelatorMetrics metrics;
     private long eventTime = Long.MIN_VALUE;
 
     /**
@@ -46,6 +47,7 @@ public final class LateRecordGate implements Processor<String, CorrelationEvent,
     public void init(ProcessorContext<String, CorrelationEvent> context) {
         this.context = context;
         this.clock = CorrelationClock.of(context);
+        this.metrics = io.incidentcorrelator.metrics.CorrelatorMetrics.from(context.appConfigs());
         this.eventTime = clock.get(CorrelationClock.EVENT_TIME);
     }
 
@@ -62,8 +64,11 @@ public final class LateRecordGate implements Processor<String, CorrelationEvent,
         // A restart is the primary signal: never dropped for being late, it is classified against
         // the evidence stored for its time. Evidence beyond the catch-up horizon can no longer be
         // stored next to what it explains: dead-lettered and counted.
-        if (eventTime != Long.MIN_VALUE && ts < eventTime - grace.toMillis()
-                && !(payload instanceof ClockTick) && !(payload instanceof PodRestart)) {
+        final boolean beyondHorizon = eventTime != Long.MIN_VALUE && ts < eventTime - grace.toMillis();
+        if (beyondHorizon && payload instanceof PodRestart) {
+            metrics.restartBeyondHorizon();
+        }
+        if (beyondHorizon && !(payload instanceof ClockTick) && !(payload instanceof PodRestart)) {
             record.headers().remove(DeadLetterProcessor.HEADER_REASON);
             record.headers().add(DeadLetterProcessor.HEADER_REASON,
                     reason(payload, ts, eventTime, grace).getBytes(StandardCharsets.UTF_8));
