@@ -16,7 +16,6 @@ import io.incidentcorrelator.testsupport.ScenarioCorpus;
 import io.incidentcorrelator.testsupport.TestKafka;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,37 +44,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * until the inventory arrives; the app is restarted on a fresh state directory before that, so
  * the held events must come back from the changelog.
  *
- * <p>Both orders still fail (issue 13 stays open), so both are disabled with what they measured
- * on 2026-12-07 (3 partitions, the catch-up horizon at 14 d so that it covers the corpus; the replay
- * has 19 incidents):
- * <ul>
- *   <li>inventory first: 2 lost, 1 extra, 10 different, 0 late (most differences: the newest
- *       revision UPDATED where the replay's is RESOLVED, or a restart missing from an incident);</li>
- *   <li>inventory last: 6 lost, 4 extra, 6 different, 0 late (before the correlation's event time
- *       was kept in a store, {@code CorrelationClock}: 11 lost, 11 extra, 2 different and 11,751
- *       records dead-lettered as late).</li>
- * </ul>
- * What is left: a restart classified provisionally (pending-flush-after) before evidence of its
- * time arrives is re-classified when that evidence comes, but its incident's resolution and the
- * grouping of its neighbours are decided on the provisional revision.
+ * <p>Before the correlation's event time was kept in a store ({@code CorrelationClock}) rather
+ * taken from the task's stream time, inventory last gave 11 lost, 11 extra, 2 different and 11,751
+ * records dead-lettered as late; before the restarts were released with the evidence held up to
+ * them, inventory first gave 7 lost, 11 extra, 5 different.
  */
 class TopicByTopicIT {
 
     /** {@code run}'s defaults where they make live differ from a replay. */
     private static final Map<String, String> LIVE = Map.of(
             "incident-correlator.pending-flush-after", "500ms",
-            "kafka.max.task.idle.ms", "0");
-
-    /**
-     * And a catch-up horizon that covers the corpus (ten days of event time): producing a whole
-     * topic after the others is a source that lags by all of it, and the horizon is the operator's
-     * bound on how far a source may lag and still be correlated with its evidence (beyond it restarts
-     * are classified without the expired evidence and counted,
-     * {@code incident_correlator_restarts_beyond_horizon_total}).
-     */
-    private static final Map<String, String> LAGGING_SOURCE = Map.of(
-            "incident-correlator.pending-flush-after", "500ms",
-            "incident-correlator.grace", "14d",
             "kafka.max.task.idle.ms", "0");
 
     private static final List<List<ScenarioTopic>> INVENTORY_FIRST = List.of(
@@ -122,21 +100,13 @@ class TopicByTopicIT {
         }
     }
 
-    /** Known defect (class doc): the late gate's event time after a task restart is the stream time. */
-    static final String LATE_GATE_AFTER_RESTART = "issue-13-late-gate-stream-time-after-restart";
-    /** Known defect (class doc): restarts delivered longer than the catch-up horizon after their evidence. */
-    static final String EVIDENCE_BEYOND_HORIZON = "issue-13-restarts-beyond-the-catch-up-horizon";
 
     @Test
-    @Tag(EVIDENCE_BEYOND_HORIZON)
-    @org.junit.jupiter.api.Disabled("issue 13: 2 lost, 1 extra, 10 different (class doc)")
     void inventoryThenBackupsThenSamplesThenRestartsGiveTheReplaysIncidents() {
         check("inventory first", run("first-", INVENTORY_FIRST, false));
     }
 
     @Test
-    @Tag(LATE_GATE_AFTER_RESTART)
-    @org.junit.jupiter.api.Disabled("issue 13: 6 lost, 4 extra, 6 different (class doc)")
     void restartsThenSamplesThenBackupsThenInventoryGiveTheReplaysIncidents() {
         final List<List<ScenarioTopic>> inventoryLast = new java.util.ArrayList<>(INVENTORY_FIRST);
         java.util.Collections.reverse(inventoryLast);
@@ -198,7 +168,7 @@ class TopicByTopicIT {
         final PipelineRig rig = new PipelineRig(kafka.bootstrapServers(), registry.url(), prefix, 3);
         rig.createTopics();
         final String app = prefix + "app";
-        final Path config = rig.writeConfig(work.resolve(app), LAGGING_SOURCE);
+        final Path config = rig.writeConfig(work.resolve(app), LIVE);
         InProcessCorrelator live = InProcessCorrelator.start(config, rig.bootstrap(), rig.registryUrl(), app,
                 work.resolve(app + "-state-0"));
         try {
