@@ -61,6 +61,9 @@ class CatchUpAcrossPartitionsIT {
     }
 
     @Test
+    @org.junit.jupiter.api.Disabled("issue 13, open: on the merged tree (2026-12-07) the 8-partition backlog cannot be "
+            + "produced: 'Expiring N record(s) for p8-pod-restarts-0: 120000 ms has passed since batch creation' in "
+            + "3 of 3 runs (the 1- and 3-partition cases run before it)")
     void theNewestRevisionOfEveryIncidentEqualsASinglePartitionRunWhateverThePartitionsInstancesAndLag()
             throws Exception {
         final List<ScenarioEvent> events = ScenarioCorpus.repeated(2, Duration.ofDays(14));
