@@ -402,7 +402,9 @@ public final class PodRestartCollector implements AutoCloseable {
             return false;
         }
         final Instant created = parseTime(meta.getCreationTimestamp());
-        return created == null || created.isBefore(baselineBefore);
+        // creationTimestamp has whole seconds: a pod created in the baseline's own second may be
+        // newer than the baseline, and a new pod's first failure must not be taken as history.
+        return created == null || created.isBefore(baselineBefore.truncatedTo(ChronoUnit.SECONDS));
     }
 
     private void emit(Pod pod, ContainerStatus cs, String key, int count, int from) {

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.ZoneOffset;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -321,6 +322,22 @@ class PodRestartCollectorTest {
         kube.restart(NS, "etcd-cp-01", "etcd", 4, "Error", 2, "2026-02-26T02:23:00Z", "new");
         awaitRestarts(1);
         assertEquals(4, restarts().get(0).getRestartCount());
+    }
+
+    @Test
+    void aPodCreatedInTheBaselinesOwnSecondIsNotHistory() {
+        kube.createPod(NS, "api-7d9f", "api");
+        kube.updateContainer(NS, "api-7d9f", "api", b -> b.withNewState().withNewWaiting().withReason("ErrImagePull")
+                .endWaiting().endState());
+        final Instant created = Instant.parse(kube.client().pods().inNamespace(NS).withName("api-7d9f").get()
+                .getMetadata().getCreationTimestamp());
+        final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
+        // The API stamps whole seconds: a baseline half a second into the pod's creation second
+        // cannot tell whether the pod came before it, and a new pod's failure must not be lost.
+        start(config(), ledger, Clock.fixed(created.plusMillis(500), ZoneOffset.UTC), kube.client());
+        awaitRestarts(1);
+        assertEquals("prod/kube-system/api-7d9f/api", sink.sent().get(0).key());
+        assertEquals("ErrImagePull", restarts().get(0).getWaitingReason());
     }
 
     @Test
