@@ -72,13 +72,17 @@ public record CorrelatorConfig(
                 timelineRetention, d);
     }
 
-    /** How long evidence must be kept: a late record within the grace may re-open a restart's window. */
+    /**
+     * How long evidence must be kept behind the newest evidence stored: a late record within the
+     * grace may re-open a restart's window, and evidence passed on provisionally with a restart may
+     * lie up to the grace ahead of event time (EventAligner), so twice the grace.
+     */
     public Duration sampleRetention() {
-        return classifier.evidenceLookback().plus(grace).plus(Duration.ofMinutes(5));
+        return classifier.evidenceLookback().plus(grace.multipliedBy(2)).plus(Duration.ofMinutes(5));
     }
 
     public Duration backupRetention() {
-        return classifier.maxBackupDuration().plus(classifier.backupCoolDown()).plus(grace)
+        return classifier.maxBackupDuration().plus(classifier.backupCoolDown()).plus(grace.multipliedBy(2))
                 .plus(Duration.ofMinutes(5));
     }
 

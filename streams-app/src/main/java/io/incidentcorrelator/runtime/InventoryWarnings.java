@@ -107,7 +107,9 @@ public final class InventoryWarnings implements AutoCloseable {
             for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) {
                 final InventoryGap gap = InventoryGap.fromKey(r.key());
                 if (gap != null) {
-                    add(gap, header(r, DeadLetterProcessor.HEADER_TOPIC), header(r, DeadLetterProcessor.HEADER_TIMESTAMP));
+                    final String count = header(r, DeadLetterProcessor.HEADER_COUNT);
+                    add(gap, header(r, DeadLetterProcessor.HEADER_TOPIC), header(r, DeadLetterProcessor.HEADER_TIMESTAMP),
+                            count == null ? 1 : Long.parseLong(count));
                 }
             }
         } catch (WakeupException e) {
@@ -115,8 +117,9 @@ public final class InventoryWarnings implements AutoCloseable {
         }
     }
 
-    private synchronized void add(InventoryGap gap, String topic, String eventTime) {
-        counts.computeIfAbsent(gap.key(), k -> new TreeMap<>()).merge(topic == null ? "?" : topic, 1L, Long::sum);
+    /** @param events how many events the dead letter stands for (one per gap given up together) */
+    private synchronized void add(InventoryGap gap, String topic, String eventTime, long events) {
+        counts.computeIfAbsent(gap.key(), k -> new TreeMap<>()).merge(topic == null ? "?" : topic, events, Long::sum);
         if (eventTime != null) {
             final Instant t = Instant.ofEpochMilli(Long.parseLong(eventTime));
             newest.merge(gap.key(), t, (a, b) -> a.isAfter(b) ? a : b);

@@ -28,6 +28,8 @@ import io.incidentcorrelator.topology.internal.GlobalTableUpdater;
 import io.incidentcorrelator.topology.internal.IncidentProcessor;
 import io.incidentcorrelator.topology.internal.IncidentsViewUpdater;
 import io.incidentcorrelator.topology.internal.LateRecordGate;
+import io.incidentcorrelator.topology.internal.Lateness;
+import io.incidentcorrelator.topology.internal.MetricCounter;
 import io.incidentcorrelator.topology.internal.SourceTopics;
 import io.incidentcorrelator.topology.internal.TimelineRecorder;
 import org.apache.avro.specific.SpecificRecord;
@@ -69,11 +71,14 @@ import java.util.function.Supplier;
  *  storage-locations ──► global store storage-locations-store ─────┤ (storage → receiving host)
  *  pod-restarts ─┐                                                  │
  *  backup-events ┤ events-source ► validate ─┬► route-by-cluster ─┬► events-by-cluster (repartition)
- *  etcd-latency ─┤  (event time from payload, │ (holds events the  │    ► late-gate ─┬► correlate-and-classify ► incidents
- *  proxmox-memory┤   each topic's own reader) │  inventory does not │                 └► late-dead-letter-sink (beyond the grace)
+ *  etcd-latency ─┤  (event time from payload, │ (holds events the  │    ► align-by-watermark ► late-gate ► lateness-
+ *  proxmox-memory┤   each topic's own reader) │  inventory does not │
  *  clock ────────┘                            │  place yet: store   └► inventory-dead-letter-sink (never placed)
  *                                             │  events-awaiting-inventory)
  *                                             └► dead-letter-sink (reason in headers)
+ *  lateness-on-time ──────────────────────────────────────────┬► correlate-and-classify ► incidents
+ *  lateness-late-restart ► count-restart-beyond-horizon ──────┘  (a restart is never dropped for being late)
+ *  lateness-late-evidence ► late-dead-letter-sink (samples and backups beyond the catch-up horizon)
  *  events-by-cluster ► record-timeline (store timeline-by-cluster, for the web view's chart)
  *  correlate-and-classify ► update-incidents-view (store incidents-view, by id, for the web API)
  *  (ticks on the clock topic close every window at the end of a replay;
@@ -128,7 +133,6 @@ public final class TopologyFactory {
     public static final int INVENTORY_HOLD_CAPACITY = 50_000;
 
     private static final String CORRELATE = "correlate-and-classify";
-    private static final String LATE_DEAD_LETTER = "late-dead-letter-reason";
 
     private TopologyFactory() {
     }
@@ -187,10 +191,11 @@ public final class TopologyFactory {
                             recordTimeline(byCluster, config, timelineRetention);
                             // The late gate and the correlation share their event time (CorrelationClock).
                             final StoreBuilder<?> eventTimeStore = correlationClock(config);
-                            correlateOrDeadLetter(alignByWatermark(byCluster, config, progress, eventSerde)
-                                    .process(withStores(() -> new LateRecordGate(config.grace(), CORRELATE,
-                                            LATE_DEAD_LETTER), Set.of(eventTimeStore)), Named.as("late-gate")),
-                                    config, topics, internal, timelineRetention, eventTimeStore);
+                            final KStream<String, CorrelationEvent> inHorizon = withinHorizonOrDeadLetter(
+                                    alignByWatermark(byCluster, config, progress, eventSerde)
+                                            .process(withStores(() -> new LateRecordGate(config.grace()),
+                                                    Set.of(eventTimeStore)), Named.as("late-gate")), topics);
+                            correlate(inHorizon, config, topics, internal, timelineRetention, eventTimeStore);
                         }, "valid"))
                 .defaultBranch(Branched.withConsumer(invalid -> invalid
                         .processValues(() -> new DeadLetterProcessor(validation), Named.as("dead-letter-reason"))
@@ -237,10 +242,35 @@ public final class TopologyFactory {
                 .get("placement-placed");
     }
 
-    /** Late events to the dead-letter topic, the rest through the correlation to the incidents topic. */
-    private static void correlateOrDeadLetter(KStream<String, CorrelationEvent> gated, CorrelatorConfig config,
-                                              Topics topics, ValueSerdes internal, Duration viewRetention,
-                                              StoreBuilder<?> clock) {
+    /**
+     * Splits on the late gate's verdict ({@link Lateness}): evidence beyond the catch-up horizon to
+     * the dead-letter topic; restarts beyond it counted and correlated all the same; the rest on.
+     */
+    private static KStream<String, CorrelationEvent> withinHorizonOrDeadLetter(
+            KStream<String, Lateness.Judged> judged, Topics topics) {
+        final TopicNames names = topics.names();
+        final Map<String, KStream<String, Lateness.Judged>> byLateness = judged.split(Named.as("lateness-"))
+                .branch((key, j) -> j.lateness() == Lateness.EVIDENCE_BEYOND_HORIZON, Branched.as("late-evidence"))
+                .branch((key, j) -> j.lateness() == Lateness.RESTART_BEYOND_HORIZON, Branched.as("late-restart"))
+                .defaultBranch(Branched.as("on-time"));
+        byLateness.get("lateness-late-evidence")
+                .mapValues(Lateness.Judged::event, Named.as("late-evidence-event"))
+                .processValues(() -> new DeadLetterProcessor(CorrelatorMetrics.Reason.LATE,
+                                DeadLetterProcessor.Reason.fromHeader(), new SourceTopics(names)),
+                        Named.as("late-dead-letter-reason"))
+                .to(names.deadLetter(), Produced.with(topics.keySerde(), Serdes.String()).withName("late-dead-letter-sink"));
+        final KStream<String, Lateness.Judged> lateRestarts = byLateness.get("lateness-late-restart")
+                .processValues(() -> new MetricCounter<String, Lateness.Judged>(
+                        CorrelatorMetrics::restartBeyondHorizon), Named.as("count-restart-beyond-horizon"));
+        return byLateness.get("lateness-on-time")
+                .merge(lateRestarts, Named.as("within-horizon-and-late-restarts"))
+                .mapValues(Lateness.Judged::event, Named.as("judged-event"));
+    }
+
+    /** The correlation to the incidents topic, and the web view's incidents. */
+    private static void correlate(KStream<String, CorrelationEvent> gated, CorrelatorConfig config,
+                                  Topics topics, ValueSerdes internal, Duration viewRetention,
+                                  StoreBuilder<?> clock) {
         final TopicNames names = topics.names();
         final KStream<String, Incident> incidents = gated.process(incidentProcessor(config, internal, clock),
                 Named.as(CORRELATE));
@@ -251,10 +281,6 @@ public final class TopologyFactory {
                 config.storeType() == StoreType.IN_MEMORY, internal.forValue(Incident.class));
         incidents.process(withStore(() -> new IncidentsViewUpdater(viewRetention), view),
                 Named.as("update-incidents-view"));
-        gated.processValues(() -> new DeadLetterProcessor(CorrelatorMetrics.Reason.LATE,
-                                DeadLetterProcessor.Reason.fromHeader(), new SourceTopics(names)),
-                        Named.as(LATE_DEAD_LETTER))
-                .to(names.deadLetter(), Produced.with(topics.keySerde(), Serdes.String()).withName("late-dead-letter-sink"));
     }
 
     private static StoreBuilder<KeyValueStore<String, Long>> correlationClock(CorrelatorConfig config) {
@@ -278,7 +304,8 @@ public final class TopologyFactory {
         return byCluster.process(new ProcessorSupplier<String, CorrelationEvent, String, CorrelationEvent>() {
             @Override
             public Processor<String, CorrelationEvent, String, CorrelationEvent> get() {
-                return new EventAligner(progress.routingTasks(), events, config.pendingFlushAfter());
+                return new EventAligner(progress.routingTasks(), events, config.pendingFlushAfter(), config.grace(),
+                        !progress.idleAfter().isZero());
             }
 
             @Override

@@ -277,6 +277,29 @@ class DeadLetterTopologyTest {
     }
 
     @Test
+    void aHostWithoutKubernetesNodesIsOneDeadLetterPerGiveUpNotOnePerSample() {
+        start("one-per-gap");
+        for (int minute = 0; minute < 60; minute++) {
+            final String at = String.format(java.util.Locale.ROOT, "03:%02d", minute);
+            pipe(names.proxmoxMemory(), "pve-d", Events.host("pve-d", at, 0.7, 0.3, 0.02));
+            pipe(names.proxmoxMemory(), "pve-d", Events.host("pve-d", at, 0.5, 0.3, 0.02));
+        }
+        driver.advanceWallClockTime(config.grace().plusSeconds(1));
+        final var letters = deadLetters().readRecordsToList();
+        assertEquals(1, letters.size(), "one dead letter for the gap, not one per sample");
+        assertEquals("inventory:unknown-host:pve-d", new String(letters.get(0).key(), StandardCharsets.UTF_8));
+        assertEquals("120", header(letters.get(0), DeadLetterProcessor.HEADER_COUNT));
+        assertEquals("inventory: host pve-d is not in the inventory; 120 events stamped 2026-02-26T03:00:00Z to "
+                + "2026-02-26T03:59:00Z from " + names.proxmoxMemory() + " not correlated (held for the catch-up "
+                + "horizon PT2H)", header(letters.get(0), DeadLetterProcessor.HEADER_REASON));
+        // Every sample is still counted.
+        assertEquals(120, metrics.count(CorrelatorMetrics.NOT_IN_INVENTORY, "reason", "unknown-host",
+                "topic", names.proxmoxMemory()));
+        assertEquals(120, metrics.count(CorrelatorMetrics.INVENTORY_HOLD, "outcome", "expired"));
+        assertEquals(1, metrics.count(CorrelatorMetrics.DEAD_LETTER, "reason", "inventory"));
+    }
+
+    @Test
     void aClockTickPastTheHorizonGivesUpWhatItPassed() {
         start("tick-gives-up");
         pipe(names.proxmoxMemory(), "nowhere", Events.host("nowhere", "03:00", 0.7, 0.3, 0.02));

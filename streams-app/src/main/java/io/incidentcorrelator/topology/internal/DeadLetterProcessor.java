@@ -22,6 +22,11 @@ public final class DeadLetterProcessor implements FixedKeyProcessor<String, Corr
     public static final String HEADER_TOPIC = "x-incident-correlator-source-topic";
     public static final String HEADER_PARTITION = "x-incident-correlator-source-partition";
     public static final String HEADER_OFFSET = "x-incident-correlator-source-offset";
+    /**
+     * How many events one dead letter stands for, when more than its own (the events of one
+     * inventory gap given up together); absent: one.
+     */
+    public static final String HEADER_COUNT = "x-incident-correlator-count";
     /** The rejected record's own timestamp; the dead letter is stamped with the time it was rejected. */
     public static final String HEADER_TIMESTAMP = "x-incident-correlator-source-timestamp";
 

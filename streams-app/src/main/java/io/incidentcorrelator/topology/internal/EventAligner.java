@@ -37,9 +37,28 @@ import java.util.Map;
  * released (a partition that was idle delivers again, an out-of-order producer) cannot be put in its
  * place any more: it is passed on at once, and the correlation corrects the restarts it explains.
  *
+ * <p><b>A source that has not started.</b> A routing task counts an input partition it never heard
+ * from as idle once {@code idle-after} has passed (an empty partition of a topic whose keys all hash
+ * elsewhere must not hold the correlation back). But a whole input (restarts, backups, etcd or
+ * memory samples) that no routing task has delivered anything of yet is a collector that has not
+ * started, or a topic that is produced after the others: whatever it delivers later may lie
+ * anywhere in the history being read. So while one of the four kinds of event has never reached
+ * this task and what is read is history (the newest event time received is more than the catch-up
+ * {@code horizon} behind wall clock), nothing is released, except up to a clock tick (which promises
+ * that every input up to it was produced). As Flink's combined watermark waits for a split that
+ * has not emitted one, and as Kafka Streams waits for a partition whose lag is not known to be
+ * zero, rather than taking a source that is still to come for an idle one. Live, with events near
+ * wall clock, a kind that never comes (no etcd collector) holds nothing back: anything it delivers
+ * later is within the horizon, which the correlation corrects.
+ *
+ * <p><b>Provisional restarts.</b> Live ({@code pending-flush-after}), a restart held that long is
+ * passed on ahead of the watermark, with the evidence buffered before it that lies within the
+ * horizon of what was released: evidence further ahead would move the evidence stores' own
+ * retention clock past evidence still to be released in order, and they would silently drop it.
+ *
  * <p>Both stores are changelogged: after a crash the task resumes with the same buffer, the same
- * progress per routing task and the same release frontier, so it releases the same events in the
- * same order.
+ * progress per routing task, the same release frontier and the same kinds started, so it releases
+ * the same events in the same order.
  */
 public final class EventAligner implements Processor<String, CorrelationEvent, String, CorrelationEvent> {
 
@@ -47,6 +66,12 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private static final int FRONTIER = -1;
     /** Key in the progress store of the event time last told to the correlation (live mode). */
     private static final int TOLD = -2;
+    /** Key in the progress store of the kinds of event received so far (bits by {@link #kind}). */
+    private static final int STARTED = -3;
+    /** Key in the progress store of the newest clock tick received. */
+    private static final int TICKED = -4;
+    /** Every data kind (memory, etcd, backups, restarts) started. */
+    private static final long ALL_STARTED = 0b1111;
     private static final int DRAIN_BATCH = 10_000;
 
     /** Header of a restart passed on ahead of the watermark (live mode): classify it now, provisionally. */
@@ -55,6 +80,8 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private final int routingTasks;
     private final Serde<CorrelationEvent> events;
     private final Duration flushAfter;
+    private final long horizonMs;
+    private final boolean waitForUnstarted;
     /**
      * Buffered restarts not yet passed on provisionally → wall clock they arrived (live mode only):
      * an index of the buffer, whose values hold the arrival time, rebuilt from it on init.
@@ -65,16 +92,26 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private KeyValueStore<Integer, Long> progress;
     private long frontier = InputWatermark.NONE;
     private long buffered;
+    private long started;
+    private long ticked = InputWatermark.NONE;
+    /** The newest event time received (released or buffered): whether what is read is history. */
+    private long received = InputWatermark.NONE;
 
-    /** @param routingTasks the routing tasks upstream: the partition count of the input topics */
     /**
-     * @param flushAfter live mode ({@code pending-flush-after}): a restart held this long in wall-clock
-     *                   time is also passed on at once, provisionally; zero: never (replays)
+     * @param routingTasks     the routing tasks upstream: the partition count of the input topics
+     * @param flushAfter       live mode ({@code pending-flush-after}): a restart held this long in
+     *                         wall-clock time is also passed on at once, provisionally; zero: never (replays)
+     * @param horizon          the catch-up horizon ({@code grace})
+     * @param waitForUnstarted whether a kind of event not received yet holds history back (see class
+     *                         doc); false where inputs count as idle at once (arrival order)
      */
-    public EventAligner(int routingTasks, Serde<CorrelationEvent> events, Duration flushAfter) {
+    public EventAligner(int routingTasks, Serde<CorrelationEvent> events, Duration flushAfter, Duration horizon,
+                        boolean waitForUnstarted) {
         this.routingTasks = routingTasks;
         this.events = events;
         this.flushAfter = flushAfter;
+        this.horizonMs = horizon.toMillis();
+        this.waitForUnstarted = waitForUnstarted;
     }
 
     @Override
@@ -86,6 +123,11 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         frontier = stored == null ? InputWatermark.NONE : stored;
         final Long toldBefore = progress.get(TOLD);
         told = toldBefore == null ? InputWatermark.NONE : toldBefore;
+        final Long startedBefore = progress.get(STARTED);
+        started = startedBefore == null ? 0 : startedBefore;
+        final Long tickedBefore = progress.get(TICKED);
+        ticked = tickedBefore == null ? InputWatermark.NONE : tickedBefore;
+        received = frontier;
         // Counted, not approximateNumEntries(): RocksDB only estimates, and a count too low would
         // let events pass the buffer out of order.
         buffered = 0;
@@ -93,6 +135,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             while (it.hasNext()) {
                 final KeyValue<Bytes, byte[]> kv = it.next();
                 buffered++;
+                received = Math.max(received, timeOf(kv.key));
                 if (!flushAfter.isZero() && kindOf(kv.key) == RESTART) {
                     waitingRestarts.put(kv.key, arrivedAt(kv.value));
                 }
@@ -121,6 +164,9 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         if (upTo == null) {
             return;
         }
+        // Evidence goes with the restarts only as far as the horizon ahead of what was released.
+        final long base = Math.max(frontier, told);
+        final long evidenceUpTo = base == InputWatermark.NONE ? InputWatermark.NONE : base + horizonMs;
         final List<Bytes> early = new ArrayList<>();
         try (KeyValueIterator<Bytes, byte[]> it = buffer.range(FIRST, upTo)) {
             while (it.hasNext()) {
@@ -128,7 +174,9 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
                 if (key.compareTo(upTo) > 0) {
                     break;
                 }
-                early.add(key);
+                if (kindOf(key) == RESTART || (evidenceUpTo != InputWatermark.NONE && timeOf(key) <= evidenceUpTo)) {
+                    early.add(key);
+                }
             }
         }
         for (Bytes key : early) {
@@ -154,6 +202,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             return;
         }
         final long ts = record.timestamp();
+        noteReceived(record.value().getPayload(), ts);
         if (frontier != InputWatermark.NONE && ts < frontier) {
             context.forward(record); // behind what was released: the correlation corrects (see class doc)
             return;
@@ -199,7 +248,27 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
 
     private long told = InputWatermark.NONE;
 
-    /** The minimum over the routing tasks; NONE until each has reported. */
+    /** Which kinds have started, the newest tick, and how far event time has been received. */
+    private void noteReceived(Object payload, long ts) {
+        if (payload instanceof ClockTick) {
+            if (ts > ticked) {
+                ticked = ts;
+                progress.put(TICKED, ts);
+            }
+            return;
+        }
+        received = Math.max(received, ts);
+        final long bit = 1L << kind(payload);
+        if ((started & bit) == 0) {
+            started |= bit;
+            progress.put(STARTED, started);
+        }
+    }
+
+    /**
+     * The minimum over the routing tasks; NONE until each has reported. While a kind of event has
+     * not started and what is read is history, no further than the newest clock tick (class doc).
+     */
     private long watermark() {
         long min = InputWatermark.IDLE;
         for (int task = 0; task < routingTasks; task++) {
@@ -208,6 +277,10 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
                 return InputWatermark.NONE;
             }
             min = Math.min(min, reported);
+        }
+        if (waitForUnstarted && (started & ALL_STARTED) != ALL_STARTED
+                && (received == InputWatermark.NONE || received < context.currentSystemTimeMs() - horizonMs)) {
+            return ticked == InputWatermark.NONE ? InputWatermark.NONE : Math.min(min, ticked);
         }
         return min;
     }

@@ -29,6 +29,8 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -132,6 +134,13 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         } else {
             final Optional<RecordMetadata> source = context.recordMetadata();
             source.ifPresent(m -> watermark.delivered(m.topic() + "-" + m.partition(), record.timestamp(), wallClock));
+            // A partition heard from for the first time, or again after it was idle, lowers the
+            // watermark: say so before its event, or the correlation would release what this
+            // task reported last (possibly "idle") past the events it is about to send.
+            final long lowered = progressAt(wallClock);
+            if (lowered != InputWatermark.NONE && progressSent != InputWatermark.NONE && lowered < progressSent) {
+                sendProgress(lowered, record.timestamp());
+            }
             route(record, source.orElse(null), wallClock);
         }
         final long now = progressAt(wallClock);
@@ -212,7 +221,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         metrics.inventoryHold("held", held.topic());
         final InventoryHold.Held overflow = hold.hold(held, wallClock);
         if (overflow != null) {
-            giveUp(overflow, "the hold of " + holdCapacity + " events is full", "overflow");
+            giveUp(List.of(overflow), "the hold of " + holdCapacity + " events is full", "overflow");
         }
     }
 
@@ -237,46 +246,79 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
     }
 
     private void giveUpExpired(long wallClock) {
-        for (InventoryHold.Held held : hold.expired(wallClock, watermark.clockFloor())) {
-            giveUp(held, "held for the catch-up horizon " + holdHorizon, "expired");
-        }
-    }
-
-    private void giveUp(InventoryHold.Held held, String why, String outcome) {
-        final InventoryGap gap = gapOf(held.event().getPayload());
-        if (gap == null) { // placed since the last look at the inventory
-            forwardPlaced(new Record<>(held.key(), held.event(), held.timestamp()));
-            return;
-        }
-        giveUp(held, gap, why, outcome);
+        giveUp(hold.expired(wallClock, watermark.clockFloor()), "held for the catch-up horizon " + holdHorizon,
+                "expired");
     }
 
     /**
-     * A restart is still correlated (without host evidence): it is the primary signal. Every other
-     * event could explain nothing: not routed. Either way a record with the gap as its key and the
-     * reason in its headers goes to the dead-letter topic, where {@code incidents tail} and the web
-     * view find it and warn that the inventory is incomplete.
+     * Gives up on {@code given} (in event-time order): each event is counted, a restart is still
+     * correlated (without host evidence: it is the primary signal), a sample or backup is not
+     * routed (it could explain nothing). For each gap and source topic, ONE record goes to the
+     * dead-letter topic, keyed by the gap, with how many events it stands for
+     * ({@link DeadLetterProcessor#HEADER_COUNT}), the newest of them as its value and the reason in its
+     * headers; {@code incidents tail} and the web view read their inventory warning from it. A host
+     * that runs no Kubernetes node sends samples as long as it runs: one dead letter per give-up,
+     * not one per sample.
      */
-    private void giveUp(InventoryHold.Held held, InventoryGap gap, String why, String outcome) {
-        hold.giveUp(gap.key());
-        metrics.inventoryHold(outcome, held.topic());
-        metrics.notInInventory(gap.reason(), held.topic());
-        final boolean restart = held.event().getPayload() instanceof PodRestart;
-        if (restart) {
-            forwardPlaced(new Record<>(held.key(), held.event(), held.timestamp()));
+    private void giveUp(List<InventoryHold.Held> given, String why, String outcome) {
+        final Map<String, GivenUp> byGapAndTopic = new LinkedHashMap<>();
+        for (InventoryHold.Held held : given) {
+            final InventoryGap gap = gapOf(held.event().getPayload());
+            if (gap == null) { // placed since the last look at the inventory
+                forwardPlaced(new Record<>(held.key(), held.event(), held.timestamp()));
+                continue;
+            }
+            hold.giveUp(gap.key());
+            metrics.inventoryHold(outcome, held.topic());
+            metrics.notInInventory(gap.reason(), held.topic());
+            if (held.event().getPayload() instanceof PodRestart) {
+                forwardPlaced(new Record<>(held.key(), held.event(), held.timestamp()));
+            }
+            byGapAndTopic.computeIfAbsent(gap.key() + "\n" + held.topic(), k -> new GivenUp(gap)).add(held);
         }
-        final Record<String, CorrelationEvent> dead = new Record<>(gap.key(), held.event(), held.timestamp());
-        dead.headers().add(DeadLetterProcessor.HEADER_REASON, ("inventory: " + gap.describe()
-                + " is not in the inventory; " + (restart ? "restart correlated without host evidence"
-                : "event not correlated") + " (" + why + ")").getBytes(StandardCharsets.UTF_8));
-        if (held.topic() != null) {
-            dead.headers().add(DeadLetterProcessor.HEADER_TOPIC, held.topic().getBytes(StandardCharsets.UTF_8));
-            dead.headers().add(DeadLetterProcessor.HEADER_PARTITION,
-                    Integer.toString(held.partition()).getBytes(StandardCharsets.UTF_8));
-            dead.headers().add(DeadLetterProcessor.HEADER_OFFSET,
-                    Long.toString(held.offset()).getBytes(StandardCharsets.UTF_8));
+        byGapAndTopic.values().forEach(g -> context.forward(g.deadLetter(why)));
+    }
+
+    /** Events of one gap and one source topic given up together: one dead letter. */
+    private static final class GivenUp {
+        private final InventoryGap gap;
+        private long count;
+        private long first = Long.MAX_VALUE;
+        private InventoryHold.Held newest;
+
+        GivenUp(InventoryGap gap) {
+            this.gap = gap;
         }
-        context.forward(dead);
+
+        void add(InventoryHold.Held held) {
+            count++;
+            first = Math.min(first, held.timestamp());
+            if (newest == null || held.timestamp() >= newest.timestamp()) {
+                newest = held;
+            }
+        }
+
+        Record<String, CorrelationEvent> deadLetter(String why) {
+            final boolean restart = newest.event().getPayload() instanceof PodRestart;
+            final String what = count == 1 ? (restart ? "restart" : "event")
+                    : count + (restart ? " restarts" : " events") + " stamped " + Instant.ofEpochMilli(first)
+                    + " to " + Instant.ofEpochMilli(newest.timestamp()) + (newest.topic() == null ? ""
+                    : " from " + newest.topic());
+            final Record<String, CorrelationEvent> dead = new Record<>(gap.key(), newest.event(), newest.timestamp());
+            dead.headers().add(DeadLetterProcessor.HEADER_REASON, ("inventory: " + gap.describe()
+                    + " is not in the inventory; " + (restart ? what + " correlated without host evidence"
+                    : what + " not correlated") + " (" + why + ")").getBytes(StandardCharsets.UTF_8));
+            dead.headers().add(DeadLetterProcessor.HEADER_COUNT,
+                    Long.toString(count).getBytes(StandardCharsets.UTF_8));
+            if (newest.topic() != null) {
+                dead.headers().add(DeadLetterProcessor.HEADER_TOPIC, newest.topic().getBytes(StandardCharsets.UTF_8));
+                dead.headers().add(DeadLetterProcessor.HEADER_PARTITION,
+                        Integer.toString(newest.partition()).getBytes(StandardCharsets.UTF_8));
+                dead.headers().add(DeadLetterProcessor.HEADER_OFFSET,
+                        Long.toString(newest.offset()).getBytes(StandardCharsets.UTF_8));
+            }
+            return dead;
+        }
     }
 
     /** What the inventory lacks to route this event, or null when it routes it (or knows it explains nothing). */

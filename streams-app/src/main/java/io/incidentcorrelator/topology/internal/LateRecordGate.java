@@ -13,41 +13,32 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * Sends each event either on to the correlation or, when it is further behind event time than the
- * grace, to the late dead-letter path with the reason in the {@link DeadLetterProcessor#HEADER_REASON}
- * header: such an event can no longer change an incident reliably, but it must be visible, not
- * silently dropped. Ticks of the replay clock are never late.
+ * Judges each event against the correlation's event time and the catch-up horizon ({@code grace}):
+ * evidence further behind than that can no longer change an incident reliably and goes to the late
+ * dead-letter path, with the reason in the {@link DeadLetterProcessor#HEADER_REASON} header (visible,
+ * not silently dropped); a restart that far behind is still correlated, and counted. Ticks of the
+ * replay clock are never late.
  *
  * <p>Event time is the newest time this task has let through, kept in the {@link CorrelationClock}
  * (changelogged) so that a restored task resumes where it stood, not the task's stream time, which
- * counts events the aligner still holds. Forwards by child name because the two paths have
- * different value types further down.
+ * counts events the aligner still holds. It only judges ({@link Lateness}): the topology splits on
+ * the verdict, so where late events go is visible there, not hidden in a forward by child name.
  */
-public final class LateRecordGate implements Processor<String, CorrelationEvent, String, CorrelationEvent> {
+public final class LateRecordGate implements Processor<String, CorrelationEvent, String, Lateness.Judged> {
 
     private final Duration grace;
-    private final String onTime;
-    private final String late;
-    private ProcessorContext<String, CorrelationEvent> context;
+    private ProcessorContext<String, Lateness.Judged> context;
     private CorrelationClock clock;
-    private io.incidentcorrelator.metrics.CorrelatorMetrics metrics;
     private long eventTime = Long.MIN_VALUE;
 
-    /**
-     * @param onTime name of the child processor for events within the grace
-     * @param late   name of the child processor for late events
-     */
-    public LateRecordGate(Duration grace, String onTime, String late) {
+    public LateRecordGate(Duration grace) {
         this.grace = Objects.requireNonNull(grace, "grace");
-        this.onTime = Objects.requireNonNull(onTime, "onTime");
-        this.late = Objects.requireNonNull(late, "late");
     }
 
     @Override
-    public void init(ProcessorContext<String, CorrelationEvent> context) {
+    public void init(ProcessorContext<String, Lateness.Judged> context) {
         this.context = context;
         this.clock = CorrelationClock.of(context);
-        this.metrics = io.incidentcorrelator.metrics.CorrelatorMetrics.from(context.appConfigs());
         this.eventTime = clock.get(CorrelationClock.EVENT_TIME);
     }
 
@@ -56,7 +47,7 @@ public final class LateRecordGate implements Processor<String, CorrelationEvent,
         if (record.headers().lastHeader(EventAligner.HEADER_PROVISIONAL) != null) {
             // Passed on ahead of the watermark: it must not move event time, or the evidence
             // still held before it would all look late.
-            context.forward(record, onTime);
+            forward(record, Lateness.ON_TIME);
             return;
         }
         final long ts = record.timestamp();
@@ -66,20 +57,25 @@ public final class LateRecordGate implements Processor<String, CorrelationEvent,
         // stored next to what it explains: dead-lettered and counted.
         final boolean beyondHorizon = eventTime != Long.MIN_VALUE && ts < eventTime - grace.toMillis();
         if (beyondHorizon && payload instanceof PodRestart) {
-            metrics.restartBeyondHorizon();
+            forward(record, Lateness.RESTART_BEYOND_HORIZON);
+            return;
         }
-        if (beyondHorizon && !(payload instanceof ClockTick) && !(payload instanceof PodRestart)) {
+        if (beyondHorizon && !(payload instanceof ClockTick)) {
             record.headers().remove(DeadLetterProcessor.HEADER_REASON);
             record.headers().add(DeadLetterProcessor.HEADER_REASON,
                     reason(payload, ts, eventTime, grace).getBytes(StandardCharsets.UTF_8));
-            context.forward(record, late);
+            forward(record, Lateness.EVIDENCE_BEYOND_HORIZON);
             return;
         }
         if (ts > eventTime) {
             eventTime = ts;
             clock.put(CorrelationClock.EVENT_TIME, ts);
         }
-        context.forward(record, onTime);
+        forward(record, Lateness.ON_TIME);
+    }
+
+    private void forward(Record<String, CorrelationEvent> record, Lateness lateness) {
+        context.forward(record.withValue(new Lateness.Judged(record.value(), lateness)));
     }
 
     static String reason(Object payload, long timestamp, long eventTime, Duration grace) {
