@@ -120,7 +120,7 @@ public final class ConfigReference {
                 .append("`incident_correlator_skipped_records_total{reason,topic}` (bad records of the global ")
                 .append("tables, which Kafka Streams cannot dead-letter), ")
                 .append("`incident_correlator_schema_registry_unavailable_total{topic}`, ")
-                .append("`incident_correlator_incidents_emitted_total{category,status}`, `incident_correlator_restarts_beyond_horizon_total` (restarts that arrived more than `grace` behind event time: classified, but without the evidence that had expired), `incident_correlator_not_in_inventory_records_total{reason,topic}` (events no inventory record placed while they were held: reason `unknown-host`: a sample or backup, not routed; `unknown-cluster`, `unknown-node`: a restart, correlated without host evidence; either way the inventory is incomplete and the event is dead-lettered keyed `inventory:<reason>:<subject>`), `incident_correlator_inventory_hold_records_total{outcome,topic}` (outcome `held`, `released`, `expired`, `overflow`, `not-held`), ")
+                .append("`incident_correlator_incidents_emitted_total{category,status}`, `incident_correlator_restarts_beyond_horizon_total` (restarts that arrived more than `grace` behind event time: classified, but without the evidence that had expired), `incident_correlator_not_in_inventory_records_total{reason,topic}` (events no inventory record placed while they were held: reason `unknown-host`: a sample or backup, not routed; `unknown-cluster`, `unknown-node`: a restart, correlated without host evidence; either way the inventory is incomplete and the events of one gap and source topic given up together are ONE dead letter keyed `inventory:<reason>:<subject>`, their number in its `x-incident-correlator-count` header), `incident_correlator_inventory_hold_records_total{outcome,topic}` (outcome `held`, `released`, `expired`, `overflow`, `not-held`), ")
                 .append("`incident_correlator_ready`, Kafka Streams' `kafka_streams_records_lag_max{consumer}`, ")
                 .append("`kafka_streams_records_lag`, `kafka_streams_process_rate`, ")
                 .append("`kafka_streams_process_records_total`, `kafka_streams_dropped_records_total`, ")
@@ -132,7 +132,9 @@ public final class ConfigReference {
                 .append("`-source-timestamp` headers and is stamped with the time it was rejected. Unreadable ")
                 .append("records keep their raw key and value and also carry Kafka Streams' KIP-1034 headers ")
                 .append("(`__streams.errors.exception`, `.message`, `.stacktrace`, `.topic`, `.partition`, ")
-                .append("`.offset`); invalid and late records are the event as JSON.\n");
+                .append("`.offset`); invalid and late records are the event as JSON. An inventory dead letter ")
+                .append("(key `inventory:<reason>:<subject>`) stands for the events of one gap and source topic ")
+                .append("given up together: the newest as JSON, how many in `x-incident-correlator-count`.\n");
         return md.toString();
     }
 

@@ -27,7 +27,9 @@ public final class CorrelatorSettings {
     public static final Setting<Duration> GRACE = new Setting<>("grace", Type.duration(), "2h",
             "The catch-up horizon: how far behind the correlation's event time (the low watermark over every input "
                     + "partition) evidence may arrive and still re-classify the restarts it explains; evidence is kept "
-                    + "this long. Later samples and backups go to the dead-letter topic with a `late: ...` reason and "
+                    + "twice this long behind the newest evidence (a provisional restart may carry evidence up to "
+                    + "this far ahead). While history is read (events more than this behind wall clock), the "
+                    + "correlation also waits for every kind of event to start. Later samples and backups go to the dead-letter topic with a `late: ...` reason and "
                     + "are counted; a restart is never dropped for being late.");
     public static final Setting<StoreType> STORE_TYPE = new Setting<>("state.store-type", Type.oneOf(StoreType.class),
             "in_memory", "Kind of the correlation's state stores (global tables are always RocksDB).");
