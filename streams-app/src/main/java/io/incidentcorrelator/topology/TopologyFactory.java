@@ -305,7 +305,7 @@ public final class TopologyFactory {
             @Override
             public Processor<String, CorrelationEvent, String, CorrelationEvent> get() {
                 return new EventAligner(progress.routingTasks(), events, config.pendingFlushAfter(), config.grace(),
-                        !progress.idleAfter().isZero());
+                        progress.idleAfter());
             }
 
             @Override

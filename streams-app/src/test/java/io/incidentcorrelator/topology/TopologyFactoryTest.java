@@ -87,12 +87,17 @@ class TopologyFactoryTest {
     }
 
     private void open(String idleAfter) {
+        open(idleAfter, Instant.parse("2026-02-26T00:00:00Z"));
+    }
+
+    /** @param wallClock the driver's wall clock at start (after the events: they are history) */
+    private void open(String idleAfter, Instant wallClock) {
         topics = Pipeline.topics(config, new InMemorySchemaRegistry("mock://topology-test"));
         final Properties props = Pipeline.streamsProperties(config, "dummy:9092", "topology-test",
                 stateDir.resolve("idle-" + idleAfter + "-" + System.nanoTime()), Map.of());
         final Topology topology = Pipeline.topology(config.withIdleAfter(Duration.parse(idleAfter.equals("0") ? "PT0S"
                 : idleAfter)), topics, props, shape());
-        driver = new TopologyTestDriver(topology, props, Instant.parse("2026-02-26T00:00:00Z"));
+        driver = new TopologyTestDriver(topology, props, wallClock);
         final StringSerializer keys = new StringSerializer();
         inventory = driver.createInputTopic(names.inventory(), keys, topics.inventory().serializer());
         restarts = driver.createInputTopic(names.podRestarts(), keys, topics.podRestarts().serializer());
@@ -269,6 +274,35 @@ class TopologyFactoryTest {
         driver.advanceWallClockTime(Duration.ofSeconds(31));
         assertTrue(deadLetters.isEmpty(), "nothing is late");
         return incidents.readKeyValuesToList();
+    }
+
+    @Test
+    void restartsThatStartAfterTheEvidenceWentIdleAreStillClassifiedAgainstItWhileHistoryIsRead() {
+        driver.close();
+        // A day after the events: what is read is history, as in a catch-up or topics produced one by one.
+        open("PT30S", Instant.parse("2026-02-27T00:00:00Z"));
+        backup("ruapehu", BackupPhase.JOB_START, "02:00");
+        for (int minute = 10; minute <= 23; minute++) { // iowait at 30 % before the restart
+            memory.pipeInput("ruapehu", Events.host("ruapehu", "02:" + minute, 0.7, 0.3, 0.3));
+        }
+        for (int hour = 3; hour <= 8; hour++) {
+            sample(String.format(java.util.Locale.ROOT, "%02d:20", hour));
+        }
+        // Longer than idle-after with no restart at all: the restarts' partition was never heard from.
+        driver.advanceWallClockTime(Duration.ofSeconds(61));
+        assertTrue(incidents.isEmpty());
+        restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "02:23:12", 9, Events.LEADER_LOST_LOCAL);
+        driver.advanceWallClockTime(Duration.ofSeconds(31));
+        tick(at("09:00"));
+        driver.advanceWallClockTime(Duration.ofSeconds(31));
+        // Had the watermark taken the restarts, which had not started, for idle, it would have run to
+        // 08:20 on the samples and the restart would have come 6 h late, beyond the horizon: the
+        // samples of its time expired, classified without the iowait.
+        final Map<String, Incident> newest = newest(incidents.readKeyValuesToList());
+        assertEquals(List.of("prod.backup-io-contention.20260226T022312Z"), List.copyOf(newest.keySet()));
+        assertTrue(newest.values().iterator().next().getEvidence().toString().contains("host ruapehu iowait"),
+                newest.toString());
+        assertTrue(deadLetters.isEmpty(), "nothing is late");
     }
 
     @Test

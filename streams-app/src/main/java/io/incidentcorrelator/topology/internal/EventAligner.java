@@ -53,8 +53,9 @@ import java.util.Map;
  *
  * <p><b>Provisional restarts.</b> Live ({@code pending-flush-after}), a restart held that long is
  * passed on ahead of the watermark, with the evidence buffered before it that lies within the
- * horizon of what was released: evidence further ahead would move the evidence stores' own
- * retention clock past evidence still to be released in order, and they would silently drop it.
+ * horizon of what was released (before anything was released: within the horizon of wall clock):
+ * evidence further ahead would move the evidence stores' own retention clock past evidence still
+ * to be released in order, and they would silently drop it.
  *
  * <p>Both stores are changelogged: after a crash the task resumes with the same buffer, the same
  * progress per routing task, the same release frontier and the same kinds started, so it releases
@@ -70,8 +71,8 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private static final int STARTED = -3;
     /** Key in the progress store of the newest clock tick received. */
     private static final int TICKED = -4;
-    /** Every data kind (memory, etcd, backups, restarts) started. */
-    private static final long ALL_STARTED = 0b1111;
+    /** Every data kind (memory, etcd, backups, restarts): bits by {@link #kind}. */
+    public static final int ALL_KINDS = 0b1111;
     private static final int DRAIN_BATCH = 10_000;
 
     /** Header of a restart passed on ahead of the watermark (live mode): classify it now, provisionally. */
@@ -81,7 +82,12 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private final Serde<CorrelationEvent> events;
     private final Duration flushAfter;
     private final long horizonMs;
+    private final long idleAfterMs;
     private final boolean waitForUnstarted;
+    /** Per routing task, the kinds its last progress said it reads (not stored: none after a restart). */
+    private final Map<Integer, Integer> kindsBy = new java.util.HashMap<>();
+    /** Per kind, the wall clock it started here; MIN_VALUE: long ago (before this task started). */
+    private final long[] startedAt = new long[4];
     /**
      * Buffered restarts not yet passed on provisionally → wall clock they arrived (live mode only):
      * an index of the buffer, whose values hold the arrival time, rebuilt from it on init.
@@ -102,16 +108,18 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
      * @param flushAfter       live mode ({@code pending-flush-after}): a restart held this long in
      *                         wall-clock time is also passed on at once, provisionally; zero: never (replays)
      * @param horizon          the catch-up horizon ({@code grace})
-     * @param waitForUnstarted whether a kind of event not received yet holds history back (see class
-     *                         doc); false where inputs count as idle at once (arrival order)
+     * @param idleAfter        how long a routing task may not report a kind that has just started
+     *                         before its partition of that kind counts as empty; zero: inputs count as
+     *                         idle at once (arrival order), and nothing waits for a kind to start
      */
     public EventAligner(int routingTasks, Serde<CorrelationEvent> events, Duration flushAfter, Duration horizon,
-                        boolean waitForUnstarted) {
+                        Duration idleAfter) {
         this.routingTasks = routingTasks;
         this.events = events;
         this.flushAfter = flushAfter;
         this.horizonMs = horizon.toMillis();
-        this.waitForUnstarted = waitForUnstarted;
+        this.idleAfterMs = idleAfter.toMillis();
+        this.waitForUnstarted = !idleAfter.isZero();
     }
 
     @Override
@@ -125,6 +133,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         told = toldBefore == null ? InputWatermark.NONE : toldBefore;
         final Long startedBefore = progress.get(STARTED);
         started = startedBefore == null ? 0 : startedBefore;
+        java.util.Arrays.fill(startedAt, Long.MIN_VALUE);
         final Long tickedBefore = progress.get(TICKED);
         ticked = tickedBefore == null ? InputWatermark.NONE : tickedBefore;
         received = frontier;
@@ -143,6 +152,18 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         }
         if (!flushAfter.isZero()) {
             context.schedule(Duration.ofMillis(200), PunctuationType.WALL_CLOCK_TIME, this::flushWaitingRestarts);
+        }
+        if (waitForUnstarted) {
+            // A kind's allowance runs out in wall clock, with no record to notice it.
+            context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> releaseAndTell());
+        }
+    }
+
+    private void releaseAndTell() {
+        final long watermark = watermark();
+        release(watermark);
+        if (!flushAfter.isZero()) {
+            tellEventTime(watermark);
         }
     }
 
@@ -164,9 +185,11 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         if (upTo == null) {
             return;
         }
-        // Evidence goes with the restarts only as far as the horizon ahead of what was released.
+        // Evidence goes with the restarts only as far as the horizon ahead of what was released;
+        // before anything was released, only live evidence (within the horizon of wall clock).
         final long base = Math.max(frontier, told);
-        final long evidenceUpTo = base == InputWatermark.NONE ? InputWatermark.NONE : base + horizonMs;
+        final long evidenceFrom = base == InputWatermark.NONE ? wallClock - horizonMs : Long.MIN_VALUE;
+        final long evidenceUpTo = base == InputWatermark.NONE ? Long.MAX_VALUE : base + horizonMs;
         final List<Bytes> early = new ArrayList<>();
         try (KeyValueIterator<Bytes, byte[]> it = buffer.range(FIRST, upTo)) {
             while (it.hasNext()) {
@@ -174,7 +197,8 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
                 if (key.compareTo(upTo) > 0) {
                     break;
                 }
-                if (kindOf(key) == RESTART || (evidenceUpTo != InputWatermark.NONE && timeOf(key) <= evidenceUpTo)) {
+                final long ts = timeOf(key);
+                if (kindOf(key) == RESTART || (ts >= evidenceFrom && ts <= evidenceUpTo)) {
                     early.add(key);
                 }
             }
@@ -194,11 +218,8 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         final int from = EventRouter.progressFrom(record);
         if (from >= 0) {
             progress.put(from, ((ClockTick) record.value().getPayload()).getTime().toEpochMilli());
-            final long watermark = watermark();
-            release(watermark);
-            if (!flushAfter.isZero()) {
-                tellEventTime(watermark);
-            }
+            kindsBy.put(from, EventRouter.progressKinds(record));
+            releaseAndTell();
             return;
         }
         final long ts = record.timestamp();
@@ -258,11 +279,18 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             return;
         }
         received = Math.max(received, ts);
-        final long bit = 1L << kind(payload);
+        final int bit = kindBit(payload);
         if ((started & bit) == 0) {
             started |= bit;
             progress.put(STARTED, started);
+            startedAt[kind(payload)] = context.currentSystemTimeMs();
         }
+    }
+
+    /** The bit of a data event's kind (memory, etcd, backup, restart); 0 for a clock tick. */
+    public static int kindBit(Object payload) {
+        final byte kind = kind(payload);
+        return kind < 4 ? 1 << kind : 0;
     }
 
     /**
@@ -278,9 +306,23 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             }
             min = Math.min(min, reported);
         }
-        if (waitForUnstarted && (started & ALL_STARTED) != ALL_STARTED
-                && (received == InputWatermark.NONE || received < context.currentSystemTimeMs() - horizonMs)) {
+        if (!waitForUnstarted) {
+            return min;
+        }
+        final long now = context.currentSystemTimeMs();
+        if ((started & ALL_KINDS) != ALL_KINDS && (received == InputWatermark.NONE || received < now - horizonMs)) {
             return ticked == InputWatermark.NONE ? InputWatermark.NONE : Math.min(min, ticked);
+        }
+        // A kind that has just started: each routing task reports reading it, or has had idle-after
+        // to (its partition of that kind is empty), before the watermark may pass its events.
+        for (int kind = 0; kind < startedAt.length; kind++) {
+            if (startedAt[kind] != Long.MIN_VALUE && now - startedAt[kind] < idleAfterMs) {
+                for (int task = 0; task < routingTasks; task++) {
+                    if ((kindsBy.getOrDefault(task, 0) & (1 << kind)) == 0) {
+                        return ticked == InputWatermark.NONE ? InputWatermark.NONE : Math.min(min, ticked);
+                    }
+                }
+            }
         }
         return min;
     }

@@ -86,6 +86,9 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
     private final Duration idleAfter;
     private InputWatermark watermark;
     private long progressSent = InputWatermark.NONE;
+    /** Kinds of event ({@link EventAligner#kindBit}) this task has read or released since it started. */
+    private int heard;
+    private int heardSent = -1;
 
     private final Serde<CorrelationEvent> events;
     private final Duration holdHorizon;
@@ -134,18 +137,21 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         } else {
             final Optional<RecordMetadata> source = context.recordMetadata();
             source.ifPresent(m -> watermark.delivered(m.topic() + "-" + m.partition(), record.timestamp(), wallClock));
+            heard |= EventAligner.kindBit(record.value().getPayload());
             // A partition heard from for the first time, or again after it was idle, lowers the
-            // watermark: say so before its event, or the correlation would release what this
-            // task reported last (possibly "idle") past the events it is about to send.
+            // watermark: say so (and that this task now reads this kind) before its event, or the
+            // correlation would release what this task reported last (possibly "idle") past the
+            // events it is about to send.
             final long lowered = progressAt(wallClock);
-            if (lowered != InputWatermark.NONE && progressSent != InputWatermark.NONE && lowered < progressSent) {
+            if (lowered != InputWatermark.NONE && progressSent != InputWatermark.NONE
+                    && (lowered < progressSent || heard != heardSent)) {
                 sendProgress(lowered, record.timestamp());
             }
             route(record, source.orElse(null), wallClock);
         }
         final long now = progressAt(wallClock);
         if (now != InputWatermark.NONE && (progressSent == InputWatermark.NONE || progressSent == InputWatermark.IDLE
-                || now == InputWatermark.IDLE || now >= progressSent + PROGRESS_STEP_MS)) {
+                || now == InputWatermark.IDLE || now >= progressSent + PROGRESS_STEP_MS || heard != heardSent)) {
             sendProgress(now, record.timestamp());
         }
     }
@@ -162,8 +168,8 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
             nextExpiryCheck = wallClock + Math.max(1000, holdHorizon.toMillis() / 120);
         }
         final long now = progressAt(wallClock);
-        if (now != InputWatermark.NONE && now != progressSent
-                && (now > progressSent || progressSent == InputWatermark.IDLE)) {
+        if (now != InputWatermark.NONE && (heard != heardSent || now != progressSent
+                && (now > progressSent || progressSent == InputWatermark.IDLE))) {
             sendProgress(now, Math.max(0, context.currentStreamTimeMs()));
         }
     }
@@ -183,8 +189,23 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
                 new CorrelationEvent(new ClockTick(Instant.ofEpochMilli(watermarkTime))), timestamp);
         progress.headers().add(HEADER_PROGRESS_FROM,
                 ByteBuffer.allocate(4).putInt(context.taskId().partition()).array());
+        progress.headers().add(HEADER_PROGRESS_KINDS, new byte[] {(byte) heard});
         context.forward(progress);
         progressSent = watermarkTime;
+        heardSent = heard;
+    }
+
+    /**
+     * Header of a progress record: the kinds of event ({@link EventAligner#kindBit}) the routing task
+     * has read or released since it started, so the correlation knows whose watermark covers a kind
+     * that has just started.
+     */
+    public static final String HEADER_PROGRESS_KINDS = "x-incident-correlator-progress-kinds";
+
+    /** The kinds a progress record says its routing task reads; every kind when it does not say. */
+    public static int progressKinds(Record<?, ?> record) {
+        final Header h = record.headers().lastHeader(HEADER_PROGRESS_KINDS);
+        return h == null ? EventAligner.ALL_KINDS : h.value()[0];
     }
 
     /** The routing task of a progress record, or -1 for any other record. */
@@ -356,6 +377,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
     /** Sends a placed event to its cluster(s). */
     private void forwardPlaced(Record<String, CorrelationEvent> record) {
         final Object payload = record.value().getPayload();
+        heard |= EventAligner.kindBit(payload);
         if (payload instanceof PodRestart r) {
             context.forward(record.withKey(r.getCluster()));
         } else if (payload instanceof EtcdLatencySample s) {
