@@ -278,7 +278,8 @@ public final class TopologyFactory {
         return byCluster.process(new ProcessorSupplier<String, CorrelationEvent, String, CorrelationEvent>() {
             @Override
             public Processor<String, CorrelationEvent, String, CorrelationEvent> get() {
-                return new EventAligner(progress.routingTasks(), events, config.pendingFlushAfter());
+                return new EventAligner(progress.routingTasks(), events, config.pendingFlushAfter(),
+                        config.grace());
             }
 
             @Override

@@ -55,6 +55,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private final int routingTasks;
     private final Serde<CorrelationEvent> events;
     private final Duration flushAfter;
+    private final long horizonMs;
     /**
      * Buffered restarts not yet passed on provisionally → wall clock they arrived (live mode only):
      * an index of the buffer, whose values hold the arrival time, rebuilt from it on init.
@@ -66,15 +67,18 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private long frontier = InputWatermark.NONE;
     private long buffered;
 
-    /** @param routingTasks the routing tasks upstream: the partition count of the input topics */
     /**
-     * @param flushAfter live mode ({@code pending-flush-after}): a restart held this long in wall-clock
-     *                   time is also passed on at once, provisionally; zero: never (replays)
+     * @param routingTasks the routing tasks upstream: the partition count of the input topics
+     * @param flushAfter   live mode ({@code pending-flush-after}): a restart held this long in wall-clock
+     *                     time is also passed on at once, provisionally; zero: never (replays)
+     * @param horizon      the catch-up horizon ({@code grace}): how far ahead of the watermark a restart
+     *                     may be passed on provisionally
      */
-    public EventAligner(int routingTasks, Serde<CorrelationEvent> events, Duration flushAfter) {
+    public EventAligner(int routingTasks, Serde<CorrelationEvent> events, Duration flushAfter, Duration horizon) {
         this.routingTasks = routingTasks;
         this.events = events;
         this.flushAfter = flushAfter;
+        this.horizonMs = horizon.toMillis();
     }
 
     @Override
@@ -110,11 +114,25 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
      * input lags). The correlation classifies it against that (a provisional revision) and
      * re-classifies it as the rest of its evidence is released; what is passed on early does not
      * move event time.
+     *
+     * <p>Only up to the catch-up horizon ahead of the watermark: what is passed on here is stored as
+     * evidence, and the correlation's window stores drop what is more than their retention behind
+     * the newest window written. During a catch-up every restart of a backlog arrives within seconds,
+     * weeks ahead of the samples; passed on, they and the evidence held up to them would make the
+     * samples still to come expire on arrival, and the provisional classifications would stay
+     * final. Within the horizon, every event still to come is within the stores' retention.
      */
     private void flushWaitingRestarts(long wallClock) {
+        final long watermark = watermark();
+        final long base = watermark == InputWatermark.NONE ? frontier : watermark;
+        if (base == InputWatermark.NONE) {
+            return;
+        }
+        final long limit = base >= Long.MAX_VALUE - horizonMs ? Long.MAX_VALUE : base + horizonMs;
         Bytes upTo = null;
         for (Map.Entry<Bytes, Long> e : waitingRestarts.entrySet()) {
-            if (wallClock - e.getValue() >= flushAfter.toMillis() && (upTo == null || e.getKey().compareTo(upTo) > 0)) {
+            if (wallClock - e.getValue() >= flushAfter.toMillis() && timeOf(e.getKey()) <= limit
+                    && (upTo == null || e.getKey().compareTo(upTo) > 0)) {
                 upTo = e.getKey();
             }
         }
