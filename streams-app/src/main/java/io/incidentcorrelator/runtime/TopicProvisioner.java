@@ -82,11 +82,13 @@ public final class TopicProvisioner {
     }
 
     /**
-     * A topic exists for the controller before its partitions have a leader everywhere; an
-     * idempotent producer whose first batches hit that gap can end up retrying forever with
-     * OUT_OF_ORDER_SEQUENCE_NUMBER. Wait until every partition answers.
+     * A topic exists for the controller, and even has a leader in the broker's metadata, before the
+     * broker leads its partitions. An idempotent producer whose first batch gets NOT_LEADER_OR_FOLLOWER
+     * there while a later batch of the same partition lands (the broker takes any first sequence from
+     * a producer it does not know) retries that first batch with OUT_OF_ORDER_SEQUENCE_NUMBER until its
+     * delivery timeout. Wait until every partition answers a ListOffsets, which only its leader does.
      */
-    private static void awaitLeaders(Admin admin, List<String> topicNames) {
+    public static void awaitLeaders(Admin admin, List<String> topicNames) {
         final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (true) {
             try {

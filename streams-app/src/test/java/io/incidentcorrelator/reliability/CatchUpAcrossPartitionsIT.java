@@ -61,9 +61,6 @@ class CatchUpAcrossPartitionsIT {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("issue 13, open: on the merged tree (2026-12-07) the 8-partition backlog cannot be "
-            + "produced: 'Expiring N record(s) for p8-pod-restarts-0: 120000 ms has passed since batch creation' in "
-            + "3 of 3 runs (the 1- and 3-partition cases run before it)")
     void theNewestRevisionOfEveryIncidentEqualsASinglePartitionRunWhateverThePartitionsInstancesAndLag()
             throws Exception {
         final List<ScenarioEvent> events = ScenarioCorpus.repeated(2, Duration.ofDays(14));
@@ -147,6 +144,7 @@ class CatchUpAcrossPartitionsIT {
         final List<String> problems = new ArrayList<>(comparison.problems());
         final long late = rig.lateDeadLetters();
         System.out.printf("%s: %s, %d dead-lettered as late%n", run, comparison, late);
+        comparison.problems().forEach(problem -> System.out.println("  " + problem));
         if (late > 0) {
             problems.add(late + " records dead-lettered as late");
         }
@@ -178,7 +176,7 @@ class CatchUpAcrossPartitionsIT {
                 Thread.sleep(1000);
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            // Resumed below with the flag clear, or waiting for `kill -CONT` would be interrupted too.
         } finally {
             signal(child, "CONT");
         }

@@ -7,6 +7,7 @@ import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.replay.IncidentJsonWriter;
 import io.incidentcorrelator.replay.ScenarioEvent;
 import io.incidentcorrelator.runtime.Pipeline;
+import io.incidentcorrelator.runtime.TopicProvisioner;
 import io.incidentcorrelator.serde.SchemaRegistries;
 import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topics.Topics;
@@ -164,6 +165,7 @@ public final class PipelineRig {
         wanted.add(new NewTopic(n.clock(), Optional.of(partitions), Optional.empty()).configs(keepAll));
         try (Admin admin = admin()) {
             admin.createTopics(wanted).all().get(60, TimeUnit.SECONDS);
+            TopicProvisioner.awaitLeaders(admin, wanted.stream().map(NewTopic::name).toList());
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
             throw new IllegalStateException("Could not create the topics of " + prefix + ": " + e, e);
         }

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
+import io.incidentcorrelator.runtime.TopicProvisioner;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -126,19 +127,13 @@ public final class TestKafka implements AutoCloseable {
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))));
     }
 
-    /** Creates the given topics and waits until the broker lists them. */
+    /** Creates the given topics and waits until the broker leads every partition of them. */
     public void createTopics(Collection<NewTopic> topics) {
         final Set<String> names = topics.stream().map(NewTopic::name).collect(Collectors.toSet());
         try (Admin admin = admin()) {
             admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
-            // The controller acknowledges before the broker's metadata cache has the topics.
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!admin.listTopics().names().get(30, TimeUnit.SECONDS).containsAll(names)) {
-                if (System.nanoTime() > deadline) {
-                    throw new TimeoutException("topics " + names + " not visible on the broker");
-                }
-                Thread.sleep(20);
-            }
+            // The controller acknowledges before the broker leads the topics' partitions.
+            TopicProvisioner.awaitLeaders(admin, List.copyOf(names));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while creating topics", e);

@@ -87,16 +87,24 @@ class TopologyFactoryTest {
     }
 
     private void open(String idleAfter) {
-        open(idleAfter, Instant.parse("2026-02-26T00:00:00Z"));
+        open(idleAfter, Instant.parse("2026-02-26T00:00:00Z"), config.pendingFlushAfter());
+    }
+
+    private void open(String idleAfter, Duration pendingFlushAfter) {
+        open(idleAfter, Instant.parse("2026-02-26T00:00:00Z"), pendingFlushAfter);
     }
 
     /** @param wallClock the driver's wall clock at start (after the events: they are history) */
     private void open(String idleAfter, Instant wallClock) {
+        open(idleAfter, wallClock, config.pendingFlushAfter());
+    }
+
+    private void open(String idleAfter, Instant wallClock, Duration pendingFlushAfter) {
         topics = Pipeline.topics(config, new InMemorySchemaRegistry("mock://topology-test"));
         final Properties props = Pipeline.streamsProperties(config, "dummy:9092", "topology-test",
                 stateDir.resolve("idle-" + idleAfter + "-" + System.nanoTime()), Map.of());
         final Topology topology = Pipeline.topology(config.withIdleAfter(Duration.parse(idleAfter.equals("0") ? "PT0S"
-                : idleAfter)), topics, props, shape());
+                : idleAfter)).withPendingFlushAfter(pendingFlushAfter), topics, props, shape());
         driver = new TopologyTestDriver(topology, props, wallClock);
         final StringSerializer keys = new StringSerializer();
         inventory = driver.createInputTopic(names.inventory(), keys, topics.inventory().serializer());
@@ -274,6 +282,31 @@ class TopologyFactoryTest {
         driver.advanceWallClockTime(Duration.ofSeconds(31));
         assertTrue(deadLetters.isEmpty(), "nothing is late");
         return incidents.readKeyValuesToList();
+    }
+
+    /**
+     * A backlog with {@code pending-flush-after} on: the restarts of a whole day arrive before the
+     * evidence of its night. A restart passed on provisionally with the evidence held up to it
+     * (23:00) would move the evidence stores past the 02:00 backup's retention, so the backup,
+     * released later, would be dropped and the provisional classification would stay final.
+     */
+    @Test
+    void restartsFarAheadOfTheWatermarkWaitForItInsteadOfBeingPassedOnProvisionally() {
+        driver.close();
+        open("PT30S", Duration.ofSeconds(2));
+        restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "02:23:12", 9, Events.LEADER_LOST_LOCAL);
+        restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "23:00:00", 10, Events.LEADER_LOST_LOCAL);
+        backup("ruapehu", BackupPhase.JOB_END, "22:59");
+        sample("22:59");
+        driver.advanceWallClockTime(Duration.ofSeconds(3));
+        backup("ruapehu", BackupPhase.JOB_START, "02:00");
+        sample("02:20");
+        sample("02:30");
+        driver.advanceWallClockTime(Duration.ofSeconds(31));
+        tick(at("23:59"));
+        driver.advanceWallClockTime(Duration.ofSeconds(31));
+        assertTrue(newest(incidents.readKeyValuesToList()).containsKey("prod.backup-io-contention.20260226T022312Z"),
+                "the night's restart is classified against the night's backup");
     }
 
     @Test

@@ -174,22 +174,33 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
      * input lags). The correlation classifies it against that (a provisional revision) and
      * re-classifies it as the rest of its evidence is released; what is passed on early does not
      * move event time.
+     *
+     * <p>Only up to the catch-up horizon ahead of what was released: what is passed on here is stored
+     * as evidence, and the correlation's window stores drop what is more than their retention behind
+     * the newest window written. During a catch-up every restart of a backlog arrives within seconds,
+     * weeks ahead of the samples; passed on, they and the evidence held up to them would make the
+     * samples still to come expire on arrival, and the provisional classifications would stay
+     * final. Within the horizon, every event still to come is within the stores' retention.
      */
     private void flushWaitingRestarts(long wallClock) {
+        // Restarts and the evidence with them go only as far as the horizon ahead of what was
+        // released; before anything was released, only live ones (within the horizon of wall clock).
+        final long watermark = watermark();
+        final long base = Math.max(Math.max(frontier, told), watermark);
+        final long from = base == InputWatermark.NONE ? wallClock - horizonMs : Long.MIN_VALUE;
+        final long upToTime = base == InputWatermark.NONE ? wallClock + horizonMs
+                : base >= Long.MAX_VALUE - horizonMs ? Long.MAX_VALUE : base + horizonMs;
         Bytes upTo = null;
         for (Map.Entry<Bytes, Long> e : waitingRestarts.entrySet()) {
-            if (wallClock - e.getValue() >= flushAfter.toMillis() && (upTo == null || e.getKey().compareTo(upTo) > 0)) {
+            final long ts = timeOf(e.getKey());
+            if (wallClock - e.getValue() >= flushAfter.toMillis() && ts >= from && ts <= upToTime
+                    && (upTo == null || e.getKey().compareTo(upTo) > 0)) {
                 upTo = e.getKey();
             }
         }
         if (upTo == null) {
             return;
         }
-        // Evidence goes with the restarts only as far as the horizon ahead of what was released;
-        // before anything was released, only live evidence (within the horizon of wall clock).
-        final long base = Math.max(frontier, told);
-        final long evidenceFrom = base == InputWatermark.NONE ? wallClock - horizonMs : Long.MIN_VALUE;
-        final long evidenceUpTo = base == InputWatermark.NONE ? Long.MAX_VALUE : base + horizonMs;
         final List<Bytes> early = new ArrayList<>();
         try (KeyValueIterator<Bytes, byte[]> it = buffer.range(FIRST, upTo)) {
             while (it.hasNext()) {
@@ -198,7 +209,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
                     break;
                 }
                 final long ts = timeOf(key);
-                if (kindOf(key) == RESTART || (ts >= evidenceFrom && ts <= evidenceUpTo)) {
+                if (ts >= from && ts <= upToTime) {
                     early.add(key);
                 }
             }
