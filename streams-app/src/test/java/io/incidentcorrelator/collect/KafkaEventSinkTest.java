@@ -37,11 +37,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** The collectors' Kafka sink against a real (in-process) broker, and against none. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -134,13 +133,15 @@ class KafkaEventSinkTest {
             for (int i = 1; i <= 5; i++) {
                 sink.send(LATE_TOPIC, "prod/talos-cp-0" + i, sample(i));
             }
-            waitFor(() -> log.toString(StandardCharsets.UTF_8).contains("still 5 record(s) waiting"), 15);
+            await("the sink to warn that 5 records wait").atMost(Duration.ofSeconds(15))
+                    .until(() -> log.toString(StandardCharsets.UTF_8).contains("still 5 record(s) waiting"));
             assertEquals(5, sink.backlog(), "kept, not dropped");
 
             final Forwarder forwarder = new Forwarder(port, kafka.bootstrapServers());
             try {
-                waitFor(() -> sink.backlog() == 0, 30);
-                waitFor(() -> log.toString(StandardCharsets.UTF_8).contains("caught up"), 5);
+                await("the backlog sent").atMost(Duration.ofSeconds(30)).until(() -> sink.backlog() == 0);
+                await("the sink to say it caught up").atMost(Duration.ofSeconds(5))
+                        .until(() -> log.toString(StandardCharsets.UTF_8).contains("caught up"));
                 totals = sink.close(Duration.ofSeconds(10));
             } finally {
                 forwarder.close();
@@ -178,15 +179,6 @@ class KafkaEventSinkTest {
         }
     }
 
-    private static void waitFor(BooleanSupplier condition, int seconds) throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("condition not met within " + seconds + " s");
-            }
-            Thread.sleep(50);
-        }
-    }
 
     /** Accepts on a loopback port and pipes each connection to the broker's bootstrap address. */
     private static final class Forwarder implements AutoCloseable {

@@ -1,5 +1,6 @@
 package io.incidentcorrelator.testsupport;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -19,6 +20,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * A real Kafka broker for integration tests.
@@ -132,13 +135,9 @@ public final class TestKafka implements AutoCloseable {
         try (Admin admin = admin()) {
             admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
             // The controller acknowledges before the broker's metadata cache has the topics.
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!admin.listTopics().names().get(30, TimeUnit.SECONDS).containsAll(names)) {
-                if (System.nanoTime() > deadline) {
-                    throw new TimeoutException("topics " + names + " not visible on the broker");
-                }
-                Thread.sleep(20);
-            }
+            await("topics " + names + " visible on the broker").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> admin.listTopics().names().get(30, TimeUnit.SECONDS).containsAll(names));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while creating topics", e);
