@@ -10,7 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.time.Duration;
 import java.util.List;
 
 /** {@code correlator collect etcd}: WAL fsync / backend commit p99, db sizes and leader per member. */
@@ -35,7 +34,8 @@ final class CollectEtcdCommand extends CollectorCommand {
     List<String> endpoints;
 
     @Option(names = "--interval", paramLabel = "DURATION",
-            description = "Time between scrapes; each sample covers one (default 15s; env "
+            defaultValue = CollectorDefaults.ETCD_INTERVAL,
+            description = "Time between scrapes; each sample covers one (env "
                     + "INCIDENT_CORRELATOR_COLLECT_INTERVAL).")
     String interval;
 
@@ -57,7 +57,7 @@ final class CollectEtcdCommand extends CollectorCommand {
         try {
             etcd = EtcdConfig.of(settings.required(clusterName, "cluster"),
                             specs.stream().map(EtcdMember::parse).toList())
-                    .withInterval(settings.duration(interval, "interval", Duration.ofSeconds(15)))
+                    .withInterval(settings.duration(interval, "interval"))
                     .withTls(tls.resolve(settings))
                     .withTopic(topic);
         } catch (IllegalArgumentException e) {

@@ -49,7 +49,8 @@ final class CollectInventoryCommand extends CollectorCommand {
     String storageTopic;
 
     @Option(names = "--interval", paramLabel = "DURATION",
-            description = "Time between sends without --once (default 5m; env INCIDENT_CORRELATOR_COLLECT_INTERVAL).")
+            defaultValue = CollectorDefaults.INVENTORY_INTERVAL,
+            description = "Time between sends without --once (env INCIDENT_CORRELATOR_COLLECT_INTERVAL).")
     String interval;
 
     @Option(names = "--discover",
@@ -102,7 +103,7 @@ final class CollectInventoryCommand extends CollectorCommand {
         if (yaml == null && !discovering) {
             throw new ConfigException("--file is required (or --discover; env INCIDENT_CORRELATOR_COLLECT_INVENTORY)");
         }
-        final Duration every = settings.duration(interval, "interval", Duration.ofMinutes(5));
+        final Duration every = settings.duration(interval, "interval");
         guestsHealth = new SourceHealth("inventory discovery: Proxmox guests", every, every, LOG);
         nodesHealth = new SourceHealth("inventory discovery: Kubernetes nodes", every, every, LOG);
         watch(() -> discovering ? List.of(guestsHealth, nodesHealth) : List.of());

@@ -29,7 +29,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.Objects;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -62,8 +61,9 @@ abstract class CollectorCommand implements Callable<Integer> {
     String topic;
 
     @Option(names = "--flush-timeout", paramLabel = "DURATION",
+            defaultValue = CollectorDefaults.FLUSH_TIMEOUT,
             description = "How long --once and shutdown wait for Kafka to acknowledge what was collected "
-                    + "(default 30s; env INCIDENT_CORRELATOR_COLLECT_FLUSH_TIMEOUT).")
+                    + "(env INCIDENT_CORRELATOR_COLLECT_FLUSH_TIMEOUT).")
     String flushTimeout;
 
     @Option(names = "--health-port", paramLabel = "PORT",
@@ -73,13 +73,15 @@ abstract class CollectorCommand implements Callable<Integer> {
     Integer healthPort;
 
     @Option(names = "--health-bind", paramLabel = "ADDRESS",
-            description = "Address the health port listens on (default 127.0.0.1; env "
+            defaultValue = CollectorDefaults.HEALTH_BIND,
+            description = "Address the health port listens on (env "
                     + "INCIDENT_CORRELATOR_COLLECT_HEALTH_BIND).")
     String healthBind;
 
     @Option(names = "--failure-budget", paramLabel = "DURATION",
+            defaultValue = CollectorDefaults.FAILURE_BUDGET,
             description = "How long a source may fail (retried with backoff) before /health/ready says DOWN and "
-                    + "correlator_collector_sources_over_budget counts it (default 5m; env "
+                    + "correlator_collector_sources_over_budget counts it (env "
                     + "INCIDENT_CORRELATOR_COLLECT_FAILURE_BUDGET).")
     String failureBudget;
 
@@ -116,7 +118,7 @@ abstract class CollectorCommand implements Callable<Integer> {
     public final Integer call() throws Exception {
         config = cluster.load();
         settings = new CollectorSettings(config, System.getenv());
-        final Duration flush = settings.duration(flushTimeout, "flush-timeout", Duration.ofSeconds(30));
+        final Duration flush = settings.duration(flushTimeout, "flush-timeout");
         topicNames = print ? TopicNames.defaults() : config.correlatorConfig().topics();
         final TopicNames names = topicNames;
         final String target = topic != null ? topic : defaultTopic(names);
@@ -147,8 +149,7 @@ abstract class CollectorCommand implements Callable<Integer> {
 
     /** As {@link #watch(Supplier)}, with {@code more} (Prometheus text) served after the source metrics. */
     void watch(Supplier<? extends Collection<SourceHealth>> sources, Supplier<String> more) {
-        health = new CollectorHealth(spec.name(), settings.duration(failureBudget, "failure-budget",
-                Duration.ofMinutes(5)), Clock.systemUTC(), sources);
+        health = new CollectorHealth(spec.name(), settings.duration(failureBudget, "failure-budget"), Clock.systemUTC(), sources);
         final String port = settings.get(healthPort == null ? null : healthPort.toString(), "health-port");
         if (port == null || healthServer != null) {
             return;
@@ -162,7 +163,7 @@ abstract class CollectorCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw CollectorSettings.invalid("health-port", port, "a port number (0 for any free one)");
         }
-        final String bind = Objects.requireNonNullElse(settings.get(healthBind, "health-bind"), "127.0.0.1");
+        final String bind = settings.get(healthBind, "health-bind");
         final CollectorHealth h = health;
         healthServer = HealthServer.start(new InetSocketAddress(bind, number),
                 () -> new HealthServer.Status(true, "{\"status\":\"UP\"}"),

@@ -69,8 +69,8 @@ final class HomelabServices implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HomelabServices.class);
     /** As {@code collect --failure-budget}'s default. */
-    static final Duration FAILURE_BUDGET = Duration.ofMinutes(5);
-    private static final Duration FLUSH = Duration.ofSeconds(30);
+    static final Duration FAILURE_BUDGET = ConfigLoader.parseDuration(CollectorDefaults.FAILURE_BUDGET);
+    private static final Duration FLUSH = ConfigLoader.parseDuration(CollectorDefaults.FLUSH_TIMEOUT);
 
     /** One collector or sink: starts on its own threads, says how its sources are, stops. */
     private interface Part {
@@ -153,7 +153,8 @@ final class HomelabServices implements AutoCloseable {
             final KubernetesCollectorConfig kube;
             try {
                 kube = KubernetesCollectorConfig.of(k.cluster()).withContext(k.context())
-                        .withNamespaces(k.namespaces()).withLogs(k.logs(), 40).withLedgerPath(k.ledger())
+                        .withNamespaces(k.namespaces())
+                        .withLogs(k.logs(), Integer.parseInt(CollectorDefaults.KUBERNETES_LOG_LINES)).withLedgerPath(k.ledger())
                         .withResyncPeriod(k.resync()).withTopic(topics.podRestarts());
                 // Read now: a missing context or a broken file stops the start, not a thread later.
                 final io.fabric8.kubernetes.client.Config read = KubeConfigs.fromFile(k.kubeconfig(), k.context());
@@ -202,9 +203,7 @@ final class HomelabServices implements AutoCloseable {
                     Duration.ofSeconds(10), HttpSender.Retry.defaults());
             parts.add(new SinkPart("alertmanager", true, () -> SinkAlertmanagerCommand.sinks(a.url(), http,
                     a.alertNames(), a.clusterLabel(), a.margin(), "incident-correlator",
-                    new IncidentAlerts.Settings(IncidentAlerts.DEFAULT_ALERT_NAME,
-                            a.clusterLabel() == null ? "cluster" : a.clusterLabel(), null, Duration.ofMinutes(1),
-                            Duration.ofHours(6)))));
+                    IncidentAlerts.Settings.defaults(a.clusterLabel()))));
         });
         homelab.webhook().ifPresent(w -> {
             final java.net.URI url = SinkWebhookCommand.parseUrl(Secrets.read("webhook URL", null, w.urlFile(),
