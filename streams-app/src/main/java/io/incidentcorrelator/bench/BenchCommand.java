@@ -281,9 +281,7 @@ public final class BenchCommand implements Callable<Integer> {
                     final double p99ms = result.percentile(99);
                     p50 = String.format(Locale.ROOT, "%.0f", p50ms);
                     p99 = String.format(Locale.ROOT, "%.0f", p99ms);
-                    figure(out, String.format(Locale.ROOT,
-                            "detection latency: %d of %d restarts seen, p50 %.0f ms, p99 %.0f ms, max %.0f ms",
-                            result.latenciesMs().size(), result.sent(), p50ms, p99ms, result.percentile(100)));
+                    figure(out, "detection latency: " + result.summary());
                     json.put("detectionSeen", result.latenciesMs().size());
                     json.put("detectionSent", result.sent());
                     json.put("detectionP50Ms", p50ms);
