@@ -165,7 +165,7 @@ public final class BenchCommand implements Callable<Integer> {
             final Map<String, String> replayOverrides = Pipeline.withReplayDefaults(streamsProperties);
             final long commitIntervalMs = Long.parseLong(replayOverrides.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
             json.put("commitIntervalMs", commitIntervalMs);
-            final Timeline raw = RawPipe.copy(bootstrap, inputs, t -> t + ".copy", events, commitIntervalMs, timeout,
+            final ThroughputCurve raw = RawPipe.copy(bootstrap, inputs, t -> t + ".copy", events, commitIntervalMs, timeout,
                     m -> progress(err, m));
             figure(out, String.format(Locale.ROOT, "raw pipe: %,d records in %.1f s: %.0f rec/s", raw.records(),
                     raw.seconds(), raw.recordsPerSecond()));
@@ -177,7 +177,7 @@ public final class BenchCommand implements Callable<Integer> {
             // --- topology --------------------------------------------------------------------
             progress(err, String.format("topology: %d instance(s) × %d thread(s), %s stores, exactly_once_v2",
                     instances, threads, store));
-            final Timeline topo;
+            final ThroughputCurve topo;
             final long heapPeak;
             final long liveHeapPeak;
             final long rss;

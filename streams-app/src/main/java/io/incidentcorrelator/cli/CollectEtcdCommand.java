@@ -1,6 +1,6 @@
 package io.incidentcorrelator.cli;
 
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.etcd.EtcdCollector;
 import io.incidentcorrelator.collectors.etcd.EtcdConfig;
 import io.incidentcorrelator.collectors.etcd.EtcdMember;
@@ -48,7 +48,7 @@ final class CollectEtcdCommand extends CollectorCommand {
     }
 
     @Override
-    int collect(EventSink sink, String topic) throws Exception {
+    int collect(EventWriter sink, String topic) throws Exception {
         final List<String> specs = settings.list(endpoints, "endpoint");
         if (specs.isEmpty()) {
             throw new ConfigException("--endpoint is required (or set INCIDENT_CORRELATOR_COLLECT_ENDPOINT)");

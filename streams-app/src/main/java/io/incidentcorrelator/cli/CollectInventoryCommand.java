@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.incidentcorrelator.avro.NodePlacement;
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.inventory.Inventory;
 import io.incidentcorrelator.collectors.inventory.InventoryDiscovery;
 import io.incidentcorrelator.collectors.internal.Causes;
@@ -93,7 +93,7 @@ final class CollectInventoryCommand extends CollectorCommand {
     }
 
     @Override
-    int collect(EventSink sink, String topic) throws Exception {
+    int collect(EventWriter sink, String topic) throws Exception {
         final TopicNames names = topicNames;
         topics = new TopicNames(names.podRestarts(), names.backupEvents(), names.etcdLatency(), names.proxmoxMemory(),
                 topic, otherTopics(names).get(names.storageLocations()), names.incidents(), names.deadLetter(),
@@ -111,7 +111,7 @@ final class CollectInventoryCommand extends CollectorCommand {
                 true);
     }
 
-    private int publish(EventSink sink, Path yaml, boolean discovering) throws InterruptedException {
+    private int publish(EventWriter sink, Path yaml, boolean discovering) throws InterruptedException {
         Inventory inventory = yaml == null ? Inventory.empty() : InventoryOptions.load(yaml);
         if (discovering) {
             inventory = inventory.withDiscovered(discover(), note -> LOG.warn("inventory: {}", note));

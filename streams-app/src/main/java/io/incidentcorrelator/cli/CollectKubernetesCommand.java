@@ -1,6 +1,6 @@
 package io.incidentcorrelator.cli;
 
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.kubernetes.KubernetesCollectorConfig;
 import io.incidentcorrelator.collectors.kubernetes.PodRestartCollector;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
@@ -68,7 +68,7 @@ final class CollectKubernetesCommand extends CollectorCommand {
     }
 
     @Override
-    int collect(EventSink sink, String topic) throws Exception {
+    int collect(EventWriter sink, String topic) throws Exception {
         final KubernetesCollectorConfig kube;
         try {
             kube = KubernetesCollectorConfig.of(settings.required(clusterName, "cluster"))

@@ -1,6 +1,6 @@
 package io.incidentcorrelator.cli;
 
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.internal.SourceHealth;
 import io.incidentcorrelator.collectors.proxmox.BackupPhaseDedup;
 import io.incidentcorrelator.collectors.proxmox.BackupTaskPoller;
@@ -53,7 +53,7 @@ final class CollectProxmoxBackupCommand extends CollectorCommand {
     }
 
     @Override
-    int collect(EventSink sink, String topic) throws Exception {
+    int collect(EventWriter sink, String topic) throws Exception {
         final ProxmoxConfig api = proxmox.config(settings, settings.duration(interval, "interval"))
                 .withBackupLookback(settings.duration(lookback, "lookback"))
                 .withTopics(topic, TopicNames.defaults().proxmoxMemory());

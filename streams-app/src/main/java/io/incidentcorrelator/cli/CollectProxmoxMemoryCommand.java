@@ -1,6 +1,6 @@
 package io.incidentcorrelator.cli;
 
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.proxmox.MemoryPoller;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxClient;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxConfig;
@@ -36,7 +36,7 @@ final class CollectProxmoxMemoryCommand extends CollectorCommand {
     }
 
     @Override
-    int collect(EventSink sink, String topic) throws Exception {
+    int collect(EventWriter sink, String topic) throws Exception {
         final ProxmoxConfig api = proxmox.config(settings, settings.duration(interval, "interval"))
                 .withTopics(TopicNames.defaults().backupEvents(), topic);
         final MemoryPoller poller = new MemoryPoller(new ProxmoxClient(api), api, sink);

@@ -1,11 +1,11 @@
 package io.incidentcorrelator.cli;
 
-import io.incidentcorrelator.collect.KafkaEventSink;
+import io.incidentcorrelator.collectors.KafkaEventWriter;
 import io.incidentcorrelator.collectors.CollectorHealth;
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.internal.SourceHealth;
 import io.incidentcorrelator.runtime.HealthServer;
-import io.incidentcorrelator.collectors.ScenarioLineSink;
+import io.incidentcorrelator.collectors.ScenarioLineWriter;
 import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
 import io.incidentcorrelator.runtime.Pipeline;
@@ -112,7 +112,7 @@ abstract class CollectorCommand implements Callable<Integer> {
      * @param topic the topic to write to ({@code --topic} or the configured one)
      * @return the exit code
      */
-    abstract int collect(EventSink sink, String topic) throws Exception;
+    abstract int collect(EventWriter sink, String topic) throws Exception;
 
     @Override
     public final Integer call() throws Exception {
@@ -194,7 +194,7 @@ abstract class CollectorCommand implements Callable<Integer> {
 
     private int printing(String target) throws Exception {
         final PrintWriter out = spec.commandLine().getOut();
-        final ScenarioLineSink lines = new ScenarioLineSink(out);
+        final ScenarioLineWriter lines = new ScenarioLineWriter(out);
         // Flushed per line: someone is watching, or a pipe is recording a scenario.
         return collect((t, key, value) -> {
             lines.send(t, key, value);
@@ -215,12 +215,12 @@ abstract class CollectorCommand implements Callable<Integer> {
         }
         final SchemaRegistryClient registry = SchemaRegistries.forUrl(registryUrl, config.registrySettings());
         int code;
-        final KafkaEventSink sink = kafkaSink(config, names, topics, bootstrap, registry,
+        final KafkaEventWriter sink = kafkaSink(config, names, topics, bootstrap, registry,
                 "incident-correlator-" + spec.name());
         try {
             code = collect(sink, target);
         } finally {
-            final KafkaEventSink.Totals totals = sink.close(flush);
+            final KafkaEventWriter.Totals totals = sink.close(flush);
             registry.close();
             if (!totals.complete()) {
                 spec.commandLine().getErr().printf("collect %s: %d record(s) were not delivered to Kafka "
@@ -238,7 +238,7 @@ abstract class CollectorCommand implements Callable<Integer> {
      *
      * @param topics configured topic name → the name written to (each keeps its configured serde)
      */
-    static KafkaEventSink kafkaSink(ConfigLoader config, TopicNames names, Map<String, String> topics,
+    static KafkaEventWriter kafkaSink(ConfigLoader config, TopicNames names, Map<String, String> topics,
                                     String bootstrap, SchemaRegistryClient registry, String clientId) {
         final Topics registryTopics = Pipeline.topics(config.correlatorConfig().withTopics(names), registry);
         final Map<String, Serializer<SpecificRecord>> serializers = new HashMap<>();
@@ -247,7 +247,7 @@ abstract class CollectorCommand implements Callable<Integer> {
         final Map<String, Object> producer = new HashMap<>(config.kafkaSettings());
         producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         producer.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-        return new KafkaEventSink(producer, serializers, KafkaEventSink.Options.defaults());
+        return new KafkaEventWriter(producer, serializers, KafkaEventWriter.Options.defaults());
     }
 
     /** One round of a collector; returns the number of records sent. */

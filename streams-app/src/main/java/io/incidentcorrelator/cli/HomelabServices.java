@@ -1,9 +1,9 @@
 package io.incidentcorrelator.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.incidentcorrelator.collect.KafkaEventSink;
+import io.incidentcorrelator.collectors.KafkaEventWriter;
 import io.incidentcorrelator.collectors.CollectorHealth;
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.etcd.EtcdCollector;
 import io.incidentcorrelator.collectors.etcd.EtcdConfig;
 import io.incidentcorrelator.collectors.etcd.EtcdMember;
@@ -84,7 +84,7 @@ final class HomelabServices implements AutoCloseable {
     }
 
     /** What the parts write to and read from, once the box is up. */
-    private record Context(EventSink events, ExistingCluster kafka) {
+    private record Context(EventWriter events, ExistingCluster kafka) {
     }
 
     private final Homelab homelab;
@@ -93,7 +93,7 @@ final class HomelabServices implements AutoCloseable {
     private final List<Part> parts = new ArrayList<>();
     private final CountDownLatch stop = new CountDownLatch(1);
     private final List<Thread> threads = new ArrayList<>();
-    private KafkaEventSink events;
+    private KafkaEventWriter events;
 
     private HomelabServices(Homelab homelab, ConfigLoader config) {
         this.homelab = homelab;
@@ -317,7 +317,7 @@ final class HomelabServices implements AutoCloseable {
             }
         }
         if (events != null) {
-            final KafkaEventSink.Totals totals = events.close(FLUSH);
+            final KafkaEventWriter.Totals totals = events.close(FLUSH);
             if (totals.complete()) {
                 LOG.info("homelab: collectors and sinks stopped, every record delivered ({})", totals.delivered());
             } else {

@@ -16,7 +16,7 @@ import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.IncidentCategory;
 import io.incidentcorrelator.avro.NodePlacement;
 import io.incidentcorrelator.avro.PodRestart;
-import io.incidentcorrelator.collectors.ScenarioLineSink;
+import io.incidentcorrelator.collectors.ScenarioLineWriter;
 import io.incidentcorrelator.collectors.kubernetes.InMemoryRestartLedger;
 import io.incidentcorrelator.collectors.kubernetes.KubernetesCollectorConfig;
 import io.incidentcorrelator.collectors.kubernetes.PodRestartCollector;
@@ -115,7 +115,7 @@ class ImagePullFailureEndToEndTest {
         final StringWriter lines = new StringWriter();
         try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
              KubernetesClient kubelet = new KubernetesClientBuilder().withConfig(config).build()) {
-            final ScenarioLineSink sink = new ScenarioLineSink(lines);
+            final ScenarioLineWriter sink = new ScenarioLineWriter(lines);
             try (PodRestartCollector collector = new PodRestartCollector(KubernetesCollectorConfig.of("lab")
                     .withLogs(false, 40), sink, client, new InMemoryRestartLedger())) {
                 collector.start();

@@ -3,9 +3,9 @@ package io.incidentcorrelator.collectors.kubernetes;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.incidentcorrelator.avro.PodRestart;
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.testing.LogCapture;
-import io.incidentcorrelator.collectors.testing.RecordingSink;
+import io.incidentcorrelator.collectors.testing.RecordingWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,14 +43,14 @@ class PodRestartCollectorTest {
     private static final String NS = "kube-system";
 
     private MockKube kube;
-    private RecordingSink sink;
+    private RecordingWriter sink;
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private final AtomicInteger markers = new AtomicInteger();
 
     @BeforeEach
     void setUp() throws Exception {
         kube = new MockKube();
-        sink = new RecordingSink();
+        sink = new RecordingWriter();
     }
 
     @AfterEach
@@ -72,7 +72,7 @@ class PodRestartCollectorTest {
         kube.restart(NS, "kube-scheduler-cp-01", "kube-scheduler", 1, "Error", 1, "2026-02-26T02:23:00Z",
                 "leaderelection lost");
         awaitRestarts(1);
-        final RecordingSink.Sent first = sink.sent().get(0);
+        final RecordingWriter.Sent first = sink.sent().get(0);
         assertEquals("pod-restarts", first.topic());
         assertEquals("prod/kube-system/kube-scheduler-cp-01/kube-scheduler", first.key());
         final PodRestart r1 = (PodRestart) first.value();
@@ -205,7 +205,7 @@ class PodRestartCollectorTest {
     void aRestartTheSinkRefusedIsSentOnThePodsNextDelivery() {
         final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
         final AtomicInteger refusals = new AtomicInteger(1);
-        final EventSink flaky = (topic, key, value) -> {
+        final EventWriter flaky = (topic, key, value) -> {
             if (key.contains("/api-") && refusals.getAndDecrement() > 0) {
                 throw new IllegalStateException("producer buffer full");
             }
