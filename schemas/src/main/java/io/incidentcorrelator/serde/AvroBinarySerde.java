@@ -1,7 +1,6 @@
 package io.incidentcorrelator.serde;
 
 import io.incidentcorrelator.serde.internal.CompiledAvroWriter;
-import io.incidentcorrelator.serde.internal.TrustedAvroClasses;
 import io.incidentcorrelator.serde.internal.WireFormat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -41,7 +40,7 @@ public final class AvroBinarySerde<T extends SpecificRecord> implements Serde<T>
 
     public AvroBinarySerde(Class<T> type) {
         this.type = Objects.requireNonNull(type, "type");
-        TrustedAvroClasses.declare(type);
+        AvroClassTrust.trust(type);
         final SpecificData model = SpecificData.getForClass(type);
         this.schema = model.getSchema(type);
         this.compiled = CompiledAvroWriter.forSchema(schema, model).orElse(null);

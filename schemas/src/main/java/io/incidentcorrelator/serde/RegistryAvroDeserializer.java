@@ -2,7 +2,6 @@ package io.incidentcorrelator.serde;
 
 import io.incidentcorrelator.serde.internal.BoundedCache;
 import io.incidentcorrelator.serde.internal.ConfigValues;
-import io.incidentcorrelator.serde.internal.TrustedAvroClasses;
 import io.incidentcorrelator.serde.internal.WireFormat;
 import java.io.IOException;
 import java.util.Map;
@@ -78,7 +77,7 @@ public final class RegistryAvroDeserializer<T extends SpecificRecord> implements
     }
 
     void init(SchemaRegistryClient client, boolean ownsClient, Class<T> type) {
-        TrustedAvroClasses.declare(type);
+        AvroClassTrust.trust(type);
         this.model = SpecificData.getForClass(type);
         this.readerSchema = model.getSchema(type);
         this.type = type;

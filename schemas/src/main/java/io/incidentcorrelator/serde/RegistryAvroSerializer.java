@@ -3,7 +3,6 @@ package io.incidentcorrelator.serde;
 import io.incidentcorrelator.serde.internal.BoundedCache;
 import io.incidentcorrelator.serde.internal.ConfigValues;
 import io.incidentcorrelator.serde.internal.SubjectSchema;
-import io.incidentcorrelator.serde.internal.TrustedAvroClasses;
 import io.incidentcorrelator.serde.internal.WireFormat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -132,7 +131,7 @@ public final class RegistryAvroSerializer<T extends SpecificRecord> implements S
 
     private DatumWriter<T> writer(Schema schema, T record) {
         return writers.computeIfAbsent(schema, s -> {
-            TrustedAvroClasses.declare(record.getClass());
+            AvroClassTrust.trust(record.getClass());
             return new SpecificDatumWriter<>(s, SpecificData.getForClass(record.getClass()));
         });
     }

@@ -18,7 +18,6 @@ import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.apicurio.registry.serde.data.SerdeMetadata;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.PodRestart;
-import io.incidentcorrelator.serde.internal.TrustedAvroClasses;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -48,8 +47,8 @@ class ApicurioWireCompatibilityTest {
     static void trustTheRecordClasses() {
         // Avro 1.12.2 only instantiates trusted classes. Our serdes declare the classes they are given; Apicurio's do
         // not, so the test declares them here rather than depending on which test happens to run first.
-        TrustedAvroClasses.declare(PodRestart.class);
-        TrustedAvroClasses.declare(Incident.class);
+        AvroClassTrust.trust(PodRestart.class);
+        AvroClassTrust.trust(Incident.class);
     }
 
     private Map<String, Object> apicurioConfig() {

@@ -29,7 +29,7 @@ final class BenchChart {
     }
 
     /** Records done against seconds, raw pipe and topology on one plot. */
-    static void timeline(Path file, Timeline raw, Timeline topology, String subtitle) throws IOException {
+    static void timeline(Path file, ThroughputCurve raw, ThroughputCurve topology, String subtitle) throws IOException {
         final XYSeriesCollection data = new XYSeriesCollection();
         data.addSeries(series("raw pipe (exactly-once copy)", raw));
         data.addSeries(series("correlation topology", topology));
@@ -41,7 +41,7 @@ final class BenchChart {
         ChartUtils.saveChartAsPNG(file.toFile(), chart, 900, 500);
     }
 
-    private static XYSeries series(String name, Timeline t) {
+    private static XYSeries series(String name, ThroughputCurve t) {
         final XYSeries s = new XYSeries(name, false, true);
         t.points().forEach(p -> s.add(p.seconds(), p.records()));
         return s;

@@ -165,7 +165,7 @@ public final class BenchCommand implements Callable<Integer> {
             final Map<String, String> replayOverrides = Pipeline.withReplayDefaults(streamsProperties);
             final long commitIntervalMs = Long.parseLong(replayOverrides.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
             json.put("commitIntervalMs", commitIntervalMs);
-            final Timeline raw = RawPipe.copy(bootstrap, inputs, t -> t + ".copy", events, commitIntervalMs, timeout,
+            final ThroughputCurve raw = RawPipe.copy(bootstrap, inputs, t -> t + ".copy", events, commitIntervalMs, timeout,
                     m -> progress(err, m));
             figure(out, String.format(Locale.ROOT, "raw pipe: %,d records in %.1f s: %.0f rec/s", raw.records(),
                     raw.seconds(), raw.recordsPerSecond()));
@@ -177,7 +177,7 @@ public final class BenchCommand implements Callable<Integer> {
             // --- topology --------------------------------------------------------------------
             progress(err, String.format("topology: %d instance(s) × %d thread(s), %s stores, exactly_once_v2",
                     instances, threads, store));
-            final Timeline topo;
+            final ThroughputCurve topo;
             final long heapPeak;
             final long liveHeapPeak;
             final long rss;
@@ -281,9 +281,7 @@ public final class BenchCommand implements Callable<Integer> {
                     final double p99ms = result.percentile(99);
                     p50 = String.format(Locale.ROOT, "%.0f", p50ms);
                     p99 = String.format(Locale.ROOT, "%.0f", p99ms);
-                    figure(out, String.format(Locale.ROOT,
-                            "detection latency: %d of %d restarts seen, p50 %.0f ms, p99 %.0f ms, max %.0f ms",
-                            result.latenciesMs().size(), result.sent(), p50ms, p99ms, result.percentile(100)));
+                    figure(out, "detection latency: " + result.summary());
                     json.put("detectionSeen", result.latenciesMs().size());
                     json.put("detectionSent", result.sent());
                     json.put("detectionP50Ms", p50ms);

@@ -33,6 +33,7 @@ public final class BoxFeed {
     }
 
     public static void main(String[] args) throws Exception {
+        io.incidentcorrelator.serde.AvroClassTrust.trustGeneratedClasses(); // as CorrelatorCli does at start-up
         if (args.length != 4 || !java.util.List.of("history", "live", "caught-up").contains(args[0])) {
             System.err.println("usage: BoxFeed history|live|caught-up BOOTSTRAP REGISTRY_URL DAYS|MINUTES|APPLICATION_ID");
             System.exit(2);

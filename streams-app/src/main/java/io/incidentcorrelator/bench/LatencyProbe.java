@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -84,6 +85,7 @@ final class LatencyProbe {
         return records.size() - tables - failed.get();
     }
 
+    /** What {@link Detections} saw of {@code sent} restarts: each seen one's latency in ms. */
     record Result(List<Double> latenciesMs, int sent) {
         double percentile(double p) {
             if (latenciesMs.isEmpty()) {
@@ -94,69 +96,112 @@ final class LatencyProbe {
             final int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
             return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
         }
+
+        /** {@code N of M restarts seen, p50 .. ms, p99 .. ms, max .. ms}. */
+        String summary() {
+            return String.format(Locale.ROOT, "%d of %d restarts seen, p50 %.0f ms, p99 %.0f ms, max %.0f ms",
+                    latenciesMs.size(), sent, percentile(50), percentile(99), percentile(100));
+        }
     }
 
-    /** Sends {@code count} restarts {@code gapMs} apart and measures each one's detection. */
-    static Result measure(String bootstrap, Topics topics, int count, long gapMs, Duration wait) throws InterruptedException {
-        final TopicNames names = topics.names();
-        final Map<String, Long> sentAt = new ConcurrentHashMap<>();
-        final Map<String, Double> latency = new ConcurrentHashMap<>();
-        final AtomicBoolean stop = new AtomicBoolean();
-        final var props = BenchKafka.client(bootstrap);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        final Thread reader;
-        try (KafkaConsumer<String, Incident> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                topics.incidents().deserializer())) {
-            final List<TopicPartition> partitions = consumer.partitionsFor(names.incidents()).stream()
+    /**
+     * Reads the incidents topic (read_committed) from its end as it is when constructed, and keeps
+     * for each pod announced with {@link #sending} the wall time to the first revision naming it.
+     */
+    static final class Detections implements AutoCloseable {
+        private final Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        private final Map<String, Double> latencyMs = new ConcurrentHashMap<>();
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final Thread reader;
+
+        Detections(String bootstrap, Topics topics) {
+            final var props = BenchKafka.client(bootstrap);
+            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            final KafkaConsumer<String, Incident> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                    topics.incidents().deserializer());
+            final List<TopicPartition> partitions = consumer.partitionsFor(topics.names().incidents()).stream()
                     .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position); // resolve the end now, before any restart is sent
             reader = new Thread(() -> {
-                while (!stop.get()) {
-                    for (ConsumerRecord<String, Incident> r : consumer.poll(Duration.ofMillis(20))) {
-                        final long now = System.nanoTime();
-                        if (r.value() == null) {
-                            continue;
-                        }
-                        for (PodSummary pod : r.value().getPods()) {
-                            final Long sent = sentAt.get(pod.getPod());
-                            if (sent != null) {
-                                latency.putIfAbsent(pod.getPod(), (now - sent) / 1e6);
+                try (consumer) {
+                    while (!stop.get()) {
+                        for (ConsumerRecord<String, Incident> r : consumer.poll(Duration.ofMillis(20))) {
+                            final long now = System.nanoTime();
+                            if (r.value() == null) {
+                                continue;
+                            }
+                            for (PodSummary pod : r.value().getPods()) {
+                                final Long sent = sentAt.get(pod.getPod());
+                                if (sent != null) {
+                                    latencyMs.putIfAbsent(pod.getPod(), (now - sent) / 1e6);
+                                }
                             }
                         }
                     }
                 }
             }, "bench-latency-reader");
             reader.start();
-            try (KafkaProducer<String, byte[]> producer = BenchKafka.producer(bootstrap, 0)) {
-                // Inside the evidence, after the backup started, within the grace behind event time.
-                final long first = T0.plus(EVIDENCE).minus(Duration.ofMinutes(6)).toEpochMilli();
-                final long step = Math.max(1, Duration.ofMinutes(5).toMillis() / Math.max(1, count));
-                for (int i = 0; i < count; i++) {
-                    final String node = i % 2 == 0 ? "prod-cp-1" : "lab-cp-1";
-                    final String cluster = node.substring(0, node.indexOf('-'));
-                    final String pod = String.format("probe-%04d", i);
-                    final long t = first + i * step;
-                    final PodRestart restart = PodRestart.newBuilder().setCluster(cluster).setNamespace("bench")
-                            .setPod(pod).setContainer("app").setNode(node).setRestartCount(1).setTerminatedReason("Error")
-                            .setExitCode(1).setFinishedAt(Instant.ofEpochMilli(t)).build();
-                    final var record = record(topics, names.podRestarts(), cluster + "/bench/" + pod + "/app", restart, t);
-                    sentAt.put(pod, System.nanoTime());
-                    producer.send(record);
-                    Thread.sleep(gapMs);
-                }
-                producer.flush();
-            }
+        }
+
+        /** Just before the restart of {@code pod} is sent: its latency counts from now. */
+        void sending(String pod) {
+            sentAt.put(pod, System.nanoTime());
+        }
+
+        /** Waits at most {@code wait} until {@code count} pods were seen; returns how many were. */
+        int awaitSeen(int count, Duration wait) throws InterruptedException {
             final long deadline = System.nanoTime() + wait.toNanos();
-            while (latency.size() < count && System.nanoTime() < deadline) {
-                Thread.sleep(50);
+            while (latencyMs.size() < count && System.nanoTime() < deadline) {
+                Thread.sleep(20);
             }
+            return latencyMs.size();
+        }
+
+        /** Forgets what was sent and seen so far (a warm-up). */
+        void reset() {
+            sentAt.clear();
+            latencyMs.clear();
+        }
+
+        Result result(int sent) {
+            return new Result(new ArrayList<>(latencyMs.values()), sent);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
             stop.set(true);
             reader.join();
         }
-        return new Result(new ArrayList<>(latency.values()), count);
+    }
+
+    /** Sends {@code count} restarts {@code gapMs} apart and measures each one's detection. */
+    static Result measure(String bootstrap, Topics topics, int count, long gapMs, Duration wait) throws InterruptedException {
+        final TopicNames names = topics.names();
+        try (Detections detections = new Detections(bootstrap, topics);
+             KafkaProducer<String, byte[]> producer = BenchKafka.producer(bootstrap, 0)) {
+            // Inside the evidence, after the backup started, within the grace behind event time.
+            final long first = T0.plus(EVIDENCE).minus(Duration.ofMinutes(6)).toEpochMilli();
+            final long step = Math.max(1, Duration.ofMinutes(5).toMillis() / Math.max(1, count));
+            for (int i = 0; i < count; i++) {
+                final String node = i % 2 == 0 ? "prod-cp-1" : "lab-cp-1";
+                final String cluster = node.substring(0, node.indexOf('-'));
+                final String pod = String.format("probe-%04d", i);
+                final long t = first + i * step;
+                final PodRestart restart = PodRestart.newBuilder().setCluster(cluster).setNamespace("bench")
+                        .setPod(pod).setContainer("app").setNode(node).setRestartCount(1).setTerminatedReason("Error")
+                        .setExitCode(1).setFinishedAt(Instant.ofEpochMilli(t)).build();
+                final var record = record(topics, names.podRestarts(), cluster + "/bench/" + pod + "/app", restart, t);
+                detections.sending(pod);
+                producer.send(record);
+                Thread.sleep(gapMs);
+            }
+            producer.flush();
+            detections.awaitSeen(count, wait);
+            return detections.result(count);
+        }
     }
 
     private static BackupEvent backup(BackupPhase phase, Integer vmid, long t) {

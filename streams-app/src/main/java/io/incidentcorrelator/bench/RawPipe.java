@@ -33,7 +33,7 @@ final class RawPipe {
     }
 
     /** Copies {@code expected} records from {@code sources} to {@code target(source)}; returns the progress timeline. */
-    static Timeline copy(String bootstrap, List<String> sources, Function<String, String> target, long expected,
+    static ThroughputCurve copy(String bootstrap, List<String> sources, Function<String, String> target, long expected,
                          long commitIntervalMs, Duration timeout, java.util.function.Consumer<String> progress) {
         final Properties c = BenchKafka.client(bootstrap);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-raw-pipe");
@@ -52,7 +52,7 @@ final class RawPipe {
         p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, Integer.getInteger("bench.rawpipe.inflight", 5));
 
-        final Timeline timeline = new Timeline();
+        final ThroughputCurve timeline = new ThroughputCurve();
         final long deadline = System.nanoTime() + timeout.toNanos();
         long copied = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());

@@ -93,9 +93,9 @@ final class TopologyRun implements AutoCloseable {
      *
      * @param tick the closing tick among the inputs, sent again if only it stays behind; null: none
      */
-    Timeline awaitConsumed(Admin admin, List<String> inputs, long expected, ClosingTick tick, Duration timeout,
+    ThroughputCurve awaitConsumed(Admin admin, List<String> inputs, long expected, ClosingTick tick, Duration timeout,
                            Consumer<String> progress) throws ExecutionException, InterruptedException {
-        final Timeline timeline = new Timeline();
+        final ThroughputCurve timeline = new ThroughputCurve();
         final long deadline = System.nanoTime() + timeout.toNanos();
         long lastReport = System.nanoTime();
         while (true) {

@@ -1,6 +1,5 @@
 package io.incidentcorrelator.classify;
 
-import io.incidentcorrelator.serde.AvroClassTrust;
 import io.incidentcorrelator.avro.Evidence;
 import io.incidentcorrelator.avro.EvidenceKind;
 import io.incidentcorrelator.avro.IncidentCategory;
@@ -34,11 +33,6 @@ import java.util.TreeSet;
  * contributing factor. That is the one real crash of the night hiding among the transients.
  */
 public final class Classifier {
-
-    static {
-        // Records are copied with newBuilder(other), which Avro 1.12 allows only for trusted classes.
-        AvroClassTrust.trustGeneratedClasses();
-    }
 
     private final ClassifierConfig config;
 

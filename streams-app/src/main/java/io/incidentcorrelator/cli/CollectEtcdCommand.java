@@ -1,6 +1,6 @@
 package io.incidentcorrelator.cli;
 
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.etcd.EtcdCollector;
 import io.incidentcorrelator.collectors.etcd.EtcdConfig;
 import io.incidentcorrelator.collectors.etcd.EtcdMember;
@@ -10,7 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.time.Duration;
 import java.util.List;
 
 /** {@code correlator collect etcd}: WAL fsync / backend commit p99, db sizes and leader per member. */
@@ -35,7 +34,8 @@ final class CollectEtcdCommand extends CollectorCommand {
     List<String> endpoints;
 
     @Option(names = "--interval", paramLabel = "DURATION",
-            description = "Time between scrapes; each sample covers one (default 15s; env "
+            defaultValue = CollectorDefaults.ETCD_INTERVAL,
+            description = "Time between scrapes; each sample covers one (env "
                     + "INCIDENT_CORRELATOR_COLLECT_INTERVAL).")
     String interval;
 
@@ -48,7 +48,7 @@ final class CollectEtcdCommand extends CollectorCommand {
     }
 
     @Override
-    int collect(EventSink sink, String topic) throws Exception {
+    int collect(EventWriter sink, String topic) throws Exception {
         final List<String> specs = settings.list(endpoints, "endpoint");
         if (specs.isEmpty()) {
             throw new ConfigException("--endpoint is required (or set INCIDENT_CORRELATOR_COLLECT_ENDPOINT)");
@@ -57,7 +57,7 @@ final class CollectEtcdCommand extends CollectorCommand {
         try {
             etcd = EtcdConfig.of(settings.required(clusterName, "cluster"),
                             specs.stream().map(EtcdMember::parse).toList())
-                    .withInterval(settings.duration(interval, "interval", Duration.ofSeconds(15)))
+                    .withInterval(settings.duration(interval, "interval"))
                     .withTls(tls.resolve(settings))
                     .withTopic(topic);
         } catch (IllegalArgumentException e) {

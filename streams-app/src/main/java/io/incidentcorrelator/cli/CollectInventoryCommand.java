@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.incidentcorrelator.avro.NodePlacement;
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.inventory.Inventory;
 import io.incidentcorrelator.collectors.inventory.InventoryDiscovery;
 import io.incidentcorrelator.collectors.internal.Causes;
@@ -49,7 +49,8 @@ final class CollectInventoryCommand extends CollectorCommand {
     String storageTopic;
 
     @Option(names = "--interval", paramLabel = "DURATION",
-            description = "Time between sends without --once (default 5m; env INCIDENT_CORRELATOR_COLLECT_INTERVAL).")
+            defaultValue = CollectorDefaults.INVENTORY_INTERVAL,
+            description = "Time between sends without --once (env INCIDENT_CORRELATOR_COLLECT_INTERVAL).")
     String interval;
 
     @Option(names = "--discover",
@@ -92,7 +93,7 @@ final class CollectInventoryCommand extends CollectorCommand {
     }
 
     @Override
-    int collect(EventSink sink, String topic) throws Exception {
+    int collect(EventWriter sink, String topic) throws Exception {
         final TopicNames names = topicNames;
         topics = new TopicNames(names.podRestarts(), names.backupEvents(), names.etcdLatency(), names.proxmoxMemory(),
                 topic, otherTopics(names).get(names.storageLocations()), names.incidents(), names.deadLetter(),
@@ -102,7 +103,7 @@ final class CollectInventoryCommand extends CollectorCommand {
         if (yaml == null && !discovering) {
             throw new ConfigException("--file is required (or --discover; env INCIDENT_CORRELATOR_COLLECT_INVENTORY)");
         }
-        final Duration every = settings.duration(interval, "interval", Duration.ofMinutes(5));
+        final Duration every = settings.duration(interval, "interval");
         guestsHealth = new SourceHealth("inventory discovery: Proxmox guests", every, every, LOG);
         nodesHealth = new SourceHealth("inventory discovery: Kubernetes nodes", every, every, LOG);
         watch(() -> discovering ? List.of(guestsHealth, nodesHealth) : List.of());
@@ -110,7 +111,7 @@ final class CollectInventoryCommand extends CollectorCommand {
                 true);
     }
 
-    private int publish(EventSink sink, Path yaml, boolean discovering) throws InterruptedException {
+    private int publish(EventWriter sink, Path yaml, boolean discovering) throws InterruptedException {
         Inventory inventory = yaml == null ? Inventory.empty() : InventoryOptions.load(yaml);
         if (discovering) {
             inventory = inventory.withDiscovered(discover(), note -> LOG.warn("inventory: {}", note));

@@ -1,6 +1,6 @@
 package io.incidentcorrelator.cli;
 
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.kubernetes.KubernetesCollectorConfig;
 import io.incidentcorrelator.collectors.kubernetes.PodRestartCollector;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
@@ -9,7 +9,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /** {@code correlator collect kubernetes}: one PodRestart per container restart. */
@@ -52,12 +51,14 @@ final class CollectKubernetesCommand extends CollectorCommand {
     boolean noLogs;
 
     @Option(names = "--log-lines", paramLabel = "N",
-            description = "Log lines to fetch (default 40; the message is cut to 4 KiB anyway; env "
+            defaultValue = CollectorDefaults.KUBERNETES_LOG_LINES,
+            description = "Log lines to fetch (the message is cut to 4 KiB anyway; env "
                     + "INCIDENT_CORRELATOR_COLLECT_LOG_LINES).")
-    Integer logLines;
+    String logLines;
 
     @Option(names = "--resync", paramLabel = "DURATION",
-            description = "How often the informer re-delivers its cache (default 10m; env "
+            defaultValue = CollectorDefaults.KUBERNETES_RESYNC,
+            description = "How often the informer re-delivers its cache (env "
                     + "INCIDENT_CORRELATOR_COLLECT_RESYNC).")
     String resync;
 
@@ -67,15 +68,15 @@ final class CollectKubernetesCommand extends CollectorCommand {
     }
 
     @Override
-    int collect(EventSink sink, String topic) throws Exception {
+    int collect(EventWriter sink, String topic) throws Exception {
         final KubernetesCollectorConfig kube;
         try {
             kube = KubernetesCollectorConfig.of(settings.required(clusterName, "cluster"))
                     .withContext(settings.get(context, "context"))
                     .withNamespaces(settings.list(namespaces, "namespace"))
-                    .withLogs(!settings.flag(noLogs, "no-logs"), settings.integer(logLines, "log-lines", 40))
+                    .withLogs(!settings.flag(noLogs, "no-logs"), settings.integer(logLines, "log-lines"))
                     .withLedgerPath(settings.path(ledger, "ledger"))
-                    .withResyncPeriod(settings.duration(resync, "resync", Duration.ofMinutes(10)))
+                    .withResyncPeriod(settings.duration(resync, "resync"))
                     .withTopic(topic);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());

@@ -1,6 +1,6 @@
 package io.incidentcorrelator.cli;
 
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.internal.SourceHealth;
 import io.incidentcorrelator.collectors.proxmox.BackupPhaseDedup;
 import io.incidentcorrelator.collectors.proxmox.BackupTaskPoller;
@@ -13,7 +13,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,11 +34,13 @@ final class CollectProxmoxBackupCommand extends CollectorCommand {
     ProxmoxOptions proxmox;
 
     @Option(names = "--interval", paramLabel = "DURATION",
-            description = "Time between polls (default 30s; env INCIDENT_CORRELATOR_COLLECT_INTERVAL).")
+            defaultValue = CollectorDefaults.PROXMOX_INTERVAL,
+            description = "Time between polls (env INCIDENT_CORRELATOR_COLLECT_INTERVAL).")
     String interval;
 
     @Option(names = "--lookback", paramLabel = "DURATION",
-            description = "How far back the first poll looks for vzdump tasks (default 1h; env "
+            defaultValue = CollectorDefaults.BACKUP_LOOKBACK,
+            description = "How far back the first poll looks for vzdump tasks (env "
                     + "INCIDENT_CORRELATOR_COLLECT_LOOKBACK).")
     String lookback;
 
@@ -52,9 +53,9 @@ final class CollectProxmoxBackupCommand extends CollectorCommand {
     }
 
     @Override
-    int collect(EventSink sink, String topic) throws Exception {
-        final ProxmoxConfig api = proxmox.config(settings, settings.duration(interval, "interval", Duration.ofSeconds(30)))
-                .withBackupLookback(settings.duration(lookback, "lookback", Duration.ofHours(1)))
+    int collect(EventWriter sink, String topic) throws Exception {
+        final ProxmoxConfig api = proxmox.config(settings, settings.duration(interval, "interval"))
+                .withBackupLookback(settings.duration(lookback, "lookback"))
                 .withTopics(topic, TopicNames.defaults().proxmoxMemory());
         final BackupPhaseDedup dedup = hook.dedup(settings, api.backupLookback());
         final BackupTaskPoller poller = new BackupTaskPoller(new ProxmoxClient(api), api, sink, dedup);

@@ -1,6 +1,6 @@
 package io.incidentcorrelator.cli;
 
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.proxmox.hook.HookConfig;
 import io.incidentcorrelator.collectors.proxmox.hook.HookEndpoint;
 import io.incidentcorrelator.topics.TopicNames;
@@ -29,9 +29,9 @@ final class CollectProxmoxHookCommand extends CollectorCommand {
     }
 
     @Override
-    int collect(EventSink sink, String topic) throws Exception {
+    int collect(EventWriter sink, String topic) throws Exception {
         final CountDownLatch first = new CountDownLatch(1);
-        final EventSink counting = (t, key, value) -> {
+        final EventWriter counting = (t, key, value) -> {
             sink.send(t, key, value);
             first.countDown();
         };

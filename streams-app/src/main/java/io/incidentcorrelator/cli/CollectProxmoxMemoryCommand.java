@@ -1,6 +1,6 @@
 package io.incidentcorrelator.cli;
 
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.proxmox.MemoryPoller;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxClient;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxConfig;
@@ -9,7 +9,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.time.Duration;
 
 /** {@code correlator collect proxmox-memory}: host and guest memory, balloon, PSI and CPU. */
 @Command(name = "proxmox-memory",
@@ -27,7 +26,8 @@ final class CollectProxmoxMemoryCommand extends CollectorCommand {
     ProxmoxOptions proxmox;
 
     @Option(names = "--interval", paramLabel = "DURATION",
-            description = "Time between polls (default 30s; env INCIDENT_CORRELATOR_COLLECT_INTERVAL).")
+            defaultValue = CollectorDefaults.PROXMOX_INTERVAL,
+            description = "Time between polls (env INCIDENT_CORRELATOR_COLLECT_INTERVAL).")
     String interval;
 
     @Override
@@ -36,8 +36,8 @@ final class CollectProxmoxMemoryCommand extends CollectorCommand {
     }
 
     @Override
-    int collect(EventSink sink, String topic) throws Exception {
-        final ProxmoxConfig api = proxmox.config(settings, settings.duration(interval, "interval", Duration.ofSeconds(30)))
+    int collect(EventWriter sink, String topic) throws Exception {
+        final ProxmoxConfig api = proxmox.config(settings, settings.duration(interval, "interval"))
                 .withTopics(TopicNames.defaults().backupEvents(), topic);
         final MemoryPoller poller = new MemoryPoller(new ProxmoxClient(api), api, sink);
         watch(poller::sources);

@@ -1,11 +1,11 @@
 package io.incidentcorrelator.cli;
 
-import io.incidentcorrelator.collect.KafkaEventSink;
+import io.incidentcorrelator.collectors.KafkaEventWriter;
 import io.incidentcorrelator.collectors.CollectorHealth;
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.internal.SourceHealth;
 import io.incidentcorrelator.runtime.HealthServer;
-import io.incidentcorrelator.collectors.ScenarioLineSink;
+import io.incidentcorrelator.collectors.ScenarioLineWriter;
 import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
 import io.incidentcorrelator.runtime.Pipeline;
@@ -29,7 +29,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.Objects;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -62,8 +61,9 @@ abstract class CollectorCommand implements Callable<Integer> {
     String topic;
 
     @Option(names = "--flush-timeout", paramLabel = "DURATION",
+            defaultValue = CollectorDefaults.FLUSH_TIMEOUT,
             description = "How long --once and shutdown wait for Kafka to acknowledge what was collected "
-                    + "(default 30s; env INCIDENT_CORRELATOR_COLLECT_FLUSH_TIMEOUT).")
+                    + "(env INCIDENT_CORRELATOR_COLLECT_FLUSH_TIMEOUT).")
     String flushTimeout;
 
     @Option(names = "--health-port", paramLabel = "PORT",
@@ -73,13 +73,15 @@ abstract class CollectorCommand implements Callable<Integer> {
     Integer healthPort;
 
     @Option(names = "--health-bind", paramLabel = "ADDRESS",
-            description = "Address the health port listens on (default 127.0.0.1; env "
+            defaultValue = CollectorDefaults.HEALTH_BIND,
+            description = "Address the health port listens on (env "
                     + "INCIDENT_CORRELATOR_COLLECT_HEALTH_BIND).")
     String healthBind;
 
     @Option(names = "--failure-budget", paramLabel = "DURATION",
+            defaultValue = CollectorDefaults.FAILURE_BUDGET,
             description = "How long a source may fail (retried with backoff) before /health/ready says DOWN and "
-                    + "correlator_collector_sources_over_budget counts it (default 5m; env "
+                    + "correlator_collector_sources_over_budget counts it (env "
                     + "INCIDENT_CORRELATOR_COLLECT_FAILURE_BUDGET).")
     String failureBudget;
 
@@ -110,13 +112,13 @@ abstract class CollectorCommand implements Callable<Integer> {
      * @param topic the topic to write to ({@code --topic} or the configured one)
      * @return the exit code
      */
-    abstract int collect(EventSink sink, String topic) throws Exception;
+    abstract int collect(EventWriter sink, String topic) throws Exception;
 
     @Override
     public final Integer call() throws Exception {
         config = cluster.load();
         settings = new CollectorSettings(config, System.getenv());
-        final Duration flush = settings.duration(flushTimeout, "flush-timeout", Duration.ofSeconds(30));
+        final Duration flush = settings.duration(flushTimeout, "flush-timeout");
         topicNames = print ? TopicNames.defaults() : config.correlatorConfig().topics();
         final TopicNames names = topicNames;
         final String target = topic != null ? topic : defaultTopic(names);
@@ -147,8 +149,7 @@ abstract class CollectorCommand implements Callable<Integer> {
 
     /** As {@link #watch(Supplier)}, with {@code more} (Prometheus text) served after the source metrics. */
     void watch(Supplier<? extends Collection<SourceHealth>> sources, Supplier<String> more) {
-        health = new CollectorHealth(spec.name(), settings.duration(failureBudget, "failure-budget",
-                Duration.ofMinutes(5)), Clock.systemUTC(), sources);
+        health = new CollectorHealth(spec.name(), settings.duration(failureBudget, "failure-budget"), Clock.systemUTC(), sources);
         final String port = settings.get(healthPort == null ? null : healthPort.toString(), "health-port");
         if (port == null || healthServer != null) {
             return;
@@ -162,7 +163,7 @@ abstract class CollectorCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw CollectorSettings.invalid("health-port", port, "a port number (0 for any free one)");
         }
-        final String bind = Objects.requireNonNullElse(settings.get(healthBind, "health-bind"), "127.0.0.1");
+        final String bind = settings.get(healthBind, "health-bind");
         final CollectorHealth h = health;
         healthServer = HealthServer.start(new InetSocketAddress(bind, number),
                 () -> new HealthServer.Status(true, "{\"status\":\"UP\"}"),
@@ -193,7 +194,7 @@ abstract class CollectorCommand implements Callable<Integer> {
 
     private int printing(String target) throws Exception {
         final PrintWriter out = spec.commandLine().getOut();
-        final ScenarioLineSink lines = new ScenarioLineSink(out);
+        final ScenarioLineWriter lines = new ScenarioLineWriter(out);
         // Flushed per line: someone is watching, or a pipe is recording a scenario.
         return collect((t, key, value) -> {
             lines.send(t, key, value);
@@ -214,12 +215,12 @@ abstract class CollectorCommand implements Callable<Integer> {
         }
         final SchemaRegistryClient registry = SchemaRegistries.forUrl(registryUrl, config.registrySettings());
         int code;
-        final KafkaEventSink sink = kafkaSink(config, names, topics, bootstrap, registry,
+        final KafkaEventWriter sink = kafkaSink(config, names, topics, bootstrap, registry,
                 "incident-correlator-" + spec.name());
         try {
             code = collect(sink, target);
         } finally {
-            final KafkaEventSink.Totals totals = sink.close(flush);
+            final KafkaEventWriter.Totals totals = sink.close(flush);
             registry.close();
             if (!totals.complete()) {
                 spec.commandLine().getErr().printf("collect %s: %d record(s) were not delivered to Kafka "
@@ -237,7 +238,7 @@ abstract class CollectorCommand implements Callable<Integer> {
      *
      * @param topics configured topic name → the name written to (each keeps its configured serde)
      */
-    static KafkaEventSink kafkaSink(ConfigLoader config, TopicNames names, Map<String, String> topics,
+    static KafkaEventWriter kafkaSink(ConfigLoader config, TopicNames names, Map<String, String> topics,
                                     String bootstrap, SchemaRegistryClient registry, String clientId) {
         final Topics registryTopics = Pipeline.topics(config.correlatorConfig().withTopics(names), registry);
         final Map<String, Serializer<SpecificRecord>> serializers = new HashMap<>();
@@ -246,7 +247,7 @@ abstract class CollectorCommand implements Callable<Integer> {
         final Map<String, Object> producer = new HashMap<>(config.kafkaSettings());
         producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         producer.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-        return new KafkaEventSink(producer, serializers, KafkaEventSink.Options.defaults());
+        return new KafkaEventWriter(producer, serializers, KafkaEventWriter.Options.defaults());
     }
 
     /** One round of a collector; returns the number of records sent. */

@@ -28,6 +28,19 @@ import java.util.Set;
  */
 final class CollectorDefaults implements IDefaultValueProvider {
 
+    // The collectors' built-in defaults, one definition each: the collect commands' option defaults
+    // (what --help shows when neither the environment nor the --config file sets one) and run's.
+    static final String ETCD_INTERVAL = "15s";
+    static final String INVENTORY_INTERVAL = "5m";
+    static final String KUBERNETES_LOG_LINES = "40";
+    static final String KUBERNETES_RESYNC = "10m";
+    static final String PROXMOX_INTERVAL = "30s";
+    static final String PROXMOX_TIMEOUT = "10s";
+    static final String BACKUP_LOOKBACK = "1h";
+    static final String FLUSH_TIMEOUT = "30s";
+    static final String FAILURE_BUDGET = "5m";
+    static final String HEALTH_BIND = "127.0.0.1";
+
     /** Options of the collect commands that are not settings. */
     private static final Set<String> NOT_SETTINGS = Set.of("--config", "--bootstrap-servers",
             "--schema-registry-url", "--help", "--version", "--print", "--once", "--topic", "--storage-topic");

@@ -77,6 +77,11 @@ final class CollectorSettings {
         };
     }
 
+    /** An option whose annotation has a default ({@link CollectorDefaults}): picocli always gives it a value. */
+    Duration duration(String fromCli, String option) {
+        return duration(Objects.requireNonNull(fromCli, option), option, null);
+    }
+
     Duration duration(String fromCli, String option, Duration fallback) {
         final String value = get(fromCli, option);
         if (value == null) {
@@ -93,8 +98,13 @@ final class CollectorSettings {
         }
     }
 
-    int integer(Integer fromCli, String option, int fallback) {
-        final String value = get(fromCli == null ? null : fromCli.toString(), option);
+    /** As {@link #duration(String, String)}, for a whole number. */
+    int integer(String fromCli, String option) {
+        return integer(Objects.requireNonNull(fromCli, option), option, 0);
+    }
+
+    int integer(String fromCli, String option, int fallback) {
+        final String value = get(fromCli, option);
         if (value == null) {
             return fallback;
         }

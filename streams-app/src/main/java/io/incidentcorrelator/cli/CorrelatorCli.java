@@ -1,5 +1,6 @@
 package io.incidentcorrelator.cli;
 
+import io.incidentcorrelator.serde.AvroClassTrust;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,6 +33,9 @@ public final class CorrelatorCli {
 
     /** The command line with the product's error handling, for {@link #execute} and tests. */
     public static CommandLine commandLine() {
+        // Once, at start-up: records are copied with newBuilder(other), which Avro 1.12 allows only for
+        // trusted classes (AvroClassTrust).
+        AvroClassTrust.trustGeneratedClasses();
         final CommandLine cli = new CommandLine(new CorrelatorCli());
         cli.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILURE);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

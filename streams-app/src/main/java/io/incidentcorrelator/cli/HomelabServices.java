@@ -1,9 +1,9 @@
 package io.incidentcorrelator.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.incidentcorrelator.collect.KafkaEventSink;
+import io.incidentcorrelator.collectors.KafkaEventWriter;
 import io.incidentcorrelator.collectors.CollectorHealth;
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.etcd.EtcdCollector;
 import io.incidentcorrelator.collectors.etcd.EtcdConfig;
 import io.incidentcorrelator.collectors.etcd.EtcdMember;
@@ -69,8 +69,8 @@ final class HomelabServices implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HomelabServices.class);
     /** As {@code collect --failure-budget}'s default. */
-    static final Duration FAILURE_BUDGET = Duration.ofMinutes(5);
-    private static final Duration FLUSH = Duration.ofSeconds(30);
+    static final Duration FAILURE_BUDGET = ConfigLoader.parseDuration(CollectorDefaults.FAILURE_BUDGET);
+    private static final Duration FLUSH = ConfigLoader.parseDuration(CollectorDefaults.FLUSH_TIMEOUT);
 
     /** One collector or sink: starts on its own threads, says how its sources are, stops. */
     private interface Part {
@@ -84,7 +84,7 @@ final class HomelabServices implements AutoCloseable {
     }
 
     /** What the parts write to and read from, once the box is up. */
-    private record Context(EventSink events, ExistingCluster kafka) {
+    private record Context(EventWriter events, ExistingCluster kafka) {
     }
 
     private final Homelab homelab;
@@ -93,7 +93,7 @@ final class HomelabServices implements AutoCloseable {
     private final List<Part> parts = new ArrayList<>();
     private final CountDownLatch stop = new CountDownLatch(1);
     private final List<Thread> threads = new ArrayList<>();
-    private KafkaEventSink events;
+    private KafkaEventWriter events;
 
     private HomelabServices(Homelab homelab, ConfigLoader config) {
         this.homelab = homelab;
@@ -153,7 +153,8 @@ final class HomelabServices implements AutoCloseable {
             final KubernetesCollectorConfig kube;
             try {
                 kube = KubernetesCollectorConfig.of(k.cluster()).withContext(k.context())
-                        .withNamespaces(k.namespaces()).withLogs(k.logs(), 40).withLedgerPath(k.ledger())
+                        .withNamespaces(k.namespaces())
+                        .withLogs(k.logs(), Integer.parseInt(CollectorDefaults.KUBERNETES_LOG_LINES)).withLedgerPath(k.ledger())
                         .withResyncPeriod(k.resync()).withTopic(topics.podRestarts());
                 // Read now: a missing context or a broken file stops the start, not a thread later.
                 final io.fabric8.kubernetes.client.Config read = KubeConfigs.fromFile(k.kubeconfig(), k.context());
@@ -202,9 +203,7 @@ final class HomelabServices implements AutoCloseable {
                     Duration.ofSeconds(10), HttpSender.Retry.defaults());
             parts.add(new SinkPart("alertmanager", true, () -> SinkAlertmanagerCommand.sinks(a.url(), http,
                     a.alertNames(), a.clusterLabel(), a.margin(), "incident-correlator",
-                    new IncidentAlerts.Settings(IncidentAlerts.DEFAULT_ALERT_NAME,
-                            a.clusterLabel() == null ? "cluster" : a.clusterLabel(), null, Duration.ofMinutes(1),
-                            Duration.ofHours(6)))));
+                    IncidentAlerts.Settings.defaults(a.clusterLabel()))));
         });
         homelab.webhook().ifPresent(w -> {
             final java.net.URI url = SinkWebhookCommand.parseUrl(Secrets.read("webhook URL", null, w.urlFile(),
@@ -318,7 +317,7 @@ final class HomelabServices implements AutoCloseable {
             }
         }
         if (events != null) {
-            final KafkaEventSink.Totals totals = events.close(FLUSH);
+            final KafkaEventWriter.Totals totals = events.close(FLUSH);
             if (totals.complete()) {
                 LOG.info("homelab: collectors and sinks stopped, every record delivered ({})", totals.delivered());
             } else {

@@ -1,6 +1,6 @@
 package io.incidentcorrelator.cli;
 
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.inventory.Inventory;
 import io.incidentcorrelator.collectors.proxmox.BackupPhaseDedup;
 import io.incidentcorrelator.collectors.proxmox.hook.HookConfig;
@@ -83,7 +83,7 @@ final class HookOptions {
     }
 
     /** Binds the endpoint at {@code listen} ({@code HOST:PORT}) and starts it. */
-    HookEndpoint start(CollectorSettings settings, String listen, EventSink sink, String topic, BackupPhaseDedup dedup)
+    HookEndpoint start(CollectorSettings settings, String listen, EventWriter sink, String topic, BackupPhaseDedup dedup)
             throws IOException {
         return start(listen, settings.path(tokenFile, "hook-token-file"), settings.path(tlsCert, "hook-tls-cert"),
                 settings.path(tlsKey, "hook-tls-key"),
@@ -97,7 +97,7 @@ final class HookOptions {
      * @param token   the per-node tokens file; null only on loopback
      * @param storage the inventory whose storage section names each backup storage's host
      */
-    static HookEndpoint start(String listen, Path token, Path cert, Path key, Inventory storage, EventSink sink,
+    static HookEndpoint start(String listen, Path token, Path cert, Path key, Inventory storage, EventWriter sink,
                               String topic, BackupPhaseDedup dedup) throws IOException {
         final InetSocketAddress bind = parseAddress(listen);
         WebOptions.requireFree(bind.getHostString(), bind.getPort(), "vzdump hook endpoint", "--hook-listen");

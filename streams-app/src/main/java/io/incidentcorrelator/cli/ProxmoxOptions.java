@@ -46,7 +46,8 @@ final class ProxmoxOptions {
     List<String> nodes;
 
     @Option(names = "--timeout", paramLabel = "DURATION",
-            description = "Bound on each API request (default 10s; env INCIDENT_CORRELATOR_COLLECT_TIMEOUT).")
+            defaultValue = CollectorDefaults.PROXMOX_TIMEOUT,
+            description = "Bound on each API request (env INCIDENT_CORRELATOR_COLLECT_TIMEOUT).")
     String timeout;
 
     @Mixin
@@ -76,7 +77,7 @@ final class ProxmoxOptions {
             throw new ConfigException("Proxmox API token: " + e.getMessage());
         }
         return config(api, token, tls.resolve(settings), settings.list(nodes, "node"), interval,
-                settings.duration(timeout, "timeout", Duration.ofSeconds(10)));
+                settings.duration(timeout, "timeout"));
     }
 
     /** The API configuration of every Proxmox collector, in its own process or in {@code run}'s. */

@@ -73,13 +73,13 @@ final class SinkAlertmanagerCommand implements Callable<Integer> {
                     + "link to the incident's page there (annotation incident_url, generatorURL). Default: no link.")
     String webViewUrl;
 
-    @Option(names = "--alert-resend", paramLabel = "DURATION", defaultValue = "1m",
+    @Option(names = "--alert-resend", paramLabel = "DURATION", defaultValue = IncidentAlerts.DEFAULT_RESEND,
             converter = SinkOptions.DurationConverter.class,
             description = "Re-send firing alerts this often; each lasts four times this in Alertmanager unless re-sent "
                     + "(default: ${DEFAULT-VALUE}).")
     Duration alertResend;
 
-    @Option(names = "--alert-max-age", paramLabel = "DURATION", defaultValue = "6h",
+    @Option(names = "--alert-max-age", paramLabel = "DURATION", defaultValue = IncidentAlerts.DEFAULT_MAX_AGE,
             converter = SinkOptions.DurationConverter.class,
             description = "An unresolved incident whose last restart is older than this gets no alert, and its alert "
                     + "ends (default: ${DEFAULT-VALUE}).")
@@ -89,7 +89,7 @@ final class SinkAlertmanagerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // Settings first: a wrong one is one line before anything connects.
         final IncidentAlerts.Settings alerting = incidentAlert ? new IncidentAlerts.Settings(incidentAlertName,
-                clusterLabel == null ? "cluster" : clusterLabel, webView(), alertResend, alertMaxAge) : null;
+                clusterLabel, webView(), alertResend, alertMaxAge) : null;
         final ExistingCluster kafka = ExistingCluster.from(cluster);
         sink.run(kafka, "alertmanager", true, sinks(url, sink.sender(System.getenv()), alertNames, clusterLabel,
                 margin, createdBy, alerting));

@@ -1,6 +1,5 @@
 package io.incidentcorrelator.incident;
 
-import io.incidentcorrelator.serde.AvroClassTrust;
 import io.incidentcorrelator.avro.Evidence;
 import io.incidentcorrelator.avro.EvidenceKind;
 import io.incidentcorrelator.avro.Incident;
@@ -33,11 +32,6 @@ import java.util.TreeSet;
  * not of the order they arrived in, so late data converges on what in-order data gives.
  */
 public final class IncidentGrouper {
-
-    static {
-        // Records are copied with newBuilder(other), which Avro 1.12 allows only for trusted classes.
-        AvroClassTrust.trustGeneratedClasses();
-    }
 
     /** Evidence kept per incident: enough for a person on call, bounded for the record size. */
     static final int MAX_EVIDENCE = 24;

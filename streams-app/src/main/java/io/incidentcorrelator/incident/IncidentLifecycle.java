@@ -1,6 +1,5 @@
 package io.incidentcorrelator.incident;
 
-import io.incidentcorrelator.serde.AvroClassTrust;
 import io.incidentcorrelator.serde.AvroRecords;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.IncidentStatus;
@@ -17,11 +16,6 @@ import java.util.Objects;
  * time drives it, so a replay resolves what the live pipeline would have resolved.
  */
 public final class IncidentLifecycle {
-
-    static {
-        // Records are copied with newBuilder(other), which Avro 1.12 allows only for trusted classes.
-        AvroClassTrust.trustGeneratedClasses();
-    }
 
     private final Duration groupingGap;
 

@@ -1,6 +1,5 @@
 package io.incidentcorrelator.runtime;
 
-import io.incidentcorrelator.serde.AvroClassTrust;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.serde.AvroBinarySerde;
 import io.incidentcorrelator.serde.RegistryAvroSerde;
@@ -30,11 +29,6 @@ import java.util.Properties;
  * explicit names for every internal resource, bad records to the dead-letter topic.
  */
 public final class Pipeline {
-
-    static {
-        // Records are copied with newBuilder(other), which Avro 1.12 allows only for trusted classes.
-        AvroClassTrust.trustGeneratedClasses();
-    }
 
     private Pipeline() {
     }

@@ -3,6 +3,7 @@ package io.incidentcorrelator.sinks;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.IncidentStatus;
 import io.incidentcorrelator.avro.PodSummary;
+import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.sinks.AlertmanagerClient.Alert;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,10 +53,15 @@ public final class IncidentAlerts implements IncidentSink {
     private static final Logger LOG = LoggerFactory.getLogger(IncidentAlerts.class);
 
     public static final String DEFAULT_ALERT_NAME = "IncidentCorrelated";
+    /** The label carrying the cluster name when none is configured. */
+    public static final String DEFAULT_CLUSTER_LABEL = "cluster";
+    /** Re-send interval and maximum age unless configured: {@code sink alertmanager}'s defaults and the homelab file's. */
+    public static final String DEFAULT_RESEND = "1m";
+    public static final String DEFAULT_MAX_AGE = "6h";
     static final String INCIDENT_LABEL = "incident";
 
     /**
-     * @param clusterLabel the label carrying the cluster name
+     * @param clusterLabel the label carrying the cluster name; null for {@link #DEFAULT_CLUSTER_LABEL}
      * @param webViewUrl   the web view's external URL, or null for no link
      * @param resendEvery  how often a firing alert is re-sent
      * @param maxAge       an unresolved incident whose last restart is older than this is over
@@ -64,7 +70,7 @@ public final class IncidentAlerts implements IncidentSink {
                            Duration maxAge) {
         public Settings {
             Objects.requireNonNull(alertName, "alertName");
-            Objects.requireNonNull(clusterLabel, "clusterLabel");
+            clusterLabel = clusterLabel == null ? DEFAULT_CLUSTER_LABEL : clusterLabel;
             if (resendEvery.isZero() || resendEvery.isNegative()) {
                 throw new IllegalArgumentException("the resend interval must be positive, was " + resendEvery);
             }
@@ -72,6 +78,12 @@ public final class IncidentAlerts implements IncidentSink {
                 throw new IllegalArgumentException("the maximum age must be longer than the resend interval, was "
                         + maxAge);
             }
+        }
+
+        /** The default alert name, no web view link, the default re-send interval and maximum age. */
+        public static Settings defaults(String clusterLabel) {
+            return new Settings(DEFAULT_ALERT_NAME, clusterLabel, null, ConfigLoader.parseDuration(DEFAULT_RESEND),
+                    ConfigLoader.parseDuration(DEFAULT_MAX_AGE));
         }
 
         /** How long a firing alert lasts in Alertmanager without being re-sent. */

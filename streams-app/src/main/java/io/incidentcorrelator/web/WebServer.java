@@ -48,6 +48,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * The web view: a single page ({@code GET /}, assets from the jar) and a read-only JSON API over
@@ -70,11 +71,18 @@ public final class WebServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WebServer.class);
     private static final Duration AROUND_INCIDENT = Duration.ofHours(1);
     private static final Map<String, String> ASSETS = Map.of(
-            "/", "index.html",
             "/app.js", "app.js",
             "/app.css", "app.css",
-            "/backups", "backups.html",
             "/backups.js", "backups.js");
+
+    /** A page: its body ({@code web/BODY}) inside the one shared head and header ({@code web/page.html}). */
+    private record Page(String path, String name, String title, String body) {
+    }
+
+    /** In the header's navigation order. */
+    private static final List<Page> PAGES = List.of(
+            new Page("/", "Incidents", "incident-correlator", "incidents.html"),
+            new Page("/backups", "Backups", "incident-correlator: backups", "backups.html"));
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -150,7 +158,10 @@ public final class WebServer implements AutoCloseable {
                 return;
             }
             final String path = exchange.getRequestURI().getPath();
-            if (ASSETS.containsKey(path)) {
+            final Optional<Page> page = PAGES.stream().filter(p -> p.path().equals(path)).findFirst();
+            if (page.isPresent()) {
+                send(exchange, 200, "text/html; charset=utf-8", render(page.get()));
+            } else if (ASSETS.containsKey(path)) {
                 asset(exchange, ASSETS.get(path));
             } else if (path.startsWith("/api/")) {
                 api(exchange, path);
@@ -423,14 +434,25 @@ public final class WebServer implements AutoCloseable {
     }
 
     private static void asset(HttpExchange exchange, String name) throws IOException {
+        final String type = name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
+        send(exchange, 200, type, resource(name));
+    }
+
+    /** {@code page}'s body in the shared page, its own entry of the navigation not a link. */
+    private static String render(Page page) throws IOException {
+        final String nav = PAGES.stream()
+                .map(p -> p == page ? "<strong>" + p.name() + "</strong>" : "<a href=\"" + p.path() + "\">" + p.name() + "</a>")
+                .collect(Collectors.joining(" · "));
+        return resource("page.html").replace("{{title}}", page.title()).replace("{{nav}}", nav)
+                .replace("{{body}}", resource(page.body()));
+    }
+
+    private static String resource(String name) throws IOException {
         try (InputStream in = WebServer.class.getResourceAsStream("/web/" + name)) {
             if (in == null) {
-                send(exchange, 404, "text/plain; charset=utf-8", "missing asset " + name + "\n");
-                return;
+                throw new IllegalStateException("web/" + name + " is missing from the jar");
             }
-            final String type = name.endsWith(".html") ? "text/html; charset=utf-8"
-                    : name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
-            send(exchange, 200, type, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 

@@ -10,16 +10,9 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.runtime.Pipeline;
-import io.incidentcorrelator.avro.Incident;
-import io.incidentcorrelator.avro.PodSummary;
 import io.incidentcorrelator.serde.SchemaRegistries;
 import io.incidentcorrelator.testsupport.MockKubeconfig;
 import io.incidentcorrelator.topics.Topics;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -27,13 +20,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The latency a person feels (docs/performance.md, "The always-on box"): from a container restart appearing in the
@@ -81,10 +71,8 @@ public final class KubeRestartLatency {
                 new KubernetesCrudDispatcher(), false);
         kube.init(InetAddress.getLoopbackAddress(), 0);
         final Topics topics = Pipeline.topics(CorrelatorConfig.defaults(), SchemaRegistries.forUrl(registryUrl, Map.of()));
-        final Map<String, Long> sentAt = new ConcurrentHashMap<>();
-        final Map<String, Double> latencyMs = new ConcurrentHashMap<>();
-        final AtomicBoolean stop = new AtomicBoolean();
         Process collector = null;
+        final LatencyProbe.Result result;
         try (KubernetesClient api = kube.createClient()) {
             final int total = WARM_UP + restarts;
             for (int i = 0; i < total; i++) {
@@ -104,92 +92,46 @@ public final class KubeRestartLatency {
             pb.environment().put("KUBECONFIG", kubeconfig.toString());
             collector = pb.start();
 
-            final var props = BenchKafka.client(bootstrap);
-            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            final KafkaConsumer<String, Incident> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                    topics.incidents().deserializer());
-            final List<TopicPartition> partitions = consumer.partitionsFor(topics.names().incidents()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
-            final Thread reader = new Thread(() -> {
-                try (consumer) {
-                    while (!stop.get()) {
-                        for (ConsumerRecord<String, Incident> r : consumer.poll(Duration.ofMillis(20))) {
-                            final long now = System.nanoTime();
-                            if (r.value() == null) {
-                                continue;
-                            }
-                            for (PodSummary p : r.value().getPods()) {
-                                final Long sent = sentAt.get(p.getPod());
-                                if (sent != null) {
-                                    latencyMs.putIfAbsent(p.getPod(), (now - sent) / 1e6);
-                                }
-                            }
-                        }
-                    }
-                }
-            }, "latency-reader");
-            reader.start();
-
             // The collector's first list is its baseline; a restart before it would be taken as history.
             awaitLog(work.resolve("collector.log"), "watching", collector, Duration.ofMinutes(3));
-            for (int i = 0; i < total; i++) {
-                if (i == WARM_UP) {
-                    await(latencyMs, WARM_UP, Duration.ofMinutes(2));
-                    System.err.println("latency: " + latencyMs.size() + " warm-up restart(s) seen; measuring " + restarts);
-                    sentAt.clear();
-                    latencyMs.clear();
+            try (LatencyProbe.Detections detections = new LatencyProbe.Detections(bootstrap, topics)) {
+                for (int i = 0; i < total; i++) {
+                    if (i == WARM_UP) {
+                        System.err.println("latency: " + detections.awaitSeen(WARM_UP, Duration.ofMinutes(2))
+                                + " warm-up restart(s) seen; measuring " + restarts);
+                        detections.reset();
+                    }
+                    final Pod pod = api.pods().inNamespace(NAMESPACE).withName(pod(i)).get();
+                    pod.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder(
+                            pod.getStatus().getContainerStatuses().get(0)).withRestartCount(1)
+                            .withNewLastState().withNewTerminated().withReason("Error").withExitCode(1)
+                            .withFinishedAt(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString())
+                            .endTerminated().endLastState().build()));
+                    detections.sending(pod(i));
+                    api.pods().inNamespace(NAMESPACE).resource(pod).updateStatus();
+                    Thread.sleep(gapMs);
                 }
-                final Pod pod = api.pods().inNamespace(NAMESPACE).withName(pod(i)).get();
-                pod.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder(
-                        pod.getStatus().getContainerStatuses().get(0)).withRestartCount(1)
-                        .withNewLastState().withNewTerminated().withReason("Error").withExitCode(1)
-                        .withFinishedAt(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString())
-                        .endTerminated().endLastState().build()));
-                sentAt.put(pod(i), System.nanoTime());
-                api.pods().inNamespace(NAMESPACE).resource(pod).updateStatus();
-                Thread.sleep(gapMs);
+                detections.awaitSeen(restarts, Duration.ofMinutes(1));
+                result = detections.result(restarts);
             }
-            await(latencyMs, restarts, Duration.ofMinutes(1));
-            stop.set(true);
-            reader.join();
         } finally {
-            stop.set(true);
             if (collector != null) {
                 collector.destroy();
                 collector.waitFor(30, TimeUnit.SECONDS);
             }
             kube.destroy();
         }
-        final List<Double> sorted = new ArrayList<>(latencyMs.values());
-        sorted.sort(Double::compare);
-        if (sorted.isEmpty()) {
+        if (result.latenciesMs().isEmpty()) {
             System.out.println("restart → incident: none of " + restarts + " restarts reached the incidents topic");
             System.exit(1);
         }
-        System.out.printf("restart → incident through collect kubernetes: %d of %d seen, p50 %.0f ms, p99 %.0f ms,"
-                        + " max %.0f ms (restarts %d ms apart)%n", sorted.size(), restarts, percentile(sorted, 50),
-                percentile(sorted, 99), sorted.get(sorted.size() - 1), gapMs);
-        System.exit(sorted.size() == restarts ? 0 : 1);
+        System.out.printf("restart → incident through collect kubernetes: %s (restarts %d ms apart)%n", result.summary(),
+                gapMs);
+        System.exit(result.latenciesMs().size() == restarts ? 0 : 1);
     }
 
     private static String pod(int i) {
         return String.format("probe-%04d", i);
-    }
-
-    private static double percentile(List<Double> sorted, int p) {
-        final int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
-    }
-
-    private static void await(Map<String, Double> seen, int count, Duration wait) throws InterruptedException {
-        final long deadline = System.nanoTime() + wait.toNanos();
-        while (seen.size() < count && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
     }
 
     private static void awaitLog(Path log, String text, Process process, Duration wait) throws Exception {

@@ -76,4 +76,38 @@ class CollectorDefaultsTest {
                 e.getMessage());
         assertEquals(Duration.ofSeconds(15), settings.duration(etcd.interval, "interval", Duration.ofSeconds(15)));
     }
+
+    @Test
+    void everyCollectorsHelpShowsItsBuiltInDefaults() {
+        final Map<String, Map<String, String>> expected = Map.of(
+                "etcd", Map.of("--interval", "15s"),
+                "inventory", Map.of("--interval", "5m", "--timeout", "10s"),
+                "kubernetes", Map.of("--log-lines", "40", "--resync", "10m"),
+                "proxmox-backup", Map.of("--interval", "30s", "--lookback", "1h", "--timeout", "10s"),
+                "proxmox-memory", Map.of("--interval", "30s", "--timeout", "10s"),
+                "proxmox-hook", Map.of());
+        final Map<String, String> everyCollector = Map.of("--flush-timeout", "30s", "--failure-budget", "5m",
+                "--health-bind", "127.0.0.1");
+        assertEquals(expected.keySet(), cli(Map.of()).getSubcommands().get("collect").getSubcommands().keySet());
+        expected.forEach((command, defaults) -> {
+            final String help = help(cli(Map.of()), "collect", command, "--help");
+            final Map<String, String> all = new java.util.HashMap<>(everyCollector);
+            all.putAll(defaults);
+            all.forEach((option, value) -> assertTrue(help.matches("(?s).*" + option + "=\\S+\\s.*?Default: "
+                    + java.util.regex.Pattern.quote(value) + "\\b.*"), command + " " + option + ":\n" + help));
+        });
+    }
+
+    @Test
+    void aBadWholeNumberInTheEnvironmentIsNotHiddenByTheBuiltInDefault() {
+        final Map<String, String> env = Map.of("INCIDENT_CORRELATOR_COLLECT_LOG_LINES", "forty");
+        final CommandLine cli = cli(env);
+        cli.parseArgs("collect", "kubernetes");
+        final CollectKubernetesCommand kube = cli.getSubcommands().get("collect").getSubcommands().get("kubernetes")
+                .getCommand();
+        final CollectorSettings settings = new CollectorSettings(io.incidentcorrelator.config.ConfigLoader.load(null, env), env);
+        final ConfigException e = assertThrows(ConfigException.class, () -> settings.integer(kube.logLines, "log-lines"));
+        assertEquals("--log-lines (or INCIDENT_CORRELATOR_COLLECT_LOG_LINES) is \"forty\": expected a whole number",
+                e.getMessage());
+    }
 }

@@ -1,5 +1,6 @@
 package io.incidentcorrelator.cli;
 
+import io.incidentcorrelator.sinks.IncidentAlerts;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -47,5 +48,20 @@ class CorrelatorCliTest {
             assertEquals(0, cli.execute(name, "--help"), name);
             assertTrue(out.toString().contains("Usage:"), name + ": " + out);
         }
+    }
+
+    @Test
+    void sinkAlertmanagerWithoutAlertOptionsAlertsAsTheHomelabFileDoes() {
+        final CommandLine cli = CorrelatorCli.commandLine();
+        cli.parseArgs("sink", "alertmanager", "--alertmanager-url", "http://127.0.0.1:9093");
+        final SinkAlertmanagerCommand command = cli.getSubcommands().get("sink").getSubcommands().get("alertmanager")
+                .getCommand();
+        final IncidentAlerts.Settings homelab = IncidentAlerts.Settings.defaults(null);
+        assertEquals(homelab.resendEvery(), command.alertResend);
+        assertEquals(homelab.maxAge(), command.alertMaxAge);
+        assertEquals(homelab.alertName(), command.incidentAlertName);
+        assertEquals("cluster", homelab.clusterLabel());
+        assertEquals(java.time.Duration.ofMinutes(1), homelab.resendEvery());
+        assertEquals(java.time.Duration.ofHours(6), homelab.maxAge());
     }
 }

@@ -15,6 +15,7 @@ import io.incidentcorrelator.embedded.EmbeddedKafkaBroker;
 import io.incidentcorrelator.serde.EmbeddedSchemaRegistryServer;
 import io.incidentcorrelator.serde.InMemorySchemaRegistry;
 import io.incidentcorrelator.testsupport.CorrelatorProcess;
+import io.incidentcorrelator.testsupport.HttpAwait;
 import io.incidentcorrelator.testsupport.RestartableBroker;
 import io.fabric8.mockwebserver.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
@@ -286,23 +287,9 @@ class PackagedCommandsSmokeIT {
         return b.start();
     }
 
-    private String awaitIncident(CorrelatorProcess run, String url) throws Exception {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            assertTrue(run.isAlive(), "run ended:\n" + run.logTail(30));
-            try {
-                final HttpResponse<String> r = httpGet(url);
-                last = r.statusCode() + " " + r.body();
-                if (r.statusCode() == 200 && r.body().contains("\"id\"")) {
-                    return r.body();
-                }
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            Thread.sleep(300);
-        }
-        throw new AssertionError("no incident from run within 90 s; last answer " + last + "\n" + run.logTail(30));
+    private String awaitIncident(CorrelatorProcess run, String url) {
+        return HttpAwait.awaitAnswer(http, URI.create(url), r -> r.statusCode() == 200 && r.body().contains("\"id\""),
+                Duration.ofSeconds(90), run::isAlive, () -> run.logTail(30)).body();
     }
 
     private HttpResponse<String> httpGet(String url) throws Exception {

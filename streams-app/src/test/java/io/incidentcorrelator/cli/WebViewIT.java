@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -61,23 +62,19 @@ class WebViewIT {
         demo = cli.getSubcommands().get("demo").getCommand();
         running = new Thread(() -> cli.execute("demo", "--serve", "--port", "0"), "demo-serve");
         running.start();
-        final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        Matcher url = URL.matcher("");
-        while (!url.find()) {
-            assertTrue(running.isAlive() && System.nanoTime() < deadline, "demo did not serve:\n" + out);
-            Thread.sleep(200);
-            url = URL.matcher(out.toString());
-        }
+        final Matcher url = await("demo --serve to print its URL").atMost(Duration.ofMinutes(3))
+                .failFast(() -> assertTrue(running.isAlive(), () -> "demo did not serve:\n" + out))
+                .until(() -> URL.matcher(out.toString()), Matcher::find);
         base = url.group(1);
         final Matcher count = COUNT.matcher(out.toString());
         assertTrue(count.find(), out.toString());
         final int expected = Integer.parseInt(count.group(1));
         // The view is fed through its own repartition topic: it may trail the printed table briefly.
-        do {
-            Thread.sleep(200);
-            final HttpResponse<String> r = get("api/incidents");
-            incidents = r.statusCode() == 200 ? JSON.readTree(r.body()) : JSON.createArrayNode();
-        } while (incidents.size() < expected && System.nanoTime() < deadline);
+        incidents = await("the view to list " + expected + " incidents").atMost(Duration.ofMinutes(3))
+                .until(() -> {
+                    final HttpResponse<String> r = get("api/incidents");
+                    return r.statusCode() == 200 ? JSON.readTree(r.body()) : JSON.createArrayNode();
+                }, listed -> listed.size() >= expected);
         assertEquals(expected, incidents.size(), incidents.toString());
     }
 

@@ -16,7 +16,7 @@ import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.IncidentCategory;
 import io.incidentcorrelator.avro.NodePlacement;
 import io.incidentcorrelator.avro.PodRestart;
-import io.incidentcorrelator.collectors.ScenarioLineSink;
+import io.incidentcorrelator.collectors.ScenarioLineWriter;
 import io.incidentcorrelator.collectors.kubernetes.InMemoryRestartLedger;
 import io.incidentcorrelator.collectors.kubernetes.KubernetesCollectorConfig;
 import io.incidentcorrelator.collectors.kubernetes.PodRestartCollector;
@@ -51,9 +51,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A new deployment whose image cannot be pulled, from the API server to the incident: the pod
@@ -115,11 +115,11 @@ class ImagePullFailureEndToEndTest {
         final StringWriter lines = new StringWriter();
         try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
              KubernetesClient kubelet = new KubernetesClientBuilder().withConfig(config).build()) {
-            final ScenarioLineSink sink = new ScenarioLineSink(lines);
+            final ScenarioLineWriter sink = new ScenarioLineWriter(lines);
             try (PodRestartCollector collector = new PodRestartCollector(KubernetesCollectorConfig.of("lab")
                     .withLogs(false, 40), sink, client, new InMemoryRestartLedger())) {
                 collector.start();
-                awaitTrue(collector::hasSynced);
+                await("the collector's initial list").atMost(Duration.ofSeconds(20)).until(collector::hasSynced);
                 // The scheduler placed it, the kubelet could not pull: no container ever ran.
                 final Pod pod = new PodBuilder().withNewMetadata().withNamespace("media")
                         .withName("jellyfin-6c8d9-qwert").endMetadata()
@@ -132,22 +132,13 @@ class ImagePullFailureEndToEndTest {
                                 .endWaiting().endState().build())
                         .endStatus().build();
                 kubelet.pods().inNamespace("media").resource(pod).create();
-                awaitTrue(() -> !lines.toString().isEmpty());
+                await("the collector's line for the pod").atMost(Duration.ofSeconds(20))
+                        .until(() -> !lines.toString().isEmpty());
                 sink.flush();
             }
         } finally {
             server.destroy();
         }
         return new ScenarioReader().read("collect kubernetes --print", new StringReader(lines.toString()));
-    }
-
-    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out");
-            }
-            Thread.sleep(20);
-        }
     }
 }

@@ -5,6 +5,8 @@ import io.incidentcorrelator.collectors.testing.RealEtcd;
 import io.incidentcorrelator.replay.ScenarioEvent;
 import io.incidentcorrelator.replay.ScenarioReader;
 import io.incidentcorrelator.replay.ScenarioTopic;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -14,12 +16,14 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -112,12 +116,11 @@ class CollectEtcdIT {
                 "--cluster", "itest", "--print", "--interval", "1s")
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         try {
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (Files.readString(out).lines().count() < 2) {
-                if (!p.isAlive() || System.nanoTime() > deadline) {
-                    fail("no two samples; stderr:\n" + Files.readString(err));
-                }
-                Thread.sleep(100);
+            try {
+                await("two samples printed").atMost(Duration.ofSeconds(30)).failFast(() -> !p.isAlive())
+                        .until(() -> Files.readString(out).lines().count() >= 2);
+            } catch (ConditionTimeoutException | TerminalFailureException e) {
+                fail("no two samples (" + e.getMessage() + "); stderr:\n" + Files.readString(err));
             }
             p.destroy(); // SIGTERM
             assertTrue(p.waitFor(20, TimeUnit.SECONDS), "did not stop on SIGTERM");

@@ -2,6 +2,7 @@ package io.incidentcorrelator.it;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.incidentcorrelator.collectors.testing.LoopbackWireMock;
+import io.incidentcorrelator.testsupport.HttpAwait;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,13 +27,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static org.awaitility.Awaitility.await;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@code bin/correlator collect ...} as a supervisor runs it, on the packaged jar, against loopback
@@ -236,40 +237,24 @@ class CollectorFailuresIT {
         assertFalse(log.contains("BlockedThreadChecker"), log);
     }
 
-    private static int healthPort(Process p, Path err) throws Exception {
+    private static int healthPort(Process p, Path err) {
         final Pattern line = Pattern.compile("health and metrics at http://127\\.0\\.0\\.1:(\\d+)/");
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-        while (System.nanoTime() < deadline) {
-            final Matcher m = line.matcher(Files.readString(err));
-            if (m.find()) {
-                return Integer.parseInt(m.group(1));
-            }
-            if (!p.isAlive()) {
-                fail("exited " + p.exitValue() + ":\n" + Files.readString(err));
-            }
-            Thread.sleep(100);
-        }
-        fail("no health port in the log:\n" + Files.readString(err));
-        return -1;
+        final Matcher m = await("the health port in the log").atMost(Duration.ofSeconds(40))
+                .failFast(() -> assertTrue(p.isAlive(), () -> "exited:\n" + readQuietly(err)))
+                .until(() -> line.matcher(readQuietly(err)), Matcher::find);
+        return Integer.parseInt(m.group(1));
     }
 
-    private static HttpResponse<String> awaitStatus(HttpClient http, URI uri, int status, Process p, Path err)
-            throws Exception {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        HttpResponse<String> last = null;
-        while (System.nanoTime() < deadline) {
-            last = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (last.statusCode() == status) {
-                return last;
-            }
-            if (!p.isAlive()) {
-                fail("exited " + p.exitValue() + ":\n" + Files.readString(err));
-            }
-            Thread.sleep(200);
+    private static HttpResponse<String> awaitStatus(HttpClient http, URI uri, int status, Process p, Path err) {
+        return HttpAwait.awaitAnswer(http, uri, r -> r.statusCode() == status, Duration.ofSeconds(60), p::isAlive,
+                () -> readQuietly(err));
+    }
+
+    private static String readQuietly(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
         }
-        fail("readiness never became " + status + ", last " + (last == null ? "none" : last.statusCode() + " "
-                + last.body()) + "\n" + Files.readString(err));
-        return null;
     }
 }

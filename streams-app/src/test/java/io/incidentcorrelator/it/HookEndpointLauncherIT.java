@@ -1,6 +1,8 @@
 package io.incidentcorrelator.it;
 
 import io.incidentcorrelator.testsupport.RestartableBroker;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,6 +27,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -180,13 +183,12 @@ class HookEndpointLauncherIT {
     }
 
     private void awaitLine(Path file, String part) throws Exception {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!Files.readString(file).contains(part)) {
-            if (!collector.isAlive() || System.nanoTime() > deadline) {
-                fail("no \"" + part + "\" in " + file.getFileName() + ":\n" + Files.readString(file)
-                        + "\nstderr:\n" + Files.readString(dir.resolve("stderr.txt")));
-            }
-            Thread.sleep(100);
+        try {
+            await("\"" + part + "\" in " + file.getFileName()).atMost(Duration.ofSeconds(90))
+                    .failFast(() -> !collector.isAlive()).until(() -> Files.readString(file).contains(part));
+        } catch (ConditionTimeoutException | TerminalFailureException e) {
+            fail("no \"" + part + "\" in " + file.getFileName() + ":\n" + Files.readString(file)
+                    + "\nstderr:\n" + Files.readString(dir.resolve("stderr.txt")));
         }
     }
 }

@@ -78,11 +78,11 @@ class ExactlyOnceCrashIT {
                     assertTrue(child.awaitLog("REBALANCING", Duration.ofSeconds(60)),
                             child.name() + " did not start:\n" + child.logTail(30));
                     final long delay = random.nextInt(1_500);
-                    sleep(delay);
+                    PipelineRig.sleep(delay);
                     when = delay + " ms after start-up";
                 } else {
                     final long target = before + (long) ((inputs - before) * random.nextDouble(0.05, 0.7));
-                    awaitConsumed(rig, child, target);
+                    rig.awaitConsumed(APP, target, child);
                     when = "at " + target + " input records";
                 }
                 assertTrue(child.isAlive(), child.name() + " ended by itself:\n" + child.logTail(30));
@@ -101,26 +101,6 @@ class ExactlyOnceCrashIT {
             assertEquals(List.of(), CleanRun.differences(expected, actual),
                     "committed incidents after " + kills + " kills (seed " + seed + ")");
             assertEquals(PipelineRig.newest(expected), PipelineRig.newest(actual));
-        }
-    }
-
-    /** Waits until the app committed {@code records} input records (at most 3 minutes). */
-    private static void awaitConsumed(PipelineRig rig, CorrelatorProcess child, long records) {
-        final long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (rig.consumedInputRecords(APP) < records) {
-            assertTrue(child.isAlive(), child.name() + " ended by itself:\n" + child.logTail(30));
-            assertTrue(System.nanoTime() < deadline, child.name() + " committed no more than "
-                    + rig.consumedInputRecords(APP) + " input records in 3 minutes:\n" + child.logTail(30));
-            sleep(20);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }

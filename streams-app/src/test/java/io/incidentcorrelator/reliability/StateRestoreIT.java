@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -216,14 +217,11 @@ class StateRestoreIT {
                 "--state-dir", state.toString(), "--config", rig.writeConfig(work, settings).toString()};
     }
 
-    private static void awaitNoMembers(PipelineRig rig, String app) throws Exception {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    private static void awaitNoMembers(PipelineRig rig, String app) {
         try (Admin admin = rig.admin()) {
-            while (!admin.describeConsumerGroups(List.of(app)).describedGroups().get(app).get(30, TimeUnit.SECONDS)
-                    .members().isEmpty()) {
-                assertTrue(System.nanoTime() < deadline, "members of " + app + " still there after 60 s");
-                Thread.sleep(200);
-            }
+            await("the members of " + app + " gone").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> admin.describeConsumerGroups(List.of(app)).describedGroups().get(app)
+                            .get(30, TimeUnit.SECONDS).members().isEmpty());
         }
     }
 

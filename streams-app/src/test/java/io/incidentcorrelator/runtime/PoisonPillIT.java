@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -148,12 +149,12 @@ class PoisonPillIT {
                 "heartbeat.interval.ms", "1500");
         try (CorrelatorService service = CorrelatorService.start(new CorrelatorService.Settings(config,
                 kafka.bootstrapServers(), viaHttp, "down-it", stateDir, settings, null), t -> { })) {
-            PipelineHarness.await(Duration.ofSeconds(60), "ready: global tables loaded", () -> service.ready().ok());
+            await("ready: global tables loaded").atMost(Duration.ofSeconds(60)).until(() -> service.ready().ok());
 
             server.close();
             harness.tick(harness.produce(rest, rest.size(), List.of()), config);
-            PipelineHarness.await(Duration.ofSeconds(90), "two failed attempts to read with the registry down",
-                    () -> service.metrics().count(CorrelatorMetrics.REGISTRY_UNAVAILABLE) >= 2);
+            await("two failed attempts to read with the registry down").atMost(Duration.ofSeconds(90))
+                    .until(() -> service.metrics().count(CorrelatorMetrics.REGISTRY_UNAVAILABLE) >= 2);
             assertTrue(service.live().ok(), "still live: the stream thread is replaced, not the process");
             assertTrue(harness.behind("down-it") > 0, "nothing past the unreadable records is committed");
             assertEquals(List.of(), harness.readAll(names.deadLetter()), "no good record is dead-lettered");

@@ -3,6 +3,7 @@ package io.incidentcorrelator.runtime;
 import io.incidentcorrelator.serde.EmbeddedSchemaRegistryServer;
 import io.incidentcorrelator.serde.InMemorySchemaRegistry;
 import io.incidentcorrelator.testsupport.CorrelatorProcess;
+import io.incidentcorrelator.testsupport.HttpAwait;
 import io.incidentcorrelator.testsupport.PipelineRig;
 import io.incidentcorrelator.testsupport.RestartableBroker;
 import org.junit.jupiter.api.AfterEach;
@@ -111,23 +112,8 @@ class ReadinessIT {
     }
 
     private HttpResponse<String> await(CorrelatorProcess run, String url, Predicate<HttpResponse<String>> until,
-                                       Duration timeout) throws Exception {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "(no answer)";
-        while (System.nanoTime() < deadline) {
-            assertTrue(run.isAlive(), "run ended:\n" + run.logTail(40));
-            try {
-                final HttpResponse<String> r = get(url);
-                if (until.test(r)) {
-                    return r;
-                }
-                last = r.statusCode() + " " + r.body();
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError(url + " did not change within " + timeout + "; last: " + last + "\n" + run.logTail(40));
+                                       Duration timeout) {
+        return HttpAwait.awaitAnswer(http, URI.create(url), until, timeout, run::isAlive, () -> run.logTail(40));
     }
 
     private HttpResponse<String> get(String url) throws Exception {

@@ -1,5 +1,9 @@
 package io.incidentcorrelator.testsupport;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -122,16 +126,7 @@ public final class CorrelatorProcess {
 
     /** Waits until {@code applicationId} committed {@code records} input records; fails if this process ends first. */
     public void awaitConsumed(PipelineRig rig, String applicationId, long records) {
-        final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (rig.consumedInputRecords(applicationId) < records) {
-            if (!isAlive()) {
-                throw new AssertionError(name + " ended by itself:\n" + logTail(30));
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(name + " made no progress:\n" + logTail(30));
-            }
-            PipelineRig.sleep(20);
-        }
+        rig.awaitConsumed(applicationId, records, this);
     }
 
     /** The rest of the first log line that contains {@code marker}, waiting up to {@code timeout} for it. */
@@ -209,18 +204,14 @@ public final class CorrelatorProcess {
 
     /** Waits until the log has a line containing {@code text}; false if the process ended or time ran out. */
     public boolean awaitLog(String text, java.time.Duration timeout) {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline && process.isAlive()) {
-            try {
-                if (Files.exists(log) && Files.readString(log).contains(text)) {
-                    return true;
-                }
-            } catch (IOException e) {
-                // being written; read again
-            }
-            PipelineRig.sleep(50);
+        try {
+            Awaitility.await(name + " to log '" + text + "'").atMost(timeout).pollInterval(java.time.Duration.ofMillis(50))
+                    .failFast(() -> !process.isAlive() && !logContains(text))
+                    .until(() -> logContains(text));
+            return true;
+        } catch (ConditionTimeoutException | TerminalFailureException e) {
+            return false;
         }
-        return false;
     }
 
     /** Whether the log has a line containing {@code text} by now. */

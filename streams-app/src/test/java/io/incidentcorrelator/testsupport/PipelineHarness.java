@@ -38,8 +38,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * What ITs of the always-on pipeline need around it: the topics, a scenario's events produced
@@ -163,24 +164,9 @@ public final class PipelineHarness {
         }
     }
 
-    public void awaitConsumed(String applicationId, Duration timeout) throws Exception {
-        await(timeout, "application " + applicationId + " to commit every input record", () -> {
-            try {
-                return behind(applicationId) == 0;
-            } catch (Exception e) {
-                return false;
-            }
-        });
-    }
-
-    public static void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
+    public void awaitConsumed(String applicationId, Duration timeout) {
+        await("application " + applicationId + " to commit every input record").atMost(timeout)
+                .ignoreExceptions().until(() -> behind(applicationId) == 0);
     }
 
     /** The incidents topic as a compacted-topic reader sees it (read_committed, newest per id), as JSON lines. */

@@ -28,6 +28,7 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.core.ConditionTimeoutException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,6 +49,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * One namespaced copy of the pipeline's topics on a test broker, and what the reliability ITs do
@@ -307,16 +311,13 @@ public final class PipelineRig {
 
     /** Waits until {@link #caughtUp}; fails early when {@code alive} turns false. */
     public void awaitCaughtUp(String applicationId, Duration timeout, BooleanSupplier alive) {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        while (!caughtUp(applicationId)) {
-            if (!alive.getAsBoolean()) {
-                throw new AssertionError(applicationId + " stopped before it consumed its input");
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(applicationId + " did not consume its input within " + timeout
-                        + " (" + consumedInputRecords(applicationId) + " of " + inputRecords() + " input records)");
-            }
-            sleep(200);
+        try {
+            await(applicationId + " to consume its input").atMost(timeout).pollInterval(Duration.ofMillis(200))
+                    .failFast(applicationId + " stopped before it consumed its input", () -> !alive.getAsBoolean())
+                    .until(() -> caughtUp(applicationId));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + " (" + consumedInputRecords(applicationId) + " of "
+                    + inputRecords() + " input records)", e);
         }
     }
 
@@ -338,20 +339,15 @@ public final class PipelineRig {
     }
 
     /** Waits (at most 3 minutes) until {@code applicationId} committed {@code records} input records; the children must live. */
-    public void awaitConsumed(String applicationId, long records, CorrelatorProcess... children)
-            throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (consumedInputRecords(applicationId) < records) {
-            for (CorrelatorProcess child : children) {
-                if (!child.isAlive()) {
-                    throw new AssertionError(child.name() + " ended by itself:\n" + child.logTail(30));
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no progress to " + records + " input records in 3 minutes");
-            }
-            Thread.sleep(20);
-        }
+    public void awaitConsumed(String applicationId, long records, CorrelatorProcess... children) {
+        await(applicationId + " to commit " + records + " input records")
+                .atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(20))
+                .failFast(() -> {
+                    for (CorrelatorProcess child : children) {
+                        assertTrue(child.isAlive(), () -> child.name() + " ended by itself:\n" + child.logTail(30));
+                    }
+                })
+                .until(() -> consumedInputRecords(applicationId) >= records);
     }
 
     /** Committed dead letters whose reason ({@code x-incident-correlator-error}) starts with {@code late}. */
@@ -463,7 +459,8 @@ public final class PipelineRig {
         }
     }
 
-    static void sleep(long millis) {
+    /** A deliberate pause (not a wait for a condition: that is Awaitility's). */
+    public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package io.incidentcorrelator.testsupport;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;

@@ -47,6 +47,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,13 +92,10 @@ class WebRoutingIT {
             produce(kafka, topics, clusters);
 
             // Both instances list both incidents, whichever holds them.
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             for (WebServer web : servers) {
-                Set<String> listed = Set.of();
-                while (listed.size() < 2 && System.nanoTime() < deadline) {
-                    Thread.sleep(500);
-                    listed = clustersListed(web, "api/incidents");
-                }
+                final Set<String> listed = await("the instance on " + web.port() + " to list both incidents")
+                        .atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> clustersListed(web, "api/incidents"), l -> l.size() >= 2);
                 assertEquals(new TreeSet<>(clusters), listed, "instance on " + web.port());
             }
             // Each holds a part: together the local answers are the whole.

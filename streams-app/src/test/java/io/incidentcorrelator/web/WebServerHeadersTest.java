@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,5 +35,33 @@ class WebServerHeadersTest {
         } finally {
             web.close();
         }
+    }
+
+    @Test
+    void bothPagesShareOneHeadAndHeaderEachMarkedInTheNavigation() throws Exception {
+        final WebServer web = WebServer.start(new InetSocketAddress("127.0.0.1", 0));
+        try {
+            final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            final String incidents = get(http, web, "/");
+            final String backups = get(http, web, "/backups");
+            for (String page : new String[] {incidents, backups}) {
+                assertThat(page).startsWith("<!DOCTYPE html>").contains("<link rel=\"stylesheet\" href=\"app.css\">")
+                        .contains("<span id=\"status\">").endsWith("</body>\n</html>\n").doesNotContain("{{");
+            }
+            assertThat(incidents).contains("<title>incident-correlator</title>", "<strong>Incidents</strong>",
+                    "<a href=\"/backups\">Backups</a>", "<ul id=\"incidents\">", "<script src=\"app.js\">");
+            assertThat(backups).contains("<title>incident-correlator: backups</title>", "<a href=\"/\">Incidents</a>",
+                    "<strong>Backups</strong>", "<table id=\"proposal\">", "<script src=\"backups.js\">");
+        } finally {
+            web.close();
+        }
+    }
+
+    private static String get(HttpClient http, WebServer web, String path) throws Exception {
+        final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.port() + path))
+                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), path);
+        assertEquals("text/html; charset=utf-8", r.headers().firstValue("Content-Type").orElse(null), path);
+        return r.body();
     }
 }

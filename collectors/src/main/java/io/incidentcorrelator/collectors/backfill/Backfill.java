@@ -4,8 +4,8 @@ import io.incidentcorrelator.contract.EventTimes;
 import io.incidentcorrelator.security.Scrubber;
 import io.incidentcorrelator.avro.EtcdLatencySample;
 import io.incidentcorrelator.avro.PodRestart;
-import io.incidentcorrelator.collectors.EventSink;
-import io.incidentcorrelator.collectors.ScenarioLineSink;
+import io.incidentcorrelator.collectors.EventWriter;
+import io.incidentcorrelator.collectors.ScenarioLineWriter;
 import io.incidentcorrelator.collectors.backfill.internal.EtcdFromPrometheus;
 import io.incidentcorrelator.collectors.backfill.internal.PrometheusClient;
 import io.incidentcorrelator.collectors.backfill.internal.RestartsFromPrometheus;
@@ -70,7 +70,7 @@ public final class Backfill {
         final List<String> order = List.of(config.topics().inventory(), config.topics().storageLocations(),
                 config.topics().podRestarts(), config.topics().backupEvents(), config.topics().etcdLatency(),
                 config.topics().proxmoxMemory());
-        final EventSink collect = (topic, key, value) ->
+        final EventWriter collect = (topic, key, value) ->
                 lines.add(new Line(topic, key, value, EventTimes.of(value), order.indexOf(topic)));
 
         if (config.inventory() == null) {
@@ -93,7 +93,7 @@ public final class Backfill {
         // Inventory (no time) first, then time order; the sort is stable for equal keys.
         lines.sort(Comparator.comparing((Line l) -> l.time() == null ? Instant.MIN : l.time())
                 .thenComparingInt(Line::order).thenComparing(Line::key));
-        final ScenarioLineSink sink = new ScenarioLineSink(out);
+        final ScenarioLineWriter sink = new ScenarioLineWriter(out);
         sink.comment("incident-correlator backfill " + config.since() + " .. " + config.until()
                 + ", generated " + clock.instant());
         notes.forEach(n -> sink.comment("note: " + n));
@@ -111,7 +111,7 @@ public final class Backfill {
         return new Report(counts, List.copyOf(notes), List.copyOf(failures));
     }
 
-    private void proxmox(EventSink sink, List<String> notes, List<String> failures) throws InterruptedException {
+    private void proxmox(EventWriter sink, List<String> notes, List<String> failures) throws InterruptedException {
         final ProxmoxClient client = new ProxmoxClient(config.proxmox());
         final ProxmoxHistory history = new ProxmoxHistory(client, config.proxmox(), clock);
         final List<String> nodes;
@@ -138,7 +138,7 @@ public final class Backfill {
                 + "), coarser than the live collector; short spikes are flattened");
     }
 
-    private void prometheus(PrometheusSource source, EventSink sink, List<String> notes, List<String> failures)
+    private void prometheus(PrometheusSource source, EventWriter sink, List<String> notes, List<String> failures)
             throws InterruptedException {
         final PrometheusClient client = new PrometheusClient(source.url(), source.tls(), source.bearerToken(),
                 source.requestTimeout());

@@ -1,7 +1,7 @@
 package io.incidentcorrelator.collectors.etcd;
 
 import io.incidentcorrelator.avro.EtcdLatencySample;
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.etcd.internal.Histogram;
 import io.incidentcorrelator.collectors.etcd.internal.MetricsSnapshot;
 import io.incidentcorrelator.collectors.etcd.internal.PrometheusTextParser;
@@ -51,16 +51,16 @@ public final class EtcdCollector {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdCollector.class);
 
     private final EtcdConfig config;
-    private final EventSink sink;
+    private final EventWriter sink;
     private final MetricsFetcher fetcher;
     private final Clock clock;
     private final Map<EtcdMember, MemberState> members = new LinkedHashMap<>();
 
-    public EtcdCollector(EtcdConfig config, EventSink sink) {
+    public EtcdCollector(EtcdConfig config, EventWriter sink) {
         this(config, sink, new HttpMetricsFetcher(config.tls(), config.requestTimeout()), Clock.systemUTC());
     }
 
-    EtcdCollector(EtcdConfig config, EventSink sink, MetricsFetcher fetcher, Clock clock) {
+    EtcdCollector(EtcdConfig config, EventWriter sink, MetricsFetcher fetcher, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.sink = Objects.requireNonNull(sink, "sink");
         this.fetcher = Objects.requireNonNull(fetcher, "fetcher");

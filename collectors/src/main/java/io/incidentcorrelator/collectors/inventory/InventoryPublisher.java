@@ -2,7 +2,7 @@ package io.incidentcorrelator.collectors.inventory;
 
 import io.incidentcorrelator.avro.NodePlacement;
 import io.incidentcorrelator.avro.StorageLocation;
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.topics.TopicNames;
 
 import java.util.Objects;
@@ -23,7 +23,7 @@ public final class InventoryPublisher {
     }
 
     /** @return the number of records sent */
-    public int publish(EventSink sink) {
+    public int publish(EventWriter sink) {
         int sent = 0;
         for (NodePlacement p : inventory.placements()) {
             sink.send(topics.inventory(), Inventory.key(p), p);

@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.incidentcorrelator.avro.PodRestart;
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.internal.Causes;
 import io.incidentcorrelator.collectors.internal.SourceHealth;
 import io.incidentcorrelator.collectors.kubernetes.internal.Utf8Tail;
@@ -80,7 +80,7 @@ public final class PodRestartCollector implements AutoCloseable {
             "InvalidImageName", "ErrImageNeverPull");
 
     private final KubernetesCollectorConfig config;
-    private final EventSink sink;
+    private final EventWriter sink;
     private final RestartLedger ledger;
     private final KubernetesClient client;
     /** Same connection as {@link #client}, but log fetches neither retry nor wait long. */
@@ -114,7 +114,7 @@ public final class PodRestartCollector implements AutoCloseable {
      * Connects with {@code Config.autoConfigure(context)} (kubeconfig, else the in-cluster service
      * account) and opens the ledger file if one is configured. The client is closed by {@link #close()}.
      */
-    public PodRestartCollector(KubernetesCollectorConfig config, EventSink sink) throws IOException {
+    public PodRestartCollector(KubernetesCollectorConfig config, EventWriter sink) throws IOException {
         // The ledger is opened first: if it fails there is no client to leak.
         this(config, sink, openLedger(config), newClient(config), true, Clock.systemUTC());
     }
@@ -123,12 +123,12 @@ public final class PodRestartCollector implements AutoCloseable {
      * With a client and ledger of the caller's; the client stays open on {@link #close()}, the
      * ledger is flushed.
      */
-    public PodRestartCollector(KubernetesCollectorConfig config, EventSink sink, KubernetesClient client,
+    public PodRestartCollector(KubernetesCollectorConfig config, EventWriter sink, KubernetesClient client,
                                RestartLedger ledger) {
         this(config, sink, ledger, client, false, Clock.systemUTC());
     }
 
-    PodRestartCollector(KubernetesCollectorConfig config, EventSink sink, RestartLedger ledger, KubernetesClient client,
+    PodRestartCollector(KubernetesCollectorConfig config, EventWriter sink, RestartLedger ledger, KubernetesClient client,
                         boolean ownsClient, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.sink = Objects.requireNonNull(sink, "sink");

@@ -3,7 +3,7 @@ package io.incidentcorrelator.collectors.proxmox;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.avro.BackupPhase;
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.proxmox.internal.BackupPhaseKey;
 import io.incidentcorrelator.collectors.proxmox.internal.Json;
 import io.incidentcorrelator.collectors.proxmox.internal.Upid;
@@ -45,13 +45,13 @@ public final class BackupTaskPoller {
 
     private final ProxmoxClient client;
     private final ProxmoxConfig config;
-    private final EventSink sink;
+    private final EventWriter sink;
     private final Clock clock;
     private final PolledNodes nodes;
     private final BackupPhaseDedup dedup;
     private final Map<String, Map<String, TaskState>> tasksByNode = new HashMap<>();
 
-    public BackupTaskPoller(ProxmoxClient client, ProxmoxConfig config, EventSink sink) {
+    public BackupTaskPoller(ProxmoxClient client, ProxmoxConfig config, EventWriter sink) {
         this(client, config, sink, null, Clock.systemUTC());
     }
 
@@ -59,15 +59,15 @@ public final class BackupTaskPoller {
      * @param dedup shared with a {@code HookEndpoint} in the same process so a phase reported by
      *              both is sent once; null when the poller runs alone
      */
-    public BackupTaskPoller(ProxmoxClient client, ProxmoxConfig config, EventSink sink, BackupPhaseDedup dedup) {
+    public BackupTaskPoller(ProxmoxClient client, ProxmoxConfig config, EventWriter sink, BackupPhaseDedup dedup) {
         this(client, config, sink, dedup, Clock.systemUTC());
     }
 
-    BackupTaskPoller(ProxmoxClient client, ProxmoxConfig config, EventSink sink, Clock clock) {
+    BackupTaskPoller(ProxmoxClient client, ProxmoxConfig config, EventWriter sink, Clock clock) {
         this(client, config, sink, null, clock);
     }
 
-    BackupTaskPoller(ProxmoxClient client, ProxmoxConfig config, EventSink sink, BackupPhaseDedup dedup, Clock clock) {
+    BackupTaskPoller(ProxmoxClient client, ProxmoxConfig config, EventWriter sink, BackupPhaseDedup dedup, Clock clock) {
         this.client = Objects.requireNonNull(client, "client");
         this.config = Objects.requireNonNull(config, "config");
         this.sink = Objects.requireNonNull(sink, "sink");

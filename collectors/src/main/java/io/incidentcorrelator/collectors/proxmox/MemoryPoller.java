@@ -2,7 +2,7 @@ package io.incidentcorrelator.collectors.proxmox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.incidentcorrelator.avro.MemorySample;
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.proxmox.internal.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,15 +31,15 @@ public final class MemoryPoller {
 
     private final ProxmoxClient client;
     private final ProxmoxConfig config;
-    private final EventSink sink;
+    private final EventWriter sink;
     private final Clock clock;
     private final PolledNodes nodes;
 
-    public MemoryPoller(ProxmoxClient client, ProxmoxConfig config, EventSink sink) {
+    public MemoryPoller(ProxmoxClient client, ProxmoxConfig config, EventWriter sink) {
         this(client, config, sink, Clock.systemUTC());
     }
 
-    MemoryPoller(ProxmoxClient client, ProxmoxConfig config, EventSink sink, Clock clock) {
+    MemoryPoller(ProxmoxClient client, ProxmoxConfig config, EventWriter sink, Clock clock) {
         this.client = Objects.requireNonNull(client, "client");
         this.config = Objects.requireNonNull(config, "config");
         this.sink = Objects.requireNonNull(sink, "sink");

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.avro.BackupPhase;
 import io.incidentcorrelator.avro.MemorySample;
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.proxmox.internal.Json;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -62,11 +62,11 @@ public final class ProxmoxHistory {
      *
      * @return the number of events sent
      */
-    public int backupEvents(String node, Instant since, Instant until, EventSink sink)
+    public int backupEvents(String node, Instant since, Instant until, EventWriter sink)
             throws ProxmoxApiException, InterruptedException {
         final List<BackupEvent> events = new ArrayList<>();
         final List<String> keys = new ArrayList<>();
-        final EventSink collect = (topic, key, value) -> {
+        final EventWriter collect = (topic, key, value) -> {
             events.add((BackupEvent) value);
             keys.add(key);
         };
@@ -100,7 +100,7 @@ public final class ProxmoxHistory {
      *
      * @return the number of samples sent
      */
-    public int memorySamples(String node, Instant since, Instant until, EventSink sink)
+    public int memorySamples(String node, Instant since, Instant until, EventWriter sink)
             throws ProxmoxApiException, InterruptedException {
         final String nodePath = "/nodes/" + ProxmoxClient.segment(node);
         final Map<String, String> query = Map.of("timeframe", timeframe(Duration.between(since, clock.instant())),
@@ -220,7 +220,7 @@ public final class ProxmoxHistory {
         return out;
     }
 
-    private int send(EventSink sink, String key, SpecificRecord sample) {
+    private int send(EventWriter sink, String key, SpecificRecord sample) {
         sink.send(config.memoryTopic(), key, sample);
         return 1;
     }

@@ -2,7 +2,7 @@ package io.incidentcorrelator.collectors.etcd;
 
 import io.incidentcorrelator.avro.EtcdLatencySample;
 import io.incidentcorrelator.collectors.testing.MutableClock;
-import io.incidentcorrelator.collectors.testing.RecordingSink;
+import io.incidentcorrelator.collectors.testing.RecordingWriter;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -25,7 +25,7 @@ class EtcdCollectorTest {
     private static final EtcdMember CP1 = EtcdMember.parse("talos-cp-01=http://10.0.0.11:2381");
 
     private final MutableClock clock = new MutableClock(T0);
-    private final RecordingSink sink = new RecordingSink();
+    private final RecordingWriter sink = new RecordingWriter();
     private final Deque<Object> responses = new ArrayDeque<>();
 
     private EtcdCollector collector() {
@@ -55,7 +55,7 @@ class EtcdCollectorTest {
         clock.advance(Duration.ofSeconds(15));
         assertEquals(1, c.pollOnce());
 
-        final RecordingSink.Sent sent = sink.sent().get(0);
+        final RecordingWriter.Sent sent = sink.sent().get(0);
         assertEquals("etcd-latency", sent.topic());
         assertEquals("prod/talos-cp-01", sent.key());
         final EtcdLatencySample s = (EtcdLatencySample) sent.value();

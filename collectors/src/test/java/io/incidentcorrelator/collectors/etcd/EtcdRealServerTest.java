@@ -2,7 +2,7 @@ package io.incidentcorrelator.collectors.etcd;
 
 import io.incidentcorrelator.avro.EtcdLatencySample;
 import io.incidentcorrelator.collectors.testing.RealEtcd;
-import io.incidentcorrelator.collectors.testing.RecordingSink;
+import io.incidentcorrelator.collectors.testing.RecordingWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -52,7 +52,7 @@ class EtcdRealServerTest {
         etcd = RealEtcd.start(binary.get(), dataDir);
         final String client = etcd.clientUrl();
 
-        final RecordingSink sink = new RecordingSink();
+        final RecordingWriter sink = new RecordingWriter();
         final EtcdConfig config = EtcdConfig.of("itest", List.of(EtcdMember.parse(client)))
                 .withInterval(Duration.ofSeconds(5));
         final EtcdCollector collector = new EtcdCollector(config, sink);
@@ -64,7 +64,7 @@ class EtcdRealServerTest {
         Thread.sleep(300); // backend commits are batched every 100 ms
         assertEquals(1, collector.pollOnce());
 
-        final RecordingSink.Sent sent = sink.sent().get(0);
+        final RecordingWriter.Sent sent = sink.sent().get(0);
         assertEquals("etcd-latency", sent.topic());
         assertEquals("itest/127.0.0.1", sent.key());
         final EtcdLatencySample s = (EtcdLatencySample) sent.value();

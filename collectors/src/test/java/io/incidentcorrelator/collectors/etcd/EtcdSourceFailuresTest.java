@@ -8,7 +8,7 @@ import io.incidentcorrelator.collectors.internal.SourceHealth;
 import io.incidentcorrelator.collectors.testing.LogCapture;
 import io.incidentcorrelator.collectors.testing.LoopbackWireMock;
 import io.incidentcorrelator.collectors.testing.MutableClock;
-import io.incidentcorrelator.collectors.testing.RecordingSink;
+import io.incidentcorrelator.collectors.testing.RecordingWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EtcdSourceFailuresTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-02-26T02:20:00Z"));
-    private final RecordingSink sink = new RecordingSink();
+    private final RecordingWriter sink = new RecordingWriter();
     private WireMockServer etcd;
 
     @AfterEach

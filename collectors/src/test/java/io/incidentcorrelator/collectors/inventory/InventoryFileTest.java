@@ -2,7 +2,7 @@ package io.incidentcorrelator.collectors.inventory;
 
 import io.incidentcorrelator.avro.NodePlacement;
 import io.incidentcorrelator.avro.StorageLocation;
-import io.incidentcorrelator.collectors.testing.RecordingSink;
+import io.incidentcorrelator.collectors.testing.RecordingWriter;
 import io.incidentcorrelator.topics.TopicNames;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +46,7 @@ class InventoryFileTest {
         assertEquals("pihanga", inv.storageHosts().apply("pbs-main"));
         assertNull(inv.storageHost("nfs-backup"));
 
-        final RecordingSink sink = new RecordingSink();
+        final RecordingWriter sink = new RecordingWriter();
         assertEquals(5, new InventoryPublisher(inv, TopicNames.defaults()).publish(sink));
         assertEquals(List.of("inventory monit/talos-monitor", "inventory prod/talos-cp-01",
                 "inventory prod/talos-worker-01", "storage-locations local", "storage-locations pbs-main"),

@@ -29,10 +29,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
-
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * fabric8's mock API server in CRUD mode, reached through a {@link TcpProxy}, with two additions
@@ -271,23 +268,6 @@ public final class MockKube implements AutoCloseable {
         for (int i = 0; i < statuses.size(); i++) {
             if (container.equals(statuses.get(i).getName())) {
                 statuses.set(i, change.apply(new ContainerStatusBuilder(statuses.get(i))).build());
-            }
-        }
-    }
-
-    // ---- waiting without Awaitility ----
-
-    static void await(Duration timeout, String what, BooleanSupplier condition) {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out after " + timeout.toMillis() + " ms waiting for " + what);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted waiting for " + what);
             }
         }
     }

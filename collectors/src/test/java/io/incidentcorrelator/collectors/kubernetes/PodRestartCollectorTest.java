@@ -3,9 +3,9 @@ package io.incidentcorrelator.collectors.kubernetes;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.incidentcorrelator.avro.PodRestart;
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.testing.LogCapture;
-import io.incidentcorrelator.collectors.testing.RecordingSink;
+import io.incidentcorrelator.collectors.testing.RecordingWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static io.incidentcorrelator.collectors.kubernetes.MockKube.await;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -43,14 +43,14 @@ class PodRestartCollectorTest {
     private static final String NS = "kube-system";
 
     private MockKube kube;
-    private RecordingSink sink;
+    private RecordingWriter sink;
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private final AtomicInteger markers = new AtomicInteger();
 
     @BeforeEach
     void setUp() throws Exception {
         kube = new MockKube();
-        sink = new RecordingSink();
+        sink = new RecordingWriter();
     }
 
     @AfterEach
@@ -72,7 +72,7 @@ class PodRestartCollectorTest {
         kube.restart(NS, "kube-scheduler-cp-01", "kube-scheduler", 1, "Error", 1, "2026-02-26T02:23:00Z",
                 "leaderelection lost");
         awaitRestarts(1);
-        final RecordingSink.Sent first = sink.sent().get(0);
+        final RecordingWriter.Sent first = sink.sent().get(0);
         assertEquals("pod-restarts", first.topic());
         assertEquals("prod/kube-system/kube-scheduler-cp-01/kube-scheduler", first.key());
         final PodRestart r1 = (PodRestart) first.value();
@@ -205,7 +205,7 @@ class PodRestartCollectorTest {
     void aRestartTheSinkRefusedIsSentOnThePodsNextDelivery() {
         final InMemoryRestartLedger ledger = new InMemoryRestartLedger();
         final AtomicInteger refusals = new AtomicInteger(1);
-        final EventSink flaky = (topic, key, value) -> {
+        final EventWriter flaky = (topic, key, value) -> {
             if (key.contains("/api-") && refusals.getAndDecrement() > 0) {
                 throw new IllegalStateException("producer buffer full");
             }
@@ -215,11 +215,11 @@ class PodRestartCollectorTest {
                 Clock.systemUTC());
         toClose.add(c);
         c.start();
-        await(WAIT, "initial sync", c::hasSynced);
+        await("initial sync").atMost(WAIT).until(c::hasSynced);
         kube.createPod(NS, "api-0", "api");
-        await(WAIT, "api-0 seen", () -> ledger.get("prod/kube-system/api-0/api").isPresent());
+        await("api-0 seen").atMost(WAIT).until(() -> ledger.get("prod/kube-system/api-0/api").isPresent());
         kube.restart(NS, "api-0", "api", 1, "Error", 1, "2026-02-26T02:23:00Z", "m");
-        await(WAIT, "the refusal", () -> refusals.get() <= 0);
+        await("the refusal").atMost(WAIT).until(() -> refusals.get() <= 0);
         assertEquals(0, ledger.get("prod/kube-system/api-0/api").orElseThrow().restartCount(), "not recorded");
 
         kube.updateContainer(NS, "api-0", "api", b -> b.withReady(false));
@@ -265,7 +265,8 @@ class PodRestartCollectorTest {
         final int listsBefore = kube.listRequests();
         kube.answerNextWatchesGone(1);
         kube.dropConnections();
-        await(WAIT, "a relist after 410 Gone", () -> kube.goneWatches() == 1 && kube.listRequests() > listsBefore);
+        await("a relist after 410 Gone").atMost(WAIT)
+                .until(() -> kube.goneWatches() == 1 && kube.listRequests() > listsBefore);
 
         kube.restart(NS, "etcd-cp-01", "etcd", 5, "Error", 2, "2026-02-26T02:40:00Z", "slow fsync");
         awaitRestarts(3);
@@ -315,7 +316,7 @@ class PodRestartCollectorTest {
         // The mock stamps creationTimestamp in whole seconds; a clock a little ahead makes pods created
         // just before start() unambiguously older than it.
         start(config(), ledger, Clock.offset(Clock.systemUTC(), Duration.ofSeconds(2)), kube.client());
-        await(WAIT, "etcd baselined", () -> ledger.get("prod/kube-system/etcd-cp-01/etcd").isPresent());
+        await("etcd baselined").atMost(WAIT).until(() -> ledger.get("prod/kube-system/etcd-cp-01/etcd").isPresent());
         assertEquals(3, ledger.get("prod/kube-system/etcd-cp-01/etcd").orElseThrow().restartCount());
         assertEquals(0, restarts().size());
 
@@ -351,10 +352,10 @@ class PodRestartCollectorTest {
         awaitRestarts(2);
 
         kube.deletePod("default", "web-0");
-        await(WAIT, "the deleted pod forgotten", () -> ledger.get(key).isEmpty());
+        await("the deleted pod forgotten").atMost(WAIT).until(() -> ledger.get(key).isEmpty());
         final Pod recreated = kube.createPod("default", "web-0", "nginx");
         assertFalse(original.getMetadata().getUid().equals(recreated.getMetadata().getUid()));
-        await(WAIT, "the new pod seen", () -> ledger.get(key).isPresent());
+        await("the new pod seen").atMost(WAIT).until(() -> ledger.get(key).isPresent());
         kube.restart("default", "web-0", "nginx", 1, "Error", 1, "2026-02-26T02:30:00Z", "m");
         awaitRestarts(3);
         assertEquals(recreated.getMetadata().getUid(), ledger.get(key).orElseThrow().podUid());
@@ -434,7 +435,8 @@ class PodRestartCollectorTest {
             kube.answerNextListsMalformed(1);
             kube.answerNextWatchesGone(1);
             kube.dropConnections();
-            await(WAIT, "the malformed list and a good one after it", () -> kube.listRequests() >= listsBefore + 2);
+            await("the malformed list and a good one after it").atMost(WAIT)
+                    .until(() -> kube.listRequests() >= listsBefore + 2);
             kube.restart(NS, "coredns-1", "coredns", 2, "Error", 1, "2026-02-26T02:24:00Z", "second");
             awaitRestarts(2);
             marker(ledger);
@@ -458,7 +460,8 @@ class PodRestartCollectorTest {
 
             // Whatever stops it (fabric8 giving up, a bug in a handler), the informer is gone...
             c.informers().get(0).stop();
-            await(WAIT, "a new informer", () -> c.informers().size() == 1 && c.informers().get(0).isRunning());
+            await("a new informer").atMost(WAIT)
+                    .until(() -> c.informers().size() == 1 && c.informers().get(0).isRunning());
             // ...and a restart meanwhile or after is still seen, once.
             kube.restart(NS, "loki-0", "loki", 2, "Error", 1, "2026-02-26T02:24:00Z", "second");
             awaitRestarts(2);
@@ -480,7 +483,7 @@ class PodRestartCollectorTest {
             final PodRestartCollector c = collector(config(), ledger, Clock.systemUTC(),
                     kube.newClientWithoutRequestRetries());
             c.start();
-            await(WAIT, "initial sync after two failed lists", c::hasSynced);
+            await("initial sync after two failed lists").atMost(WAIT).until(c::hasSynced);
             kube.createPod(NS, "web-1", "web");
             kube.restart(NS, "web-1", "web", 1, "Error", 1, "2026-02-26T02:23:00Z", "crash");
             awaitRestarts(1);
@@ -594,10 +597,11 @@ class PodRestartCollectorTest {
                                       KubernetesClient client) {
         final PodRestartCollector c = collector(config, ledger, clock, client);
         c.start();
-        await(WAIT, "initial sync", c::hasSynced);
+        await("initial sync").atMost(WAIT).until(c::hasSynced);
         final String probe = "probe-" + markers.incrementAndGet();
         kube.createPod(NS, probe, "c");
-        await(WAIT, "the watch to deliver " + probe, () -> ledger.get("prod/" + NS + "/" + probe + "/c").isPresent());
+        await("the watch to deliver " + probe).atMost(WAIT)
+                .until(() -> ledger.get("prod/" + NS + "/" + probe + "/c").isPresent());
         return c;
     }
 
@@ -605,15 +609,16 @@ class PodRestartCollectorTest {
     private void marker(RestartLedger ledger) {
         final String name = "marker-" + markers.incrementAndGet();
         kube.createPod(NS, name, "c");
-        await(WAIT, name + " seen", () -> ledger.get("prod/" + NS + "/" + name + "/c").isPresent());
+        await(name + " seen").atMost(WAIT).until(() -> ledger.get("prod/" + NS + "/" + name + "/c").isPresent());
         final int before = sink.sent().size();
         kube.restart(NS, name, "c", 1, "Completed", 0, "2026-02-26T05:00:00Z", "marker");
-        await(WAIT, name + " restart", () -> sink.sent().stream().anyMatch(s -> s.key().endsWith("/" + name + "/c")));
+        await(name + " restart").atMost(WAIT)
+                .until(() -> sink.sent().stream().anyMatch(s -> s.key().endsWith("/" + name + "/c")));
         assertEquals(before + 1, sink.sent().size(), "only the marker arrived");
     }
 
     private void awaitRestarts(int n) {
-        await(WAIT, n + " restart event(s), have " + sink.sent().size(), () -> sink.sent().size() >= n);
+        await(n + " restart event(s), have " + sink.sent().size()).atMost(WAIT).until(() -> sink.sent().size() >= n);
     }
 
     private List<PodRestart> restarts() {

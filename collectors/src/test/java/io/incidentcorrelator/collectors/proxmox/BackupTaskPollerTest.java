@@ -5,7 +5,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.avro.BackupPhase;
 import io.incidentcorrelator.collectors.testing.MutableClock;
-import io.incidentcorrelator.collectors.testing.RecordingSink;
+import io.incidentcorrelator.collectors.testing.RecordingWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,7 +86,7 @@ class BackupTaskPollerTest {
             "TASK ERROR: job errors");
 
     private WireMockServer pve;
-    private final RecordingSink sink = new RecordingSink();
+    private final RecordingWriter sink = new RecordingWriter();
     private final MutableClock clock = new MutableClock(Instant.parse("2026-02-26T02:40:00Z"));
     private String secret;
 

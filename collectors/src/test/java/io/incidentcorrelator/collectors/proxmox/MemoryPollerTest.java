@@ -4,7 +4,7 @@ import io.incidentcorrelator.collectors.testing.LoopbackWireMock;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.incidentcorrelator.avro.MemorySample;
 import io.incidentcorrelator.collectors.testing.MutableClock;
-import io.incidentcorrelator.collectors.testing.RecordingSink;
+import io.incidentcorrelator.collectors.testing.RecordingWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,7 +60,7 @@ class MemoryPollerTest {
              "mem":2147483648,"maxmem":4294967296,"uptime":5000,"ha":{"managed":0}}""";
 
     private WireMockServer pve;
-    private final RecordingSink sink = new RecordingSink();
+    private final RecordingWriter sink = new RecordingWriter();
     private final MutableClock clock = new MutableClock(Instant.parse("2026-02-26T02:30:00.123456Z"));
 
     @BeforeEach

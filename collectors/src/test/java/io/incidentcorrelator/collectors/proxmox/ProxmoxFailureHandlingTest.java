@@ -6,7 +6,7 @@ import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.incidentcorrelator.collectors.TlsOptions;
 import io.incidentcorrelator.collectors.testing.LogCapture;
 import io.incidentcorrelator.collectors.testing.MutableClock;
-import io.incidentcorrelator.collectors.testing.RecordingSink;
+import io.incidentcorrelator.collectors.testing.RecordingWriter;
 import io.incidentcorrelator.collectors.testing.SelfSignedCert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -77,7 +77,7 @@ class ProxmoxFailureHandlingTest {
         pve.stubFor(get(urlPathEqualTo("/api2/json/nodes/ruapehu/qemu")).willReturn(okJson(data("[]"))));
 
         final MutableClock clock = new MutableClock(Instant.parse("2026-02-26T02:00:00Z"));
-        final RecordingSink sink = new RecordingSink();
+        final RecordingWriter sink = new RecordingWriter();
         final ProxmoxConfig config = ProxmoxTestSupport.config(URI.create(pve.baseUrl()), secret, List.of("ruapehu"));
         final String text;
         try (LogCapture log = LogCapture.start()) {

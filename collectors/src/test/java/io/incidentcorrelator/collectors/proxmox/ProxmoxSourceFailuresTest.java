@@ -6,7 +6,7 @@ import io.incidentcorrelator.collectors.CollectorHealth;
 import io.incidentcorrelator.collectors.testing.LogCapture;
 import io.incidentcorrelator.collectors.testing.LoopbackWireMock;
 import io.incidentcorrelator.collectors.testing.MutableClock;
-import io.incidentcorrelator.collectors.testing.RecordingSink;
+import io.incidentcorrelator.collectors.testing.RecordingWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -138,7 +138,7 @@ class ProxmoxSourceFailuresTest {
                 [{"time":1772073480,"memused":118000000000,"memtotal":134850203648,"pressurememorysome":7.25},
                  {"time":1772073540,"memused":118100000000,"memtotal":134850203648,"pressurememorysome":9.5},
                  {"time":1772073600,"memused":118383054848,"memtotal":134850203648}]"""))));
-        final RecordingSink sink = new RecordingSink();
+        final RecordingWriter sink = new RecordingWriter();
         assertEquals(1, new MemoryPoller(client, config, sink, clock).pollOnce());
         final MemorySample host = sink.values(MemorySample.class).get(0);
         assertEquals(9.5, host.getMemPressureSomeAvg10(), "the newest point that has it");
@@ -151,7 +151,7 @@ class ProxmoxSourceFailuresTest {
                 .withStatusMessage("proxy loop detected").withBody("{\"data\":null}")));
         pve.stubFor(get(urlPathEqualTo("/api2/json/nodes/ruapehu/qemu")).willReturn(okJson(data("[]"))));
         pve.stubFor(get(urlPathEqualTo("/api2/json/nodes/ruapehu/rrddata")).willReturn(okJson(data("[]"))));
-        final MemoryPoller poller = new MemoryPoller(client, config, new RecordingSink(), clock);
+        final MemoryPoller poller = new MemoryPoller(client, config, new RecordingWriter(), clock);
         final CollectorHealth health = new CollectorHealth("proxmox-memory", Duration.ofMinutes(5), clock,
                 poller::sources);
         final String text;

@@ -1,5 +1,7 @@
 package io.incidentcorrelator.collectors.testing;
 
+import org.awaitility.core.ConditionTimeoutException;
+
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -16,6 +18,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * A real etcd (Debian's {@code etcd-server}, or {@code $ETCD_BIN}) on free loopback ports with a
@@ -77,7 +81,7 @@ public final class RealEtcd implements AutoCloseable {
         final RealEtcd etcd = new RealEtcd(process, client, log);
         try {
             etcd.awaitHealthy();
-        } catch (IOException | InterruptedException | RuntimeException | AssertionError e) {
+        } catch (IOException | RuntimeException | AssertionError e) {
             etcd.close();
             throw e;
         }
@@ -99,21 +103,16 @@ public final class RealEtcd implements AutoCloseable {
                 .statusCode();
     }
 
-    private void awaitHealthy() throws IOException, InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            try {
-                final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(clientUrl + "/health"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200 && r.body().contains("true")) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // still starting
-            }
-            Thread.sleep(200);
+    private void awaitHealthy() throws IOException {
+        try {
+            await("etcd healthy").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptionsInstanceOf(IOException.class)
+                    .until(() -> http.send(HttpRequest.newBuilder(URI.create(clientUrl + "/health"))
+                            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()),
+                            r -> r.statusCode() == 200 && r.body().contains("true"));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("etcd did not become healthy; its log:\n" + Files.readString(log), e);
         }
-        throw new AssertionError("etcd did not become healthy; its log:\n" + Files.readString(log));
     }
 
     /** Stops etcd: SIGTERM, then SIGKILL after 10 s. */

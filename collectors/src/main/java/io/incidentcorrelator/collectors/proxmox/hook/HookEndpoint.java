@@ -2,7 +2,7 @@ package io.incidentcorrelator.collectors.proxmox.hook;
 
 import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.avro.BackupPhase;
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.proxmox.BackupPhaseDedup;
 import io.incidentcorrelator.collectors.internal.SourceHealth;
 import io.vertx.core.Vertx;
@@ -69,7 +69,7 @@ public final class HookEndpoint implements AutoCloseable {
     public static final String REJECTED_METRIC = "correlator_hook_rejected_requests_total";
 
     private final HookConfig config;
-    private final EventSink sink;
+    private final EventWriter sink;
     private final Function<String, String> storageHosts;
     private final BackupPhaseDedup dedup;
     private final Clock clock;
@@ -103,12 +103,12 @@ public final class HookEndpoint implements AutoCloseable {
      * @param storageHosts storage id → Proxmox node holding it (from the inventory), null when unknown
      * @param dedup        shared with a {@code BackupTaskPoller} in the same process, or a fresh one
      */
-    public HookEndpoint(HookConfig config, EventSink sink, Function<String, String> storageHosts,
+    public HookEndpoint(HookConfig config, EventWriter sink, Function<String, String> storageHosts,
                         BackupPhaseDedup dedup) {
         this(config, sink, storageHosts, dedup, Clock.systemUTC());
     }
 
-    HookEndpoint(HookConfig config, EventSink sink, Function<String, String> storageHosts, BackupPhaseDedup dedup,
+    HookEndpoint(HookConfig config, EventWriter sink, Function<String, String> storageHosts, BackupPhaseDedup dedup,
                  Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.sink = Objects.requireNonNull(sink, "sink");

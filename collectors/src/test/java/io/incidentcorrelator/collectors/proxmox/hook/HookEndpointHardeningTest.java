@@ -2,7 +2,7 @@ package io.incidentcorrelator.collectors.proxmox.hook;
 
 import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.collectors.proxmox.BackupPhaseDedup;
-import io.incidentcorrelator.collectors.testing.RecordingSink;
+import io.incidentcorrelator.collectors.testing.RecordingWriter;
 import io.incidentcorrelator.collectors.testing.SelfSignedCert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(90)
 class HookEndpointHardeningTest {
 
-    private final RecordingSink sink = new RecordingSink();
+    private final RecordingWriter sink = new RecordingWriter();
     private final List<Socket> attackers = new ArrayList<>();
     private final AtomicBoolean attacking = new AtomicBoolean(true);
     private HookEndpoint endpoint;

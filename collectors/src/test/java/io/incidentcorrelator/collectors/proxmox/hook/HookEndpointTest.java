@@ -5,7 +5,7 @@ import io.incidentcorrelator.avro.BackupPhase;
 import io.incidentcorrelator.collectors.proxmox.BackupPhaseDedup;
 import io.incidentcorrelator.collectors.testing.LogCapture;
 import io.incidentcorrelator.collectors.testing.MutableClock;
-import io.incidentcorrelator.collectors.testing.RecordingSink;
+import io.incidentcorrelator.collectors.testing.RecordingWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,7 +32,7 @@ class HookEndpointTest {
 
     private static final String UPID = "UPID:ruapehu:0000A1B2:0123ABCD:699FADD0:vzdump::root@pam:";
 
-    private final RecordingSink sink = new RecordingSink();
+    private final RecordingWriter sink = new RecordingWriter();
     private final MutableClock clock = new MutableClock(Instant.parse("2026-02-26T02:20:00.123456Z"));
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private HookEndpoint endpoint;

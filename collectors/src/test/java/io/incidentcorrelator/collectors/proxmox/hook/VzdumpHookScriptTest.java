@@ -3,7 +3,7 @@ package io.incidentcorrelator.collectors.proxmox.hook;
 import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.collectors.proxmox.BackupPhaseDedup;
 import io.incidentcorrelator.collectors.testing.MutableClock;
-import io.incidentcorrelator.collectors.testing.RecordingSink;
+import io.incidentcorrelator.collectors.testing.RecordingWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +39,7 @@ class VzdumpHookScriptTest {
     @TempDir
     Path dir;
 
-    private final RecordingSink sink = new RecordingSink();
+    private final RecordingWriter sink = new RecordingWriter();
     private final MutableClock clock = new MutableClock(Instant.parse("2026-02-26T02:20:00Z"));
     private HookEndpoint endpoint;
     private String secret;

@@ -9,7 +9,7 @@ import org.apache.avro.specific.SpecificRecord;
  * <p>Implementations must not block for long: collectors call it from their poll loop.
  */
 @FunctionalInterface
-public interface EventSink {
+public interface EventWriter {
 
     /**
      * @param topic the topic the record belongs to (the collector's configured name)

@@ -1,13 +1,13 @@
 package io.incidentcorrelator.collectors.testing;
 
-import io.incidentcorrelator.collectors.EventSink;
+import io.incidentcorrelator.collectors.EventWriter;
 import org.apache.avro.specific.SpecificRecord;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /** Keeps what collectors send, in order. */
-public final class RecordingSink implements EventSink {
+public final class RecordingWriter implements EventWriter {
 
     public record Sent(String topic, String key, SpecificRecord value) {
     }

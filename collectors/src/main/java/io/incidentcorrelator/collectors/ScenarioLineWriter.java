@@ -14,12 +14,12 @@ import java.util.Objects;
  * contract JSON), e.g. for {@code --print} or a backfill file that {@code replay} reads.
  * Topic names are written as given: use the contract's default names for a replayable file.
  */
-public final class ScenarioLineSink implements EventSink, Flushable {
+public final class ScenarioLineWriter implements EventWriter, Flushable {
 
     private final Writer out;
 
     /** @param out not closed by this sink */
-    public ScenarioLineSink(Writer out) {
+    public ScenarioLineWriter(Writer out) {
         this.out = Objects.requireNonNull(out, "out");
     }
 

@@ -1,6 +1,5 @@
-package io.incidentcorrelator.collect;
+package io.incidentcorrelator.collectors;
 
-import io.incidentcorrelator.collectors.EventSink;
 import io.incidentcorrelator.serde.SchemaRegistryException;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -40,9 +39,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * out by the backlog cap, and whatever is still waiting at {@link #close} are counted in
  * {@link Totals} and logged.
  */
-public final class KafkaEventSink implements EventSink, AutoCloseable {
+public final class KafkaEventWriter implements EventWriter, AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(KafkaEventSink.class);
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaEventWriter.class);
     private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(5);
 
     /**
@@ -119,13 +118,13 @@ public final class KafkaEventSink implements EventSink, AutoCloseable {
      *                         delivery guarantees ({@code acks=all}, idempotence) are always set here
      * @param serializers      value serializer per topic this sink may be sent to (from the topic registry)
      */
-    public KafkaEventSink(Map<String, ?> producerSettings, Map<String, Serializer<SpecificRecord>> serializers,
+    public KafkaEventWriter(Map<String, ?> producerSettings, Map<String, Serializer<SpecificRecord>> serializers,
                           Options options) {
         this(new KafkaProducer<>(producerConfig(producerSettings), new StringSerializer(), new ByteArraySerializer()),
                 serializers, options, Clock.systemUTC());
     }
 
-    KafkaEventSink(Producer<String, byte[]> producer, Map<String, Serializer<SpecificRecord>> serializers,
+    KafkaEventWriter(Producer<String, byte[]> producer, Map<String, Serializer<SpecificRecord>> serializers,
                    Options options, Clock clock) {
         this.producer = Objects.requireNonNull(producer, "producer");
         this.serializers = Map.copyOf(serializers);

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Records done against seconds since the phase started: the throughput figure and the chart's curve. */
-final class Timeline {
+final class ThroughputCurve {
 
     record Point(double seconds, long records) {
     }

@@ -1,4 +1,4 @@
-package io.incidentcorrelator.collect;
+package io.incidentcorrelator.collectors;
 
 import io.incidentcorrelator.avro.EtcdLatencySample;
 import io.incidentcorrelator.serde.RegistryAvroDeserializer;
@@ -37,21 +37,20 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** The collectors' Kafka sink against a real (in-process) broker, and against none. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class KafkaEventSinkTest {
+class KafkaEventWriterTest {
 
     /** One topic per test: the broker is shared. */
     private static final String TOPIC = "etcd-latency";
     private static final String LATE_TOPIC = "etcd-latency-late";
-    private static final KafkaEventSink.Options FAST_REPORTS =
-            new KafkaEventSink.Options(Duration.ofMillis(500), Duration.ofSeconds(1), 1_000);
+    private static final KafkaEventWriter.Options FAST_REPORTS =
+            new KafkaEventWriter.Options(Duration.ofMillis(500), Duration.ofSeconds(1), 1_000);
 
     private static TestKafka kafka;
 
@@ -72,10 +71,10 @@ class KafkaEventSinkTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static KafkaEventSink sink(String bootstrap, SchemaRegistryClient registry) {
+    private static KafkaEventWriter sink(String bootstrap, SchemaRegistryClient registry) {
         final Serializer<SpecificRecord> avro = (Serializer<SpecificRecord>) (Serializer<?>)
                 new RegistryAvroSerializer<>(registry);
-        return new KafkaEventSink(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        return new KafkaEventWriter(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, "1000"), Map.of(TOPIC, avro, LATE_TOPIC, avro), FAST_REPORTS);
     }
 
@@ -105,13 +104,13 @@ class KafkaEventSinkTest {
     @Test
     void recordsArriveRegistryFramedWithTheirKeysAndDecode() {
         final SchemaRegistryClient registry = SchemaRegistries.mockScope("sink-" + UUID.randomUUID());
-        final KafkaEventSink sink = sink(kafka.bootstrapServers(), registry);
+        final KafkaEventWriter sink = sink(kafka.bootstrapServers(), registry);
         for (int i = 1; i <= 3; i++) {
             sink.send(TOPIC, "prod/talos-cp-0" + i, sample(i));
         }
-        final KafkaEventSink.Totals totals = sink.close(Duration.ofSeconds(20));
+        final KafkaEventWriter.Totals totals = sink.close(Duration.ofSeconds(20));
 
-        assertEquals(new KafkaEventSink.Totals(3, 0, 0, 0), totals);
+        assertEquals(new KafkaEventWriter.Totals(3, 0, 0, 0), totals);
         final List<ConsumerRecord<String, EtcdLatencySample>> got = consume(registry, TOPIC, 3);
         assertEquals(List.of("prod/talos-cp-01", "prod/talos-cp-02", "prod/talos-cp-03"),
                 got.stream().map(ConsumerRecord::key).toList());
@@ -122,8 +121,8 @@ class KafkaEventSinkTest {
     void unreachableAtFirstTheBacklogIsReportedAndDeliveredOnceKafkaAnswers() throws Exception {
         final SchemaRegistryClient registry = SchemaRegistries.mockScope("sink-" + UUID.randomUUID());
         final String logged;
-        final KafkaEventSink sink;
-        final KafkaEventSink.Totals totals;
+        final KafkaEventWriter sink;
+        final KafkaEventWriter.Totals totals;
         // Bootstrap through a port that refuses connections until a forwarder to the broker opens on it.
         final int port = freePort();
         final ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -134,13 +133,15 @@ class KafkaEventSinkTest {
             for (int i = 1; i <= 5; i++) {
                 sink.send(LATE_TOPIC, "prod/talos-cp-0" + i, sample(i));
             }
-            waitFor(() -> log.toString(StandardCharsets.UTF_8).contains("still 5 record(s) waiting"), 15);
+            await("the sink to warn that 5 records wait").atMost(Duration.ofSeconds(15))
+                    .until(() -> log.toString(StandardCharsets.UTF_8).contains("still 5 record(s) waiting"));
             assertEquals(5, sink.backlog(), "kept, not dropped");
 
             final Forwarder forwarder = new Forwarder(port, kafka.bootstrapServers());
             try {
-                waitFor(() -> sink.backlog() == 0, 30);
-                waitFor(() -> log.toString(StandardCharsets.UTF_8).contains("caught up"), 5);
+                await("the backlog sent").atMost(Duration.ofSeconds(30)).until(() -> sink.backlog() == 0);
+                await("the sink to say it caught up").atMost(Duration.ofSeconds(5))
+                        .until(() -> log.toString(StandardCharsets.UTF_8).contains("caught up"));
                 totals = sink.close(Duration.ofSeconds(10));
             } finally {
                 forwarder.close();
@@ -151,7 +152,7 @@ class KafkaEventSinkTest {
         }
         assertTrue(logged.contains("Kafka sink: 5 record(s) not yet acknowledged by Kafka"), logged);
         assertEquals(1, logged.split("not yet acknowledged", -1).length - 1, "one line for the state change: " + logged);
-        assertEquals(new KafkaEventSink.Totals(5, 0, 0, 0), totals);
+        assertEquals(new KafkaEventWriter.Totals(5, 0, 0, 0), totals);
         assertEquals(List.of(sample(1), sample(2), sample(3), sample(4), sample(5)),
                 consume(registry, LATE_TOPIC, 5).stream().map(ConsumerRecord::value).toList(), "all, in order");
     }
@@ -160,14 +161,14 @@ class KafkaEventSinkTest {
     void whatCannotBeDeliveredByTheDeadlineIsCountedNotLostSilently() throws Exception {
         final SchemaRegistryClient registry = SchemaRegistries.mockScope("sink-" + UUID.randomUUID());
         final int closedPort = freePort();
-        final KafkaEventSink sink = sink("127.0.0.1:" + closedPort, registry);
+        final KafkaEventWriter sink = sink("127.0.0.1:" + closedPort, registry);
         sink.send(TOPIC, "prod/talos-cp-01", sample(1));
         sink.send(TOPIC, "prod/talos-cp-02", sample(2));
         final long start = System.nanoTime();
-        final KafkaEventSink.Totals totals = sink.close(Duration.ofSeconds(2));
+        final KafkaEventWriter.Totals totals = sink.close(Duration.ofSeconds(2));
 
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "close is bounded");
-        assertEquals(new KafkaEventSink.Totals(0, 0, 0, 2), totals);
+        assertEquals(new KafkaEventWriter.Totals(0, 0, 0, 2), totals);
         assertEquals(2, totals.lost());
     }
 
@@ -178,15 +179,6 @@ class KafkaEventSinkTest {
         }
     }
 
-    private static void waitFor(BooleanSupplier condition, int seconds) throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("condition not met within " + seconds + " s");
-            }
-            Thread.sleep(50);
-        }
-    }
 
     /** Accepts on a loopback port and pipes each connection to the broker's bootstrap address. */
     private static final class Forwarder implements AutoCloseable {
