@@ -63,6 +63,11 @@ public record CorrelatorConfig(
                 idleAfter);
     }
 
+    public CorrelatorConfig withGrace(Duration d) {
+        return new CorrelatorConfig(topics, classifier, groupingGap, d, storeType, pendingFlushAfter, timelineRetention,
+                idleAfter);
+    }
+
     public CorrelatorConfig withTimelineRetention(Duration d) {
         return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter, d, idleAfter);
     }

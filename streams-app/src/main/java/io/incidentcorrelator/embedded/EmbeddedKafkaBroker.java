@@ -293,6 +293,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
         p.put("log.segment.bytes", String.valueOf(16 * 1024 * 1024));
         p.put("log.retention.hours", "24");
+        // A rolled segment is flushed by a task queued on the background threads; if retention or the
+        // cleaner deletes the segment and its files are closed before that task runs, Kafka 4.3 takes the
+        // whole log dir offline (KAFKA-19571). Deleted files are closed this long after the deletion
+        // (60 s by default): on a busy two-core box the flush queue must never lag that much.
+        p.put("log.segment.delete.delay.ms", String.valueOf(Duration.ofMinutes(5).toMillis()));
 
         // Two cores: the production thread counts only add contention.
         p.put("num.network.threads", "2");

@@ -147,6 +147,17 @@ public final class CorrelatorService implements AutoCloseable {
         final TopologyShapes.Choice shape = TopologyShapes.choose(settings.bootstrapServers(), settings.overrides(),
                 settings.config().topics(), settings.applicationId());
         log.accept("topology: " + shape.reason());
+        try {
+            final List<String> updated = ExistingChangelogs.update(settings.bootstrapServers(), settings.overrides(),
+                    settings.applicationId());
+            if (!updated.isEmpty()) {
+                log.accept("changelog settings brought up to date on " + updated.size() + " existing changelogs");
+            }
+        } catch (IllegalStateException e) {
+            // A cluster whose ACLs deny AlterConfigs still runs; its restarts read the old segments.
+            log.accept("changelog settings of existing changelogs not updated, starts may restore more than "
+                    + "their retention: " + e.getMessage());
+        }
         streams = Pipeline.streams(Pipeline.topology(settings.config(), topics, props, shape), props);
         streams.setStateListener((now, before) -> {
             log.accept(before + " → " + now);

@@ -214,7 +214,7 @@ public final class TopologyFactory {
                 config.storeType() == StoreType.IN_MEMORY
                         ? Stores.inMemoryKeyValueStore(StoreNames.EVENTS_AWAITING_INVENTORY)
                         : Stores.persistentKeyValueStore(StoreNames.EVENTS_AWAITING_INVENTORY),
-                Serdes.Bytes(), Serdes.ByteArray());
+                Serdes.Bytes(), Serdes.ByteArray()).withLoggingEnabled(ChangelogSettings.TOPIC_CONFIG);
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, CorrelationEvent, String, CorrelationEvent> get() {
@@ -287,7 +287,7 @@ public final class TopologyFactory {
         return Stores.keyValueStoreBuilder(config.storeType() == StoreType.IN_MEMORY
                 ? Stores.inMemoryKeyValueStore(StoreNames.CORRELATION_CLOCK)
                 : Stores.persistentKeyValueStore(StoreNames.CORRELATION_CLOCK), Serdes.String(), Serdes.Long())
-                .withCachingEnabled();
+                .withCachingEnabled().withLoggingEnabled(ChangelogSettings.TOPIC_CONFIG);
     }
 
     /** Every routing task's events in event-time order, released by their joint watermark ({@link EventAligner}). */
@@ -297,10 +297,12 @@ public final class TopologyFactory {
         final boolean inMemory = config.storeType() == StoreType.IN_MEMORY;
         final StoreBuilder<KeyValueStore<Bytes, byte[]>> buffer = Stores.keyValueStoreBuilder(inMemory
                 ? Stores.inMemoryKeyValueStore(StoreNames.ALIGN_BUFFER)
-                : Stores.persistentKeyValueStore(StoreNames.ALIGN_BUFFER), Serdes.Bytes(), Serdes.ByteArray());
+                : Stores.persistentKeyValueStore(StoreNames.ALIGN_BUFFER), Serdes.Bytes(), Serdes.ByteArray())
+                .withLoggingEnabled(ChangelogSettings.TOPIC_CONFIG);
         final StoreBuilder<KeyValueStore<Integer, Long>> reported = Stores.keyValueStoreBuilder(inMemory
                 ? Stores.inMemoryKeyValueStore(StoreNames.ROUTING_PROGRESS)
-                : Stores.persistentKeyValueStore(StoreNames.ROUTING_PROGRESS), Serdes.Integer(), Serdes.Long());
+                : Stores.persistentKeyValueStore(StoreNames.ROUTING_PROGRESS), Serdes.Integer(), Serdes.Long())
+                .withLoggingEnabled(ChangelogSettings.TOPIC_CONFIG);
         return byCluster.process(new ProcessorSupplier<String, CorrelationEvent, String, CorrelationEvent>() {
             @Override
             public Processor<String, CorrelationEvent, String, CorrelationEvent> get() {
@@ -329,7 +331,8 @@ public final class TopologyFactory {
         // Buffered until commit: a bucket written many times between two commits is encoded and
         // reaches the changelog once. The web view reads it as of the last commit.
         final StoreBuilder<WindowStore<String, TimelineBucket>> store =
-                CommitBufferedWindowStore.builder(supplier, TimelineBucket.SERDE);
+                CommitBufferedWindowStore.builder(supplier, TimelineBucket.SERDE)
+                        .withLoggingEnabled(ChangelogSettings.TOPIC_CONFIG);
         byCluster.process(withStore(TimelineRecorder::new, store), Named.as("record-timeline"));
     }
 
@@ -392,7 +395,8 @@ public final class TopologyFactory {
         final Function<String, WindowBytesStoreSupplier> supplier = inMemory
                 ? n -> Stores.inMemoryWindowStore(n, retention, Duration.ofMillis(1), true)
                 : n -> Stores.persistentWindowStore(n, retention, Duration.ofMillis(1), true);
-        return Stores.windowStoreBuilder(supplier.apply(name), Serdes.String(), values);
+        return Stores.windowStoreBuilder(supplier.apply(name), Serdes.String(), values)
+                .withLoggingEnabled(ChangelogSettings.TOPIC_CONFIG);
     }
 
     /**
@@ -407,7 +411,7 @@ public final class TopologyFactory {
         final WindowBytesStoreSupplier supplier = inMemory
                 ? Stores.inMemoryWindowStore(name, kept, EvidenceBucket.WIDTH, false)
                 : Stores.persistentWindowStore(name, kept, EvidenceBucket.WIDTH, false);
-        return CommitBufferedWindowStore.builder(supplier, values);
+        return CommitBufferedWindowStore.builder(supplier, values).withLoggingEnabled(ChangelogSettings.TOPIC_CONFIG);
     }
 
     private static <V> StoreBuilder<KeyValueStore<String, V>> keyValueStore(String name, boolean inMemory,
@@ -415,7 +419,8 @@ public final class TopologyFactory {
         final KeyValueBytesStoreSupplier supplier = inMemory
                 ? Stores.inMemoryKeyValueStore(name)
                 : Stores.persistentKeyValueStore(name);
-        return Stores.keyValueStoreBuilder(supplier, Serdes.String(), values);
+        return Stores.keyValueStoreBuilder(supplier, Serdes.String(), values)
+                .withLoggingEnabled(ChangelogSettings.TOPIC_CONFIG);
     }
 
 }
