@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param timelineRetention how long the web view's timeline and incident list are kept, behind event time
  * @param idleAfter         how long an input partition may deliver nothing before it stops holding
  *                          event time back (docs/architecture.md, "Time")
+ * @param holdCapacity      how many events a routing task holds at most until an inventory record
+ *                          places them
  */
 public record CorrelatorConfig(
         TopicNames topics,
@@ -25,7 +27,8 @@ public record CorrelatorConfig(
         StoreType storeType,
         Duration pendingFlushAfter,
         Duration timelineRetention,
-        Duration idleAfter) {
+        Duration idleAfter,
+        int holdCapacity) {
 
     public CorrelatorConfig {
         Objects.requireNonNull(topics, "topics");
@@ -39,6 +42,9 @@ public record CorrelatorConfig(
         if (groupingGap.isNegative() || groupingGap.isZero()) {
             throw new IllegalArgumentException("grouping gap must be positive, was " + groupingGap);
         }
+        if (holdCapacity < 1) {
+            throw new IllegalArgumentException("hold capacity must be positive, was " + holdCapacity);
+        }
         if (grace.isNegative()) {
             throw new IllegalArgumentException("grace must not be negative, was " + grace);
         }
@@ -51,30 +57,37 @@ public record CorrelatorConfig(
 
     public CorrelatorConfig withTopics(TopicNames topics) {
         return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter,
-                timelineRetention, idleAfter);
+                timelineRetention, idleAfter, holdCapacity);
     }
 
     public CorrelatorConfig withPendingFlushAfter(Duration d) {
-        return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, d, timelineRetention, idleAfter);
+        return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, d, timelineRetention, idleAfter,
+                holdCapacity);
     }
 
     public CorrelatorConfig withStoreType(StoreType type) {
         return new CorrelatorConfig(topics, classifier, groupingGap, grace, type, pendingFlushAfter, timelineRetention,
-                idleAfter);
+                idleAfter, holdCapacity);
     }
 
     public CorrelatorConfig withGrace(Duration d) {
         return new CorrelatorConfig(topics, classifier, groupingGap, d, storeType, pendingFlushAfter, timelineRetention,
-                idleAfter);
+                idleAfter, holdCapacity);
     }
 
     public CorrelatorConfig withTimelineRetention(Duration d) {
-        return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter, d, idleAfter);
+        return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter, d, idleAfter,
+                holdCapacity);
+    }
+
+    public CorrelatorConfig withHoldCapacity(int events) {
+        return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter,
+                timelineRetention, idleAfter, events);
     }
 
     public CorrelatorConfig withIdleAfter(Duration d) {
         return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter,
-                timelineRetention, d);
+                timelineRetention, d, holdCapacity);
     }
 
     /**

@@ -43,6 +43,10 @@ public final class CorrelatorSettings {
     public static final Setting<Duration> IDLE_AFTER = new Setting<>("idle-after", Type.duration(), "30s",
             "How long an input partition may deliver nothing before it stops holding the correlation's event time "
                     + "back (docs/architecture.md, \"Time\"). `0s`: inputs count as idle at once.");
+    public static final Setting<Integer> INVENTORY_HOLD_CAPACITY = new Setting<>("inventory.hold-capacity",
+            Type.integerAtLeast(1), "50000", "How many events each routing task holds at most until an inventory "
+                    + "record places their host or node (about 300 bytes each); beyond it the oldest is given up: "
+                    + "counted and dead-lettered.");
     public static final Setting<Duration> BACKUP_COOL_DOWN = new Setting<>("backup.cool-down", Type.duration(), "30m",
             "How long after a backup's last end or abort phase it still counts as a cause (I/O settles).");
     public static final Setting<Duration> BACKUP_MAX_DURATION = new Setting<>("backup.max-duration",
@@ -96,7 +100,8 @@ public final class CorrelatorSettings {
 
     /** In the reference's order. */
     public static final List<Setting<?>> ALL = List.of(GROUPING_GAP, GRACE, STORE_TYPE, PENDING_FLUSH_AFTER,
-            TIMELINE_RETENTION, IDLE_AFTER, BROKER_UNREACHABLE_AFTER, BACKUP_COOL_DOWN, BACKUP_MAX_DURATION, EVIDENCE_LOOKBACK,
+            TIMELINE_RETENTION, IDLE_AFTER, INVENTORY_HOLD_CAPACITY, BROKER_UNREACHABLE_AFTER, BACKUP_COOL_DOWN,
+            BACKUP_MAX_DURATION, EVIDENCE_LOOKBACK,
             ETCD_WAL_FSYNC_P99_MS, ETCD_SLOW_APPLIES, ETCD_FRAGMENTED_IN_USE_RATIO, HOST_MEMORY_USED_RATIO,
             HOST_BALLOON_RATIO, HOST_MEMORY_PSI_SOME_AVG10, HOST_CPU_USAGE, HOST_IO_WAIT, HOST_SUSTAINED_FOR,
             TOPIC_PREFIX, TOPIC_POD_RESTARTS, TOPIC_BACKUP_EVENTS, TOPIC_ETCD_LATENCY, TOPIC_PROXMOX_MEMORY,
@@ -131,6 +136,7 @@ public final class CorrelatorSettings {
                 v.get(TOPIC_STORAGE_LOCATIONS), v.get(TOPIC_INCIDENTS), v.get(TOPIC_DEAD_LETTER), v.get(TOPIC_CLOCK))
                 .withPrefix(v.get(TOPIC_PREFIX));
         return new CorrelatorConfig(topics, classifierConfig(v), v.get(GROUPING_GAP), v.get(GRACE), v.get(STORE_TYPE),
-                v.get(PENDING_FLUSH_AFTER), v.get(TIMELINE_RETENTION), v.get(IDLE_AFTER));
+                v.get(PENDING_FLUSH_AFTER), v.get(TIMELINE_RETENTION), v.get(IDLE_AFTER),
+                v.get(INVENTORY_HOLD_CAPACITY));
     }
 }

@@ -126,12 +126,6 @@ public final class TopologyFactory {
         public static final Progress ARRIVAL_ORDER = new Progress(1, Duration.ZERO);
     }
 
-    /**
-     * How many events a routing task holds at most until an inventory record places them; then the
-     * oldest is given up (counted and dead-lettered). About 300 bytes each.
-     */
-    public static final int INVENTORY_HOLD_CAPACITY = 50_000;
-
     private static final String CORRELATE = "correlate-and-classify";
 
     private TopologyFactory() {
@@ -219,7 +213,7 @@ public final class TopologyFactory {
             @Override
             public Processor<String, CorrelationEvent, String, CorrelationEvent> get() {
                 return new EventRouter(inventoryVersion, progress.idleAfter(), events, config.grace(),
-                        INVENTORY_HOLD_CAPACITY);
+                        config.holdCapacity());
             }
 
             @Override

@@ -10,7 +10,6 @@ import io.incidentcorrelator.serde.SchemaRegistryClient;
 import io.incidentcorrelator.topics.Topics;
 import io.incidentcorrelator.topology.ChangelogSettings;
 import io.incidentcorrelator.topology.StoreNames;
-import io.incidentcorrelator.topology.TopologyFactory;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.LogDirDescription;
@@ -132,7 +131,7 @@ class BoundedStateIT {
         }
         assertTrue(n3.records > 2.9 * n.records, "the 3N run processed three times the history");
         for (Run r : List.of(n, n3)) {
-            assertTrue(r.restoredByStore.getOrDefault(HELD, 0L) <= TopologyFactory.INVENTORY_HOLD_CAPACITY,
+            assertTrue(r.restoredByStore.getOrDefault(HELD, 0L) <= CorrelatorConfig.defaults().holdCapacity(),
                     HELD + " over its capacity: " + r.restoredByStore);
         }
         assertTrue(n.restored() > 0, "the N-day state restores something: " + n.restoredByStore);

@@ -58,7 +58,7 @@ class DeadLetterTopologyTest {
 
     private static final Instant NOW = Instant.parse("2026-02-26T12:00:00Z");
 
-    private final CorrelatorConfig config = CorrelatorConfig.defaults().withPendingFlushAfter(Duration.ZERO)
+    private CorrelatorConfig config = CorrelatorConfig.defaults().withPendingFlushAfter(Duration.ZERO)
             .withIdleAfter(Duration.ZERO);
     private final TopicNames names = config.topics();
     private final FlakyRegistry registry = new FlakyRegistry(new InMemorySchemaRegistry("mock://dead-letter-test"));
@@ -313,8 +313,9 @@ class DeadLetterTopologyTest {
 
     @Test
     void aFullHoldGivesUpItsOldestEvent() {
+        config = config.withHoldCapacity(200);
         start("full-hold");
-        for (int i = 0; i <= TopologyFactory.INVENTORY_HOLD_CAPACITY; i++) {
+        for (int i = 0; i <= config.holdCapacity(); i++) {
             pipe(names.proxmoxMemory(), "nowhere", Events.host("nowhere", "03:00", 0.7, 0.3, 0.02));
         }
         assertEquals(1, deadLetters().readRecordsToList().size());
