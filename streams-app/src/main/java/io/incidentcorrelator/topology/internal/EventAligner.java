@@ -10,7 +10,6 @@ import io.incidentcorrelator.topology.StoreNames;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -61,6 +60,8 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
      */
     private final Map<Bytes, Long> waitingRestarts = new LinkedHashMap<>();
     private ProcessorContext<String, CorrelationEvent> context;
+    /** Runs {@link #flushWaitingRestarts} every 200 ms while restarts wait (live mode). */
+    private PunctuationWhileWaiting flush;
     private KeyValueStore<Bytes, byte[]> buffer;
     private KeyValueStore<Integer, Long> progress;
     private long frontier = InputWatermark.NONE;
@@ -99,7 +100,8 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             }
         }
         if (!flushAfter.isZero()) {
-            context.schedule(Duration.ofMillis(200), PunctuationType.WALL_CLOCK_TIME, this::flushWaitingRestarts);
+            flush = new PunctuationWhileWaiting(context, Duration.ofMillis(200), this::flushWaitingRestarts);
+            flushWhileRestartsWait();
         }
     }
 
@@ -139,6 +141,13 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             record.headers().add(HEADER_PROVISIONAL, new byte[0]);
             context.forward(record);
         }
+        flushWhileRestartsWait();
+    }
+
+    private void flushWhileRestartsWait() {
+        if (flush != null) {
+            flush.waiting(!waitingRestarts.isEmpty());
+        }
     }
 
     @Override
@@ -151,6 +160,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             if (!flushAfter.isZero()) {
                 tellEventTime(watermark);
             }
+            flushWhileRestartsWait();
             return;
         }
         final long ts = record.timestamp();
@@ -178,6 +188,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         if (watermark != InputWatermark.NONE && ts <= watermark) {
             release(watermark);
         }
+        flushWhileRestartsWait();
     }
 
     /**

@@ -12,7 +12,6 @@ import io.incidentcorrelator.metrics.CorrelatorMetrics;
 import io.incidentcorrelator.topology.StoreNames;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -67,6 +66,8 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
     private static final long PROGRESS_STEP_MS = Duration.ofMinutes(1).toMillis();
 
     private ProcessorContext<String, CorrelationEvent> context;
+    /** {@link #punctuate} once a second while it has work. */
+    private PunctuationWhileWaiting punctuation;
     private KeyValueStore<String, ValueAndTimestamp<NodePlacement>> inventory;
     private KeyValueStore<String, ValueAndTimestamp<StorageLocation>> storageLocations;
 
@@ -117,7 +118,18 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         // Not restored after a crash: re-derived from the records read again, and the correlation
         // task keeps what it was told last (EventAligner), so a lower value only holds back a while.
         this.watermark = new InputWatermark(idleAfter, DATA_TOPICS, context.currentSystemTimeMs());
-        context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+        this.punctuation = new PunctuationWhileWaiting(context, Duration.ofSeconds(1), this::punctuate);
+        punctuateWhileWaiting(context.currentSystemTimeMs());
+    }
+
+    /**
+     * The punctuation has work while events are held for the inventory, or while the watermark can still move
+     * with the wall clock alone (a partition turns idle) or has not been sent as idle. When every partition is
+     * idle and said so, nothing changes until the next record, which {@link #process} takes first.
+     */
+    private void punctuateWhileWaiting(long wallClock) {
+        punctuation.waiting(hold.size() > 0 || progressSent != InputWatermark.IDLE
+                || watermark.at(wallClock) != InputWatermark.IDLE);
     }
 
     @Override
@@ -139,12 +151,14 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
                 || now == InputWatermark.IDLE || now >= progressSent + PROGRESS_STEP_MS)) {
             sendProgress(now, record.timestamp());
         }
+        punctuateWhileWaiting(wallClock);
     }
 
     /**
-     * Once a second of wall clock: events the inventory now places, events held the whole horizon,
-     * progress that the per-minute step held back (so a live task's watermark reaches the
-     * correlation within a second), and partitions that turned idle.
+     * Once a second of wall clock while there is work ({@link #punctuateWhileWaiting}): events the
+     * inventory now places, events held the whole horizon, progress that the per-minute step held
+     * back (so a live task's watermark reaches the correlation within a second), and partitions
+     * that turned idle.
      */
     private void punctuate(long wallClock) {
         releasePlaced();
@@ -157,6 +171,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
                 && (now > progressSent || progressSent == InputWatermark.IDLE)) {
             sendProgress(now, Math.max(0, context.currentStreamTimeMs()));
         }
+        punctuateWhileWaiting(wallClock);
     }
 
     /**
