@@ -123,13 +123,24 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
     }
 
     /**
-     * The punctuation has work while events are held for the inventory, or while the watermark can still move
-     * with the wall clock alone (a partition turns idle) or has not been sent as idle. When every partition is
-     * idle and said so, nothing changes until the next record, which {@link #process} takes first.
+     * The punctuation runs every second while events are held for the inventory or progress is to be sent;
+     * otherwise only when the watermark can move with the wall clock alone (a partition turns idle), and not at
+     * all when every partition is idle and said so: nothing changes until the next record, which {@link #process}
+     * takes first. Under a homelab's feed this is a punctuation (and a commit) per watermark step instead of one
+     * a second.
      */
     private void punctuateWhileWaiting(long wallClock) {
-        punctuation.waiting(hold.size() > 0 || progressSent != InputWatermark.IDLE
-                || watermark.at(wallClock) != InputWatermark.IDLE);
+        if (hold.size() > 0 || progressDue(progressAt(wallClock))) {
+            punctuation.waiting(true);
+        } else {
+            punctuation.waitingUntil(watermark.nextChangeAt(wallClock));
+        }
+    }
+
+    /** Whether {@code now}, the task's progress, is to be sent: it moved on, or the task is back from idle. */
+    private boolean progressDue(long now) {
+        return now != InputWatermark.NONE && now != progressSent
+                && (now > progressSent || progressSent == InputWatermark.IDLE);
     }
 
     @Override
@@ -167,8 +178,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
             nextExpiryCheck = wallClock + Math.max(1000, holdHorizon.toMillis() / 120);
         }
         final long now = progressAt(wallClock);
-        if (now != InputWatermark.NONE && now != progressSent
-                && (now > progressSent || progressSent == InputWatermark.IDLE)) {
+        if (progressDue(now)) {
             sendProgress(now, Math.max(0, context.currentStreamTimeMs()));
         }
         punctuateWhileWaiting(wallClock);

@@ -22,6 +22,9 @@ final class PunctuationWhileWaiting {
     private final Duration interval;
     private final Punctuator punctuator;
     private Cancellable scheduled;
+    private long scheduledInterval;
+    /** Wall clock of the scheduled punctuation's next run. */
+    private long dueAt;
 
     PunctuationWhileWaiting(ProcessorContext<?, ?> context, Duration interval, Punctuator punctuator) {
         this.context = context;
@@ -34,9 +37,41 @@ final class PunctuationWhileWaiting {
      * interval from now), cancels it when nothing does. Cancelling from within the punctuator is allowed.
      */
     void waiting(boolean anything) {
-        if (anything && scheduled == null) {
-            scheduled = context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, punctuator);
-        } else if (!anything && scheduled != null) {
+        if (anything) {
+            waitingUntil(Long.MIN_VALUE);
+        } else {
+            cancel();
+        }
+    }
+
+    /**
+     * Nothing waits before wall clock {@code time} (the earliest something may change without input): the next run
+     * is then, but at least one interval from now, unless one is already due by then. {@link Long#MIN_VALUE}: every
+     * interval; {@link Long#MAX_VALUE}: nothing waits.
+     */
+    void waitingUntil(long time) {
+        if (time == Long.MAX_VALUE) {
+            cancel();
+            return;
+        }
+        final long now = context.currentSystemTimeMs();
+        final long interval = Math.max(this.interval.toMillis(), time == Long.MIN_VALUE ? 0 : time - now);
+        final long base = this.interval.toMillis();
+        // Kept: the same cadence, or a longer one due by then (it runs early and its punctuator asks again).
+        if (scheduled != null && (scheduledInterval == interval || (scheduledInterval > base && dueAt <= now + interval))) {
+            return;
+        }
+        cancel();
+        scheduled = context.schedule(Duration.ofMillis(interval), PunctuationType.WALL_CLOCK_TIME, t -> {
+            dueAt = t + scheduledInterval;
+            punctuator.punctuate(t);
+        });
+        scheduledInterval = interval;
+        dueAt = now + interval;
+    }
+
+    private void cancel() {
+        if (scheduled != null) {
             scheduled.cancel();
             scheduled = null;
         }
