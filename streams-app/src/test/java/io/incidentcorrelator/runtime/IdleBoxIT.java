@@ -2,7 +2,6 @@ package io.incidentcorrelator.runtime;
 
 import io.incidentcorrelator.testsupport.CorrelatorProcess;
 import io.incidentcorrelator.testsupport.RestartableBroker;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,21 +26,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class IdleBoxIT {
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
-
-    @TempDir
-    Path work;
-
-    @AfterEach
-    void stopChildren() {
-        CorrelatorProcess.killAll();
-    }
-
     @Test
-    void anIdleBoxCommitsNoTransactions() throws Exception {
+    void anIdleBoxCommitsNoTransactions(@TempDir Path work) throws Exception {
         final int healthPort = RestartableBroker.freePort();
         final Path config = Files.writeString(work.resolve("correlator.properties"),
                 "incident-correlator.idle-after=2s\n");
+        try {
+            assertNoCommitsWhileIdle(work, healthPort, config);
+        } finally {
+            CorrelatorProcess.killAll();
+        }
+    }
+
+    private static void assertNoCommitsWhileIdle(Path work, int healthPort, Path config) throws Exception {
         final CorrelatorProcess box = CorrelatorProcess.startPackaged("idle-box", CorrelatorProcess.logDir("IdleBoxIT"),
                 "run", "--embedded", "--data-dir", work.resolve("box").toString(), "--broker-listen", "127.0.0.1:0",
                 "--registry-listen", "127.0.0.1:0", "--application-id", "idle-box",
@@ -57,8 +54,8 @@ class IdleBoxIT {
         assertEquals(before, commits(metrics), "commits while idle (each a transaction)");
     }
 
-    private double commits(String metrics) throws IOException, InterruptedException {
-        final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(metrics)).build(),
+    private static double commits(String metrics) throws IOException, InterruptedException {
+        final HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metrics)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         return HealthEndpointIT.value(r.body(), "kafka_streams_commits_total");
