@@ -39,7 +39,9 @@ class IdleBoxIT {
     }
 
     private static void assertNoCommitsWhileIdle(Path work, int healthPort, Path config) throws Exception {
-        final CorrelatorProcess box = CorrelatorProcess.startPackaged("idle-box", CorrelatorProcess.logDir("IdleBoxIT"),
+        final Path logs = CorrelatorProcess.logDir("IdleBoxIT");
+        Files.deleteIfExists(logs.resolve("idle-box.log")); // readiness is read from the log: this run's only
+        final CorrelatorProcess box = CorrelatorProcess.startPackaged("idle-box", logs,
                 "run", "--embedded", "--data-dir", work.resolve("box").toString(), "--broker-listen", "127.0.0.1:0",
                 "--registry-listen", "127.0.0.1:0", "--application-id", "idle-box",
                 "--config", config.toString(), "--health-port", String.valueOf(healthPort));
