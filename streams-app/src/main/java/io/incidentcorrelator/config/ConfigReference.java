@@ -123,7 +123,7 @@ public final class ConfigReference {
                 .append("`incident_correlator_incidents_emitted_total{category,status}`, `incident_correlator_restarts_beyond_horizon_total` (restarts that arrived more than `grace` behind event time: classified, but without the evidence that had expired), `incident_correlator_not_in_inventory_records_total{reason,topic}` (events no inventory record placed while they were held: reason `unknown-host`: a sample or backup, not routed; `unknown-cluster`, `unknown-node`: a restart, correlated without host evidence; either way the inventory is incomplete and the events of one gap and source topic given up together are ONE dead letter keyed `inventory:<reason>:<subject>`, their number in its `x-incident-correlator-count` header), `incident_correlator_inventory_hold_records_total{outcome,topic}` (outcome `held`, `released`, `expired`, `overflow`, `not-held`), ")
                 .append("`incident_correlator_ready`, Kafka Streams' `kafka_streams_records_lag_max{consumer}`, ")
                 .append("`kafka_streams_records_lag`, `kafka_streams_process_rate`, ")
-                .append("`kafka_streams_process_records_total`, `kafka_streams_dropped_records_total`, ")
+                .append("`kafka_streams_process_records_total`, `kafka_streams_commits_total` (each a transaction; none while idle), `kafka_streams_dropped_records_total`, ")
                 .append("`kafka_streams_alive_stream_threads`, and JVM metrics. Counters count processing: after an ")
                 .append("aborted transaction (crash, rebalance) records are processed and counted again.\n\n")
                 .append("## Dead-letter records\n\n")

@@ -39,12 +39,14 @@ public final class EmbeddedBox implements AutoCloseable {
      * A month of raw events on disk: "why did pods restart last night" and backfills stay answerable. An always-on
      * box idles most of the time: broker heartbeats every second instead of the embedded default's 200 ms (which only
      * speeds up the first unfencing), and the controller's no-op metadata record (an append and an fsync) every 5 s
-     * instead of every 500 ms (docs/performance.md, "The always-on box").
+     * instead of every 500 ms (docs/performance.md, "The always-on box"). One group coordinator thread: the offsets
+     * topic has one partition, so the other three of Kafka's default four only wake up to find nothing to do.
      */
     private static final Map<String, String> BOX_BROKER_DEFAULTS = Map.of(
             "log.retention.hours", String.valueOf(30 * 24),
             "broker.heartbeat.interval.ms", "1000",
-            "metadata.max.idle.interval.ms", "5000");
+            "metadata.max.idle.interval.ms", "5000",
+            "group.coordinator.threads", "1");
 
     private final Path dataDir;
     private final boolean temporary;

@@ -57,6 +57,11 @@ public final class KafkaStreamsMeters implements MeterBinder {
                 .description("Records processed by the live stream threads (restarts from 0 when a thread is replaced)")
                 .baseUnit("records")
                 .register(registry);
+        FunctionCounter.builder("kafka.streams.commits", streams,
+                        s -> sum(s, "stream-thread-metrics", "commit-total", n -> true))
+                .description("Commits by the live stream threads, each a Kafka transaction (exactly-once); an idle "
+                        + "instance makes none (restarts from 0 when a thread is replaced)")
+                .register(registry);
         FunctionCounter.builder("kafka.streams.dropped.records", streams,
                         s -> sum(s, "stream-task-metrics", "dropped-records-total", n -> true))
                 .description("Records Kafka Streams dropped in the tasks this instance owns "

@@ -10,7 +10,6 @@ import io.incidentcorrelator.topology.StoreNames;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -88,12 +87,15 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private final Map<Integer, Integer> kindsBy = new java.util.HashMap<>();
     /** Per kind, the wall clock it started here; MIN_VALUE: long ago (before this task started). */
     private final long[] startedAt = new long[4];
+    private PunctuationWhileWaiting allowance;
     /**
      * Buffered restarts not yet passed on provisionally → wall clock they arrived (live mode only):
      * an index of the buffer, whose values hold the arrival time, rebuilt from it on init.
      */
     private final Map<Bytes, Long> waitingRestarts = new LinkedHashMap<>();
     private ProcessorContext<String, CorrelationEvent> context;
+    /** Runs {@link #flushWaitingRestarts} every 200 ms while restarts wait (live mode). */
+    private PunctuationWhileWaiting flush;
     private KeyValueStore<Bytes, byte[]> buffer;
     private KeyValueStore<Integer, Long> progress;
     private long frontier = InputWatermark.NONE;
@@ -151,12 +153,31 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             }
         }
         if (!flushAfter.isZero()) {
-            context.schedule(Duration.ofMillis(200), PunctuationType.WALL_CLOCK_TIME, this::flushWaitingRestarts);
+            flush = new PunctuationWhileWaiting(context, Duration.ofMillis(200), this::flushWaitingRestarts);
+            flushWhileRestartsWait();
         }
         if (waitForUnstarted) {
             // A kind's allowance runs out in wall clock, with no record to notice it.
-            context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> releaseAndTell());
+            allowance = new PunctuationWhileWaiting(context, Duration.ofSeconds(1), now -> {
+                releaseAndTell();
+                punctuateWhileKindsStart();
+            });
         }
+    }
+
+    /** Punctuates when the allowance of a kind that has just started runs out; not at all otherwise. */
+    private void punctuateWhileKindsStart() {
+        if (allowance == null) {
+            return;
+        }
+        final long now = context.currentSystemTimeMs();
+        long until = Long.MAX_VALUE;
+        for (long at : startedAt) {
+            if (at != Long.MIN_VALUE && now - at < idleAfterMs) {
+                until = Math.min(until, at + idleAfterMs);
+            }
+        }
+        allowance.waitingUntil(until);
     }
 
     private void releaseAndTell() {
@@ -222,6 +243,13 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             record.headers().add(HEADER_PROVISIONAL, new byte[0]);
             context.forward(record);
         }
+        flushWhileRestartsWait();
+    }
+
+    private void flushWhileRestartsWait() {
+        if (flush != null) {
+            flush.waiting(!waitingRestarts.isEmpty());
+        }
     }
 
     @Override
@@ -231,6 +259,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             progress.put(from, ((ClockTick) record.value().getPayload()).getTime().toEpochMilli());
             kindsBy.put(from, EventRouter.progressKinds(record));
             releaseAndTell();
+            flushWhileRestartsWait();
             return;
         }
         final long ts = record.timestamp();
@@ -259,6 +288,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         if (watermark != InputWatermark.NONE && ts <= watermark) {
             release(watermark);
         }
+        flushWhileRestartsWait();
     }
 
     /**
@@ -295,6 +325,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             started |= bit;
             progress.put(STARTED, started);
             startedAt[kind(payload)] = context.currentSystemTimeMs();
+            punctuateWhileKindsStart();
         }
     }
 

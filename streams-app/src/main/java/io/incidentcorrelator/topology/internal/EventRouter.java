@@ -12,7 +12,6 @@ import io.incidentcorrelator.metrics.CorrelatorMetrics;
 import io.incidentcorrelator.topology.StoreNames;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -69,6 +68,8 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
     private static final long PROGRESS_STEP_MS = Duration.ofMinutes(1).toMillis();
 
     private ProcessorContext<String, CorrelationEvent> context;
+    /** {@link #punctuate} once a second while it has work. */
+    private PunctuationWhileWaiting punctuation;
     private KeyValueStore<String, ValueAndTimestamp<NodePlacement>> inventory;
     private KeyValueStore<String, ValueAndTimestamp<StorageLocation>> storageLocations;
 
@@ -122,7 +123,32 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         // Not restored after a crash: re-derived from the records read again, and the correlation
         // task keeps what it was told last (EventAligner), so a lower value only holds back a while.
         this.watermark = new InputWatermark(idleAfter, DATA_TOPICS, context.currentSystemTimeMs());
-        context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+        this.punctuation = new PunctuationWhileWaiting(context, Duration.ofSeconds(1), this::punctuate);
+        punctuateWhileWaiting(context.currentSystemTimeMs());
+    }
+
+    /**
+     * The punctuation runs every second while events are held for the inventory or progress is to be sent;
+     * otherwise only when the watermark can move with the wall clock alone (a partition turns idle), and not at
+     * all when every partition is idle and said so: nothing changes until the next record, which {@link #process}
+     * takes first. Under a homelab's feed this is a punctuation (and a commit) per watermark step instead of one
+     * a second.
+     */
+    private void punctuateWhileWaiting(long wallClock) {
+        if (hold.size() > 0 || progressDue(progressAt(wallClock))) {
+            punctuation.waiting(true);
+        } else {
+            punctuation.waitingUntil(watermark.nextChangeAt(wallClock));
+        }
+    }
+
+    /**
+     * Whether {@code now}, the task's progress, is to be sent: it moved on, the task is back from idle,
+     * or it reads a kind of event it has not reported yet.
+     */
+    private boolean progressDue(long now) {
+        return now != InputWatermark.NONE && (heard != heardSent || now != progressSent
+                && (now > progressSent || progressSent == InputWatermark.IDLE));
     }
 
     @Override
@@ -154,12 +180,14 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
                 || now == InputWatermark.IDLE || now >= progressSent + PROGRESS_STEP_MS || heard != heardSent)) {
             sendProgress(now, record.timestamp());
         }
+        punctuateWhileWaiting(wallClock);
     }
 
     /**
-     * Once a second of wall clock: events the inventory now places, events held the whole horizon,
-     * progress that the per-minute step held back (so a live task's watermark reaches the
-     * correlation within a second), and partitions that turned idle.
+     * Once a second of wall clock while there is work ({@link #punctuateWhileWaiting}): events the
+     * inventory now places, events held the whole horizon, progress that the per-minute step held
+     * back (so a live task's watermark reaches the correlation within a second), and partitions
+     * that turned idle.
      */
     private void punctuate(long wallClock) {
         releasePlaced();
@@ -168,10 +196,10 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
             nextExpiryCheck = wallClock + Math.max(1000, holdHorizon.toMillis() / 120);
         }
         final long now = progressAt(wallClock);
-        if (now != InputWatermark.NONE && (heard != heardSent || now != progressSent
-                && (now > progressSent || progressSent == InputWatermark.IDLE))) {
+        if (progressDue(now)) {
             sendProgress(now, Math.max(0, context.currentStreamTimeMs()));
         }
+        punctuateWhileWaiting(wallClock);
     }
 
     /**

@@ -21,7 +21,6 @@ import io.incidentcorrelator.serde.AvroRecords;
 import io.incidentcorrelator.topology.StoreNames;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -68,6 +67,8 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     private KeyValueStore<String, Incident> incidents;
     private CorrelationClock clock;
     private PendingRestarts pending;
+    /** Runs {@link #flushStalePending} every second while restarts pend (live mode). */
+    private PunctuationWhileWaiting flush;
     private long eventTime = Long.MIN_VALUE;
     private long nextHousekeeping = Long.MIN_VALUE;
     private long lateRecords;
@@ -105,7 +106,14 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
             nextHousekeeping = nextHousekeepingAfter(eventTime);
         }
         if (!config.pendingFlushAfter().isZero()) {
-            context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::flushStalePending);
+            flush = new PunctuationWhileWaiting(context, Duration.ofSeconds(1), this::flushStalePending);
+            flushWhileRestartsPend();
+        }
+    }
+
+    private void flushWhileRestartsPend() {
+        if (flush != null) {
+            flush.waiting(!pending.isEmpty());
         }
     }
 
@@ -166,6 +174,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
             onEventTimeAdvanced();
             nextHousekeeping = nextHousekeepingAfter(eventTime);
         }
+        flushWhileRestartsPend();
         if (payload instanceof ClockTick) {
             // A replay's closing tick: what it completed is read as soon as it is committed, so do
             // not wait for the commit interval (a second in replays).
@@ -195,6 +204,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
 
     private void flushStalePending(long wallClock) {
         classifyAll(pending.takeArrivedBy(wallClock - config.pendingFlushAfter().toMillis())).forEach(this::regroup);
+        flushWhileRestartsPend();
     }
 
     private Set<String> classifyAll(List<RestartKey> keys) {

@@ -58,6 +58,24 @@ public final class InputWatermark {
         return clockFloor;
     }
 
+    /**
+     * The earliest wall clock after {@code now} at which {@link #at} may change without any input (a partition turns
+     * idle, the start's allowance ends), or {@link Long#MAX_VALUE} when only input can change it.
+     */
+    public long nextChangeAt(long now) {
+        long next = Long.MAX_VALUE;
+        if (byPartition.size() < dataPartitions && now - startedAt < idleAfterMs) {
+            next = startedAt + idleAfterMs;
+        }
+        for (long[] state : byPartition.values()) {
+            final long idleAt = state[1] + idleAfterMs;
+            if (idleAt > now) {
+                next = Math.min(next, idleAt);
+            }
+        }
+        return next;
+    }
+
     /** The watermark at wall clock {@code now}: {@link #NONE}, {@link #IDLE} or an event time. */
     public long at(long now) {
         if (byPartition.size() < dataPartitions && now - startedAt < idleAfterMs) {

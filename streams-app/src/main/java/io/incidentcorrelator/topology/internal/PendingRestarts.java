@@ -41,6 +41,10 @@ final class PendingRestarts {
         arrived.put(key.toString(), wallClock);
     }
 
+    boolean isEmpty() {
+        return arrived.isEmpty();
+    }
+
     /** Whether it was pending. */
     boolean remove(RestartKey key) {
         return arrived.remove(key.toString()) != null;
