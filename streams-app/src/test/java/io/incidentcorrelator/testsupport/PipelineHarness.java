@@ -165,8 +165,20 @@ public final class PipelineHarness {
     }
 
     public void awaitConsumed(String applicationId, Duration timeout) {
-        await("application " + applicationId + " to commit every input record").atMost(timeout)
-                .ignoreExceptions().until(() -> behind(applicationId) == 0);
+        try {
+            await("application " + applicationId + " to commit every input record").atMost(timeout)
+                    .ignoreExceptions().until(() -> behind(applicationId) == 0);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "; still behind: " + behindByTopic(applicationId), e);
+        }
+    }
+
+    private String behindByTopic(String applicationId) {
+        try (Admin admin = admin()) {
+            return TopologyShapes.behindByTopic(admin, applicationId, TopologyShapes.inputTopics(names)).toString();
+        } catch (Exception e) {
+            return "unknown (" + e + ")";
+        }
     }
 
     /** The incidents topic as a compacted-topic reader sees it (read_committed, newest per id), as JSON lines. */
