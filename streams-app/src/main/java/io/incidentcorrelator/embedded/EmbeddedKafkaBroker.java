@@ -1,8 +1,6 @@
 package io.incidentcorrelator.embedded;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,16 +17,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import kafka.server.KafkaConfig;
-import kafka.server.KafkaRaftServer;
+import io.incidentcorrelator.kafkainternal.KRaftNode;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.metadata.storage.Formatter;
-import org.apache.kafka.server.common.MetadataVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +55,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** Picking a free port and binding it later is racy; a few retries make that harmless. */
     private static final int PORT_ATTEMPTS = 3;
 
-    private final KafkaRaftServer server;
+    private final KRaftNode server;
     private final String bootstrapServers;
     private final Map<String, String> clientSettings;
     private final Path dataDir;
@@ -70,7 +64,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private volatile Thread stopAfter;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrapServers, Map<String, String> clientSettings,
+    private EmbeddedKafkaBroker(KRaftNode server, String bootstrapServers, Map<String, String> clientSettings,
                                 Path dataDir, boolean deleteDataDirOnClose) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
@@ -159,8 +153,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         // shutdown() blocks until done; run it aside so a stuck broker cannot hang the caller.
         final Thread stopper = new Thread(() -> {
             try {
-                server.shutdown();
-                server.awaitShutdown();
+                server.stop();
             } catch (RuntimeException e) {
                 log.warn("Error while shutting down the embedded Kafka broker", e);
             }
@@ -206,17 +199,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static EmbeddedKafkaBroker startOnce(Options options, Path dataDir, boolean tempDir,
                                                  int brokerPort, int controllerPort) {
         final Map<String, String> props = brokerProperties(options, dataDir, brokerPort, controllerPort);
-        final KafkaConfig config;
+        final KRaftNode server;
         try {
-            config = new KafkaConfig(props, false);
+            server = KRaftNode.configure(props);
         } catch (RuntimeException e) {
             throw new EmbeddedKafkaException("Invalid embedded broker configuration: " + e.getMessage(), e);
         }
-        format(config, dataDir, options.clusterId);
+        format(server, dataDir, options.clusterId);
 
-        final KafkaRaftServer server;
         try {
-            server = new KafkaRaftServer(config, Time.SYSTEM);
+            server.open();
         } catch (RuntimeException e) {
             throw new EmbeddedKafkaException("Could not open the Kafka storage in " + dataDir + ": "
                     + rootMessage(e), e);
@@ -312,9 +304,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return p;
     }
 
-    private static void format(KafkaConfig config, Path dataDir, String clusterId) {
+    private static void format(KRaftNode server, Path dataDir, String clusterId) {
         // A kept data directory is reused as it is, with its cluster id and topics.
-        final Path meta = Path.of(config.metadataLogDir(), "meta.properties");
+        final Path meta = Path.of(server.metadataLogDir(), "meta.properties");
         if (Files.exists(meta)) {
             final String found = storedClusterId(meta);
             if (clusterId != null && !clusterId.equals(found)) {
@@ -323,16 +315,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
             return;
         }
-        final Formatter formatter = new Formatter()
-                .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-                .setNodeId(NODE_ID)
-                .setClusterId(clusterId != null ? clusterId : Uuid.randomUuid().toString())
-                .setDirectories(config.logDirs())
-                .setMetadataLogDirectory(config.metadataLogDir())
-                .setControllerListenerName(CONTROLLER_LISTENER)
-                .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION);
         try {
-            formatter.run();
+            server.format(NODE_ID, clusterId != null ? clusterId : Uuid.randomUuid().toString(), CONTROLLER_LISTENER);
         } catch (Exception e) {
             throw new EmbeddedKafkaException("Could not format the Kafka storage in " + dataDir + ": "
                     + rootMessage(e), e);
@@ -447,10 +431,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root + ")";
     }
 
-    private static void stopQuietly(KafkaRaftServer server) {
+    private static void stopQuietly(KRaftNode server) {
         try {
-            server.shutdown();
-            server.awaitShutdown();
+            server.stop();
         } catch (RuntimeException e) {
             log.debug("Ignoring error while stopping a broker that failed to start", e);
         }

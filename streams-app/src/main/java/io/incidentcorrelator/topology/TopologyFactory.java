@@ -15,7 +15,7 @@ import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topics.Topics;
 import io.incidentcorrelator.topics.ValueSerdes;
 import io.incidentcorrelator.topology.internal.ClusterPartitioner;
-import io.incidentcorrelator.topology.internal.CommitBufferedWindowStore;
+import io.incidentcorrelator.kafkainternal.CommitBufferedWindowStore;
 import io.incidentcorrelator.topology.internal.DeadLetterProcessor;
 import io.incidentcorrelator.topology.internal.EventAligner;
 import io.incidentcorrelator.topology.internal.EventDeserializer;

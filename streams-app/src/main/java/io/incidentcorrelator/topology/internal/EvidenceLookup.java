@@ -135,7 +135,7 @@ final class EvidenceLookup {
 
     /**
      * Adds a sample to its series' bucket of the minute. Between two commits the store hands back
-     * the bucket object it was given ({@link CommitBufferedWindowStore}), so consecutive samples of a
+     * the bucket object it was given ({@link io.incidentcorrelator.kafkainternal.CommitBufferedWindowStore}), so consecutive samples of a
      * series cost no decoding; the store is written only when the sample is new to the bucket.
      */
     private static <T extends SpecificRecord> void addToBucket(WindowStore<String, EvidenceBucket<T>> store,

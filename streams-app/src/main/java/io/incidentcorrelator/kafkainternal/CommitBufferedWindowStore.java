@@ -1,4 +1,4 @@
-package io.incidentcorrelator.topology.internal;
+package io.incidentcorrelator.kafkainternal;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serde;

@@ -1,4 +1,4 @@
-package io.incidentcorrelator.topology.internal;
+package io.incidentcorrelator.kafkainternal;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
