@@ -135,8 +135,10 @@ class BoundedStateIT {
                     HELD + " over its capacity: " + r.restoredByStore);
         }
         assertTrue(n.restored() > 0, "the N-day state restores something: " + n.restoredByStore);
-        // Bounded: three times the history, about the same state (not ~3×).
-        assertTrue(n3.bytes() < 1.5 * n.bytes(), "changelog bytes: " + n.bytes() + " for N, " + n3.bytes()
+        // Bounded: three times the history, not ~3× the state. What the broker still holds also depends on
+        // where the hour-long segments end and on when its cleaner last ran: 1.2-1.5× in five runs, 1.61× in
+        // one (a fresh-clone run, 2026-12-07), so the bound sits between that and the unbounded 3×.
+        assertTrue(n3.bytes() < 2.0 * n.bytes(), "changelog bytes: " + n.bytes() + " for N, " + n3.bytes()
                 + " for 3N: " + n.bytesByStore + " / " + n3.bytesByStore);
         // Records restored count what the broker has not deleted yet: its retention check runs on its own
         // schedule, so a restore may still read segments that are due for deletion. Unbounded state would
