@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.CloseOptions;
@@ -144,19 +145,21 @@ public final class CorrelatorService implements AutoCloseable {
         final Properties props = Pipeline.streamsProperties(settings.config(), settings.bootstrapServers(),
                 settings.applicationId(), settings.stateDir(), overrides);
         props.put(CorrelatorMetrics.CONFIG_KEY, metrics);
-        final TopologyShapes.Choice shape = TopologyShapes.choose(settings.bootstrapServers(), settings.overrides(),
-                settings.config().topics(), settings.applicationId());
-        log.accept("topology: " + shape.reason());
-        try {
-            final List<String> updated = ExistingChangelogs.update(settings.bootstrapServers(), settings.overrides(),
-                    settings.applicationId());
-            if (!updated.isEmpty()) {
-                log.accept("changelog settings brought up to date on " + updated.size() + " existing changelogs");
+        // One admin client for both looks at the cluster before the start.
+        final TopologyShapes.Choice shape;
+        try (Admin admin = TopologyShapes.admin(settings.bootstrapServers(), settings.overrides())) {
+            shape = TopologyShapes.choose(admin, settings.config().topics(), settings.applicationId());
+            log.accept("topology: " + shape.reason());
+            try {
+                final List<String> updated = ExistingChangelogs.update(admin, settings.applicationId());
+                if (!updated.isEmpty()) {
+                    log.accept("changelog settings brought up to date on " + updated.size() + " existing changelogs");
+                }
+            } catch (IllegalStateException e) {
+                // A cluster whose ACLs deny AlterConfigs still runs; its restarts read the old segments.
+                log.accept("changelog settings of existing changelogs not updated, starts may restore more than "
+                        + "their retention: " + e.getMessage());
             }
-        } catch (IllegalStateException e) {
-            // A cluster whose ACLs deny AlterConfigs still runs; its restarts read the old segments.
-            log.accept("changelog settings of existing changelogs not updated, starts may restore more than "
-                    + "their retention: " + e.getMessage());
         }
         streams = Pipeline.streams(Pipeline.topology(settings.config(), topics, props, shape), props);
         streams.setStateListener((now, before) -> {

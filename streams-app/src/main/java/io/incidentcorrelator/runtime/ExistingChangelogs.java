@@ -2,7 +2,6 @@ package io.incidentcorrelator.runtime;
 
 import io.incidentcorrelator.topology.ChangelogSettings;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -10,7 +9,6 @@ import org.apache.kafka.common.config.ConfigResource;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,15 +26,6 @@ public final class ExistingChangelogs {
     private static final long TIMEOUT_SECONDS = 30;
 
     private ExistingChangelogs() {
-    }
-
-    /** @return the changelogs of {@code applicationId} whose settings were changed */
-    public static List<String> update(String bootstrapServers, Map<String, ?> clientSettings, String applicationId) {
-        final Map<String, Object> settings = new HashMap<>(clientSettings);
-        settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        try (Admin admin = Admin.create(settings)) {
-            return update(admin, applicationId);
-        }
     }
 
     /** @return the changelogs of {@code applicationId} whose settings were changed */

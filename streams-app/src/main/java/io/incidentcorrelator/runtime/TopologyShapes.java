@@ -63,11 +63,16 @@ public final class TopologyShapes {
     /** As below, through an Admin client of its own ({@code clientSettings}: security and the like). */
     public static Choice choose(String bootstrapServers, Map<String, ?> clientSettings, TopicNames names,
                                 String applicationId) {
-        final Map<String, Object> settings = new HashMap<>(clientSettings);
-        settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        try (Admin admin = Admin.create(settings)) {
+        try (Admin admin = admin(bootstrapServers, clientSettings)) {
             return choose(admin, names, applicationId);
         }
+    }
+
+    /** An admin client with the application's client settings (security, timeouts). */
+    public static Admin admin(String bootstrapServers, Map<String, ?> clientSettings) {
+        final Map<String, Object> settings = new HashMap<>(clientSettings);
+        settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return Admin.create(settings);
     }
 
     public static Choice choose(Admin admin, TopicNames names, String applicationId) {

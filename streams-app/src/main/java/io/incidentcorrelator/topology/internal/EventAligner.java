@@ -129,15 +129,11 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         this.context = context;
         this.buffer = context.getStateStore(StoreNames.ALIGN_BUFFER);
         this.progress = context.getStateStore(StoreNames.ROUTING_PROGRESS);
-        final Long stored = progress.get(FRONTIER);
-        frontier = stored == null ? InputWatermark.NONE : stored;
-        final Long toldBefore = progress.get(TOLD);
-        told = toldBefore == null ? InputWatermark.NONE : toldBefore;
-        final Long startedBefore = progress.get(STARTED);
-        started = startedBefore == null ? 0 : startedBefore;
+        frontier = stored(FRONTIER, InputWatermark.NONE);
+        told = stored(TOLD, InputWatermark.NONE);
+        started = stored(STARTED, 0);
         java.util.Arrays.fill(startedAt, Long.MIN_VALUE);
-        final Long tickedBefore = progress.get(TICKED);
-        ticked = tickedBefore == null ? InputWatermark.NONE : tickedBefore;
+        ticked = stored(TICKED, InputWatermark.NONE);
         received = frontier;
         // Counted, not approximateNumEntries(): RocksDB only estimates, and a count too low would
         // let events pass the buffer out of order.
@@ -163,6 +159,11 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
                 punctuateWhileKindsStart();
             });
         }
+    }
+
+    private long stored(int key, long otherwise) {
+        final Long value = progress.get(key);
+        return value == null ? otherwise : value;
     }
 
     /** Punctuates when the allowance of a kind that has just started runs out; not at all otherwise. */
