@@ -1,45 +1,35 @@
 package io.incidentcorrelator.topics;
 
-import io.incidentcorrelator.avro.BackupEvent;
-import io.incidentcorrelator.avro.EtcdLatencySample;
-import io.incidentcorrelator.avro.Incident;
-import io.incidentcorrelator.avro.MemorySample;
-import io.incidentcorrelator.avro.NodePlacement;
-import io.incidentcorrelator.avro.PodRestart;
-import io.incidentcorrelator.avro.StorageLocation;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * The one place that says which topic carries what: every topic's name, key serde and value
- * serde. Keys are strings everywhere (the contract's composite keys); values are Avro records
- * of the event contract.
+ * Every topic of the registry ({@link Topic#ALL}) with its configured name and its serdes, for
+ * code that reads or writes them.
  */
 public final class Topics {
 
     private final TopicNames names;
-    private final Serde<String> keySerde = Serdes.String();
-    private final Serde<PodRestart> podRestarts;
-    private final Serde<BackupEvent> backupEvents;
-    private final Serde<EtcdLatencySample> etcdLatency;
-    private final Serde<MemorySample> proxmoxMemory;
-    private final Serde<NodePlacement> inventory;
-    private final Serde<StorageLocation> storageLocations;
-    private final Serde<Incident> incidents;
+    private final Map<Topic<?>, Serde<?>> valueSerdes = new LinkedHashMap<>();
 
-    public Topics(TopicNames names, ValueSerdes serdes) {
+    /**
+     * @param contract the contract's records ({@link Topic.Role#contract()}): registry-framed Avro in production
+     * @param internal the clock's ticks: plain Avro binary, no registry needed
+     */
+    public Topics(TopicNames names, ValueSerdes contract, ValueSerdes internal) {
         this.names = Objects.requireNonNull(names, "names");
-        this.podRestarts = serdes.forValue(PodRestart.class);
-        this.backupEvents = serdes.forValue(BackupEvent.class);
-        this.etcdLatency = serdes.forValue(EtcdLatencySample.class);
-        this.proxmoxMemory = serdes.forValue(MemorySample.class);
-        this.inventory = serdes.forValue(NodePlacement.class);
-        this.storageLocations = serdes.forValue(StorageLocation.class);
-        this.incidents = serdes.forValue(Incident.class);
+        for (Topic<?> topic : Topic.ALL) {
+            valueSerdes.put(topic, switch (topic.role()) {
+                case EVENTS, TABLE, OUTPUT -> contract.forValue(recordType(topic));
+                case CLOCK -> internal.forValue(recordType(topic));
+                case DEAD_LETTER -> Serdes.String();
+            });
+        }
     }
 
     public TopicNames names() {
@@ -47,52 +37,45 @@ public final class Topics {
     }
 
     public Serde<String> keySerde() {
-        return keySerde;
+        return Serdes.String();
     }
 
-    public Serde<PodRestart> podRestarts() {
-        return podRestarts;
+    @SuppressWarnings("unchecked")
+    public <V> Serde<V> valueSerde(Topic<V> topic) {
+        return (Serde<V>) valueSerdes.get(topic);
     }
 
-    public Serde<BackupEvent> backupEvents() {
-        return backupEvents;
+    /**
+     * {@code value} serialized for {@code topic} under its configured name, for code that holds events of
+     * several topics.
+     *
+     * @throws ClassCastException if {@code value} is not of the topic's value type
+     */
+    public byte[] serialize(Topic<?> topic, Object value) {
+        return serializeAs(topic, value);
     }
 
-    public Serde<EtcdLatencySample> etcdLatency() {
-        return etcdLatency;
+    private <V> byte[] serializeAs(Topic<V> topic, Object value) {
+        return valueSerde(topic).serializer().serialize(names.name(topic), topic.valueType().cast(value));
     }
 
-    public Serde<MemorySample> proxmoxMemory() {
-        return proxmoxMemory;
-    }
-
-    public Serde<NodePlacement> inventory() {
-        return inventory;
-    }
-
-    public Serde<StorageLocation> storageLocations() {
-        return storageLocations;
-    }
-
-    public Serde<Incident> incidents() {
-        return incidents;
-    }
-
-    /** Topic name → value serde, for code that produces any contract record (replay, collectors). */
+    /**
+     * Configured topic name → value serde, for code that produces any contract record (replay,
+     * collectors).
+     */
     @SuppressWarnings("unchecked")
     public <T extends SpecificRecord> Serde<T> valueSerdeFor(String topic) {
-        final Map<String, Serde<? extends SpecificRecord>> byTopic = Map.of(
-                names.podRestarts(), podRestarts,
-                names.backupEvents(), backupEvents,
-                names.etcdLatency(), etcdLatency,
-                names.proxmoxMemory(), proxmoxMemory,
-                names.inventory(), inventory,
-                names.storageLocations(), storageLocations,
-                names.incidents(), incidents);
-        final Serde<? extends SpecificRecord> serde = byTopic.get(topic);
-        if (serde == null) {
-            throw new IllegalArgumentException("No contract record is carried on topic " + topic);
+        final Topic<?> registered = names.topicNamed(topic).filter(t -> t.role().contract())
+                .orElseThrow(() -> new IllegalArgumentException("No contract record is carried on topic " + topic));
+        return (Serde<T>) valueSerdes.get(registered);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Class<? extends SpecificRecord> recordType(Topic<?> topic) {
+        if (!SpecificRecord.class.isAssignableFrom(topic.valueType())) {
+            throw new IllegalStateException(topic.id() + " carries " + topic.valueType().getSimpleName()
+                    + ", not an Avro record");
         }
-        return (Serde<T>) serde;
+        return (Class<? extends SpecificRecord>) topic.valueType();
     }
 }

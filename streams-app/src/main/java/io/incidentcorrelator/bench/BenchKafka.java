@@ -3,6 +3,7 @@ package io.incidentcorrelator.bench;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.replay.ClosingTick;
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topics.Topics;
 import org.apache.avro.specific.SpecificRecord;
@@ -22,7 +23,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.TreeMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,17 +72,6 @@ final class BenchKafka {
         }
     }
 
-    static String topicOf(TopicNames names, SyntheticHomelab.Topic topic) {
-        return switch (topic) {
-            case POD_RESTARTS -> names.podRestarts();
-            case BACKUP_EVENTS -> names.backupEvents();
-            case ETCD_LATENCY -> names.etcdLatency();
-            case PROXMOX_MEMORY -> names.proxmoxMemory();
-            case INVENTORY -> names.inventory();
-            case STORAGE_LOCATIONS -> names.storageLocations();
-        };
-    }
-
     /** A producer as a collector would run it: idempotent, acks=all, batching for throughput. */
     static KafkaProducer<String, byte[]> producer(String bootstrap, int lingerMs) {
         final Properties p = client(bootstrap);
@@ -95,11 +85,10 @@ final class BenchKafka {
     }
 
     /** Record counts per topic of what {@link #produceHistory} wrote. */
-    record Produced(Map<SyntheticHomelab.Topic, Long> counts, Instant lastEvent) {
+    record Produced(Map<Topic<?>, Long> counts, Instant lastEvent) {
         long events() {
             return counts.entrySet().stream()
-                    .filter(e -> e.getKey() != SyntheticHomelab.Topic.INVENTORY
-                            && e.getKey() != SyntheticHomelab.Topic.STORAGE_LOCATIONS)
+                    .filter(e -> e.getKey().role() == Topic.Role.EVENTS)
                     .mapToLong(Map.Entry::getValue).sum();
         }
     }
@@ -110,7 +99,7 @@ final class BenchKafka {
      */
     static Produced produceHistory(String bootstrap, Topics topics, CorrelatorConfig config, SyntheticHomelab homelab,
                                    Duration span, boolean closingTick, LongConsumer progress) {
-        final Map<SyntheticHomelab.Topic, Long> counts = new EnumMap<>(SyntheticHomelab.Topic.class);
+        final Map<Topic<?>, Long> counts = new TreeMap<>();
         final AtomicReference<Exception> failed = new AtomicReference<>();
         final Map<String, org.apache.kafka.common.serialization.Serializer<SpecificRecord>> serializers = new HashMap<>();
         final long[] last = {Long.MIN_VALUE};
@@ -118,7 +107,7 @@ final class BenchKafka {
             final long[] total = {0};
             homelab.generate(span, (topic, key, value, ts) -> {
                 last[0] = Math.max(last[0], ts);
-                final String name = topicOf(topics.names(), topic);
+                final String name = topics.names().name(topic);
                 final byte[] bytes = serializers.computeIfAbsent(name,
                         n -> topics.<SpecificRecord>valueSerdeFor(n).serializer()).serialize(name, value);
                 producer.send(new ProducerRecord<>(name, null, ts, key, bytes), (meta, e) -> {
@@ -172,7 +161,7 @@ final class BenchKafka {
 
     static Incidents incidents(String bootstrap, Topics topics) {
         final String topic = topics.names().incidents();
-        final Deserializer<Incident> values = topics.incidents().deserializer();
+        final Deserializer<Incident> values = topics.valueSerde(Topic.INCIDENTS).deserializer();
         final Properties p = client(bootstrap);
         p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         final Map<String, Incident> newest = new java.util.TreeMap<>();

@@ -78,7 +78,7 @@ public final class BoxFeed {
                 if (wait > 0) {
                     BenchKafka.sleep(Duration.ofMillis(wait));
                 }
-                final String name = BenchKafka.topicOf(topics.names(), topic);
+                final String name = topics.names().name(topic);
                 final byte[] bytes = serializers.computeIfAbsent(name,
                         n -> topics.<SpecificRecord>valueSerdeFor(n).serializer()).serialize(name, value);
                 producer.send(new ProducerRecord<>(name, null, ts, key, bytes));

@@ -8,6 +8,7 @@ import io.incidentcorrelator.avro.MemorySample;
 import io.incidentcorrelator.avro.PodRestart;
 import io.incidentcorrelator.avro.PodSummary;
 import io.incidentcorrelator.topics.TopicNames;
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topics.Topics;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -47,7 +48,7 @@ final class LatencyProbe {
     static long produceEvidence(String bootstrap, Topics topics) {
         final TopicNames names = topics.names();
         final List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
-        SyntheticHomelab.writeTables((topic, key, value, ts) -> records.add(record(topics, BenchKafka.topicOf(names, topic),
+        SyntheticHomelab.writeTables((topic, key, value, ts) -> records.add(record(topics, names.name(topic),
                 key, value, ts)));
         final long from = T0.toEpochMilli();
         final long to = T0.plus(EVIDENCE).toEpochMilli();
@@ -119,7 +120,7 @@ final class LatencyProbe {
             props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
             final KafkaConsumer<String, Incident> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                    topics.incidents().deserializer());
+                    topics.valueSerde(Topic.INCIDENTS).deserializer());
             final List<TopicPartition> partitions = consumer.partitionsFor(topics.names().incidents()).stream()
                     .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
             consumer.assign(partitions);

@@ -7,6 +7,7 @@ import io.incidentcorrelator.avro.MemorySample;
 import io.incidentcorrelator.avro.NodePlacement;
 import io.incidentcorrelator.avro.PodRestart;
 import io.incidentcorrelator.avro.StorageLocation;
+import io.incidentcorrelator.topics.Topic;
 import org.apache.avro.specific.SpecificRecord;
 
 import java.time.Duration;
@@ -34,12 +35,11 @@ import java.util.SplittableRandom;
 public final class SyntheticHomelab {
 
     /** The contract topics the generator writes to. */
-    public enum Topic { POD_RESTARTS, BACKUP_EVENTS, ETCD_LATENCY, PROXMOX_MEMORY, INVENTORY, STORAGE_LOCATIONS }
 
     /** Receives the records in event-time order (inventory and storage locations first). */
     @FunctionalInterface
     public interface Sink {
-        void accept(Topic topic, String key, SpecificRecord value, long timestampMs);
+        void accept(Topic<?> topic, String key, SpecificRecord value, long timestampMs);
     }
 
     /** First instant of the history: fixed, so that runs compare, and in the past. */
@@ -175,7 +175,7 @@ public final class SyntheticHomelab {
         final Map<String, Integer> restartCounts = new HashMap<>();
     }
 
-    private record Planned(long time, Topic topic, String key, SpecificRecord value) {
+    private record Planned(long time, Topic<?> topic, String key, SpecificRecord value) {
     }
 
     /** Intervals [from, to) of one day during which a host or an etcd member is under some pressure. */

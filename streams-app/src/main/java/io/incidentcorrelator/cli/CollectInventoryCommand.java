@@ -14,6 +14,7 @@ import io.incidentcorrelator.collectors.kubernetes.KubernetesClients;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxApiException;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxClient;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topics.TopicNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,9 +96,8 @@ final class CollectInventoryCommand extends CollectorCommand {
     @Override
     int collect(EventWriter sink, String topic) throws Exception {
         final TopicNames names = topicNames;
-        topics = new TopicNames(names.podRestarts(), names.backupEvents(), names.etcdLatency(), names.proxmoxMemory(),
-                topic, otherTopics(names).get(names.storageLocations()), names.incidents(), names.deadLetter(),
-                names.clock());
+        topics = names.with(Topic.INVENTORY, topic)
+                .with(Topic.STORAGE_LOCATIONS, otherTopics(names).get(names.storageLocations()));
         final Path yaml = settings.path(file, "inventory");
         final boolean discovering = settings.flag(discover, "discover");
         if (yaml == null && !discovering) {

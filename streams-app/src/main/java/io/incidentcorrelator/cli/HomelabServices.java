@@ -36,6 +36,7 @@ import io.incidentcorrelator.sinks.IncidentSink;
 import io.incidentcorrelator.sinks.IncidentSource;
 import io.incidentcorrelator.sinks.Secrets;
 import io.incidentcorrelator.sinks.WebhookSink;
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topics.TopicNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -266,9 +267,10 @@ final class HomelabServices implements AutoCloseable {
         service.addReadinessCheck("homelab_starting", () -> started.get() ? Optional.empty()
                 : Optional.of("starting the collectors and sinks of " + homelab.source()));
         final Map<String, String> written = new LinkedHashMap<>();
-        for (String t : List.of(topics.podRestarts(), topics.backupEvents(), topics.etcdLatency(),
-                topics.proxmoxMemory(), topics.inventory(), topics.storageLocations())) {
-            written.put(t, t);
+        for (Topic<?> t : Topic.ALL) {
+            if (t.input()) {
+                written.put(topics.name(t), topics.name(t));
+            }
         }
         events = CollectorCommand.kafkaSink(config, topics, written, bootstrap, registry,
                 "incident-correlator-homelab");

@@ -2,10 +2,16 @@ package io.incidentcorrelator.config;
 
 import io.incidentcorrelator.classify.ClassifierConfig;
 import io.incidentcorrelator.config.Setting.Type;
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topics.TopicNames;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -18,8 +24,6 @@ public final class CorrelatorSettings {
 
     private CorrelatorSettings() {
     }
-
-    private static final TopicNames TOPICS = TopicNames.defaults();
 
     public static final Setting<Duration> GROUPING_GAP = new Setting<>("grouping-gap", Type.positiveDuration(), "30m",
             "Restarts of one cluster and category closer than this are one incident; an incident is RESOLVED once "
@@ -79,36 +83,29 @@ public final class CorrelatorSettings {
                     + "not answered for this long, and UP again when it answers.");
     public static final Setting<String> TOPIC_PREFIX = new Setting<>("topic-prefix", Type.topicPrefix(), "",
             "Prefix of every topic name below (e.g. a per-environment namespace).");
-    public static final Setting<String> TOPIC_POD_RESTARTS = topic("pod-restarts", TOPICS.podRestarts(),
-            "Input: container restarts from the Kubernetes collector.");
-    public static final Setting<String> TOPIC_BACKUP_EVENTS = topic("backup-events", TOPICS.backupEvents(),
-            "Input: vzdump/PBS backup phases from the Proxmox collector.");
-    public static final Setting<String> TOPIC_ETCD_LATENCY = topic("etcd-latency", TOPICS.etcdLatency(),
-            "Input: etcd latency samples.");
-    public static final Setting<String> TOPIC_PROXMOX_MEMORY = topic("proxmox-memory", TOPICS.proxmoxMemory(),
-            "Input: host and guest memory/CPU samples.");
-    public static final Setting<String> TOPIC_INVENTORY = topic("inventory", TOPICS.inventory(),
-            "Input (compacted, global table): node → Proxmox host and VM.");
-    public static final Setting<String> TOPIC_STORAGE_LOCATIONS = topic("storage-locations", TOPICS.storageLocations(),
-            "Input (compacted, global table): backup storage → receiving host.");
-    public static final Setting<String> TOPIC_INCIDENTS = topic("incidents", TOPICS.incidents(),
-            "Output (compacted): the newest revision of each incident, tombstones retract.");
-    public static final Setting<String> TOPIC_DEAD_LETTER = topic("dead-letter", TOPICS.deadLetter(),
-            "Output: records that could not be used, with the reason in headers (see below).");
-    public static final Setting<String> TOPIC_CLOCK = topic("clock", TOPICS.clock(),
-            "Internal: ticks that close windows at the end of a replay.");
+    /** {@code topic.<id>} for every topic of the registry ({@link Topic#ALL}), in its order. */
+    public static final Map<Topic<?>, Setting<String>> TOPIC_NAMES = topicNames();
 
     /** In the reference's order. */
-    public static final List<Setting<?>> ALL = List.of(GROUPING_GAP, GRACE, STORE_TYPE, PENDING_FLUSH_AFTER,
+    public static final List<Setting<?>> ALL = all(List.of(GROUPING_GAP, GRACE, STORE_TYPE, PENDING_FLUSH_AFTER,
             TIMELINE_RETENTION, IDLE_AFTER, INVENTORY_HOLD_CAPACITY, BROKER_UNREACHABLE_AFTER, BACKUP_COOL_DOWN,
             BACKUP_MAX_DURATION, EVIDENCE_LOOKBACK,
             ETCD_WAL_FSYNC_P99_MS, ETCD_SLOW_APPLIES, ETCD_FRAGMENTED_IN_USE_RATIO, HOST_MEMORY_USED_RATIO,
             HOST_BALLOON_RATIO, HOST_MEMORY_PSI_SOME_AVG10, HOST_CPU_USAGE, HOST_IO_WAIT, HOST_SUSTAINED_FOR,
-            TOPIC_PREFIX, TOPIC_POD_RESTARTS, TOPIC_BACKUP_EVENTS, TOPIC_ETCD_LATENCY, TOPIC_PROXMOX_MEMORY,
-            TOPIC_INVENTORY, TOPIC_STORAGE_LOCATIONS, TOPIC_INCIDENTS, TOPIC_DEAD_LETTER, TOPIC_CLOCK);
+            TOPIC_PREFIX), TOPIC_NAMES.values());
 
-    private static Setting<String> topic(String name, String defaultName, String doc) {
-        return new Setting<>("topic." + name, Type.topicName(), defaultName, doc);
+    private static Map<Topic<?>, Setting<String>> topicNames() {
+        final Map<Topic<?>, Setting<String>> settings = new LinkedHashMap<>();
+        for (Topic<?> topic : Topic.ALL) {
+            settings.put(topic, new Setting<>("topic." + topic.id(), Type.topicName(), topic.defaultName(), topic.doc()));
+        }
+        return Collections.unmodifiableMap(settings);
+    }
+
+    private static List<Setting<?>> all(List<Setting<?>> settings, Collection<Setting<String>> topicNames) {
+        final List<Setting<?>> all = new ArrayList<>(settings);
+        all.addAll(topicNames);
+        return List.copyOf(all);
     }
 
     public static Optional<Setting<?>> named(String name) {
@@ -131,10 +128,7 @@ public final class CorrelatorSettings {
     }
 
     public static CorrelatorConfig correlatorConfig(Values v) {
-        final TopicNames topics = new TopicNames(v.get(TOPIC_POD_RESTARTS), v.get(TOPIC_BACKUP_EVENTS),
-                v.get(TOPIC_ETCD_LATENCY), v.get(TOPIC_PROXMOX_MEMORY), v.get(TOPIC_INVENTORY),
-                v.get(TOPIC_STORAGE_LOCATIONS), v.get(TOPIC_INCIDENTS), v.get(TOPIC_DEAD_LETTER), v.get(TOPIC_CLOCK))
-                .withPrefix(v.get(TOPIC_PREFIX));
+        final TopicNames topics = TopicNames.of(t -> v.get(TOPIC_NAMES.get(t))).withPrefix(v.get(TOPIC_PREFIX));
         return new CorrelatorConfig(topics, classifierConfig(v), v.get(GROUPING_GAP), v.get(GRACE), v.get(STORE_TYPE),
                 v.get(PENDING_FLUSH_AFTER), v.get(TIMELINE_RETENTION), v.get(IDLE_AFTER),
                 v.get(INVENTORY_HOLD_CAPACITY));

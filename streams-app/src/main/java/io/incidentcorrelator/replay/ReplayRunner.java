@@ -10,8 +10,8 @@ import io.incidentcorrelator.runtime.TopologyShapes;
 import io.incidentcorrelator.serde.SchemaRegistries;
 import io.incidentcorrelator.serde.SchemaRegistryClient;
 import io.incidentcorrelator.topics.TopicNames;
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topics.Topics;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -260,8 +260,8 @@ public final class ReplayRunner {
         final AtomicReference<Exception> sendFailure = new AtomicReference<>();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
             for (ScenarioEvent e : ordered) {
-                final String topic = topicFor(names, e.topic());
-                final byte[] value = topics.<SpecificRecord>valueSerdeFor(topic).serializer().serialize(topic, e.value());
+                final String topic = names.name(e.topic());
+                final byte[] value = topics.serialize(e.topic(), e.value());
                 final Long timestamp = e.eventTime() == null ? null : e.eventTime().toEpochMilli();
                 producer.send(new ProducerRecord<>(topic, null, timestamp, e.key(), value), (metadata, error) -> {
                     if (error != null) {
@@ -289,18 +289,6 @@ public final class ReplayRunner {
                     sendFailure.get());
         }
         return last;
-    }
-
-    static String topicFor(TopicNames names, ScenarioTopic topic) {
-        return switch (topic.topicName()) {
-            case "pod-restarts" -> names.podRestarts();
-            case "backup-events" -> names.backupEvents();
-            case "etcd-latency" -> names.etcdLatency();
-            case "proxmox-memory" -> names.proxmoxMemory();
-            case "inventory" -> names.inventory();
-            case "storage-locations" -> names.storageLocations();
-            default -> throw new IllegalArgumentException("No topic configured for scenario topic " + topic.topicName());
-        };
     }
 
     /**
@@ -350,7 +338,7 @@ public final class ReplayRunner {
         final String topic = topics.names().incidents();
         final Map<String, Incident> newest = new LinkedHashMap<>();
         try (KafkaConsumer<String, Incident> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
-                topics.incidents().deserializer())) {
+                topics.valueSerde(Topic.INCIDENTS).deserializer())) {
             final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map(info -> new TopicPartition(topic, info.partition())).toList();
             consumer.assign(partitions);

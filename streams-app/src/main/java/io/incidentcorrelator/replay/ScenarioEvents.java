@@ -18,7 +18,7 @@ public final class ScenarioEvents {
     /**
      * The order to replay events in, the same whatever the order of lines and files: first the
      * tables (inventory, storage locations) by topic and key, so that every event finds its
-     * placement; then events by event time, topic (declaration order), key and value. An event
+     * placement; then events by event time, topic (the registry's order), key and value. An event
      * that appears more than once (same topic, key and value) is kept once, so a scenario can be
      * assembled from overlapping files.
      */
@@ -43,7 +43,7 @@ public final class ScenarioEvents {
         Set<String> seen = new HashSet<>();
         List<ScenarioEvent> replay = new ArrayList<>(sorted.size());
         for (ScenarioEvent e : sorted) {
-            if (seen.add(e.topic().topicName() + '\n' + e.key() + '\n' + canonical.get(e))) {
+            if (seen.add(e.topic().id() + '\n' + e.key() + '\n' + canonical.get(e))) {
                 replay.add(e);
             }
         }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.incidentcorrelator.replay.internal.JsonText;
 import io.incidentcorrelator.replay.internal.ValueChecks;
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topology.internal.EventValidation;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
@@ -136,30 +137,27 @@ public final class ScenarioReader {
             throw new ScenarioFormatException(source, lineNumber,
                     "\"topic\" must be a string, got " + JsonText.describe(topicNode));
         }
-        ScenarioTopic topic;
-        try {
-            topic = ScenarioTopic.byName(topicNode.textValue());
-        } catch (IllegalArgumentException e) {
-            throw new ScenarioFormatException(source, lineNumber, e.getMessage());
-        }
+        Topic<?> topic = Topic.input(topicNode.textValue()).orElseThrow(() -> new ScenarioFormatException(source,
+                lineNumber, "unknown topic " + JsonText.quote(topicNode.textValue()) + " (expected one of "
+                + Topic.inputIds() + ")"));
 
         JsonNode valueNode = root.get("value");
         if (valueNode == null || valueNode.isNull()) {
-            throw new ScenarioFormatException(source, lineNumber, topic.topicName() + ": missing \"value\"");
+            throw new ScenarioFormatException(source, lineNumber, topic.id() + ": missing \"value\"");
         }
         if (!valueNode.isObject()) {
             throw new ScenarioFormatException(source, lineNumber,
-                    topic.topicName() + ": \"value\" must be a JSON object, got " + JsonText.describe(valueNode));
+                    topic.id() + ": \"value\" must be a JSON object, got " + JsonText.describe(valueNode));
         }
-        if (topic == ScenarioTopic.INVENTORY && isStorageLocation(valueNode)) {
-            topic = ScenarioTopic.STORAGE_LOCATIONS;
+        if (topic == Topic.INVENTORY && isStorageLocation(valueNode)) {
+            topic = Topic.STORAGE_LOCATIONS;
         }
 
-        String what = topic.topicName() + " value: ";
+        String what = topic.id() + " value: ";
         List<String> unknownFields = new ArrayList<>();
         SpecificRecord value;
         try {
-            value = ContractJson.fromJson(valueNode, topic.valueClass(), unknownFields::add);
+            value = ContractJson.fromJson(valueNode, topic.valueType().asSubclass(SpecificRecord.class), unknownFields::add);
         } catch (IllegalArgumentException e) {
             throw new ScenarioFormatException(source, lineNumber, what + e.getMessage());
         }
@@ -205,7 +203,7 @@ public final class ScenarioReader {
             }
         }
         for (String field : unknownFields) {
-            if (warnedFields.add(topic.topicName() + " " + field)) {
+            if (warnedFields.add(topic.id() + " " + field)) {
                 warnings.accept(source + ":" + lineNumber + ": " + what + "unknown field "
                         + JsonText.quote(field) + " ignored");
             }

@@ -39,7 +39,7 @@ public final class Pipeline {
             public <T extends SpecificRecord> Serde<T> forValue(Class<T> type) {
                 return new RegistryAvroSerde<>(registry, type);
             }
-        });
+        }, internalSerdes());
     }
 
     public static ValueSerdes internalSerdes() {

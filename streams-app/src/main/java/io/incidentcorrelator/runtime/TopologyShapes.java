@@ -1,5 +1,6 @@
 package io.incidentcorrelator.runtime;
 
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topology.TopologyFactory;
 import io.incidentcorrelator.topology.TopologyFactory.Shape;
@@ -55,9 +56,7 @@ public final class TopologyShapes {
 
     /** The topics the topology reads events from: the four event topics and the replay clock. */
     public static List<String> inputTopics(TopicNames names) {
-        final List<String> inputs = new ArrayList<>(names.eventTopics());
-        inputs.add(names.clock());
-        return inputs;
+        return Topic.withRole(Topic.Role.EVENTS, Topic.Role.CLOCK).stream().map(names::name).toList();
     }
 
     /** As below, through an Admin client of its own ({@code clientSettings}: security and the like). */

@@ -6,11 +6,11 @@ import io.incidentcorrelator.avro.EtcdLatencySample;
 import io.incidentcorrelator.avro.Incident;
 import io.incidentcorrelator.avro.MemorySample;
 import io.incidentcorrelator.avro.internal.ClassifiedRestart;
-import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.avro.internal.CorrelationEvent;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.config.StoreType;
 import io.incidentcorrelator.metrics.CorrelatorMetrics;
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topics.Topics;
 import io.incidentcorrelator.topics.ValueSerdes;
@@ -153,18 +153,14 @@ public final class TopologyFactory {
 
         // Bumped on every inventory change: the router rebuilds its host index only then.
         final AtomicLong inventoryVersion = new AtomicLong();
-        globalTable(builder, names.inventory(), StoreNames.INVENTORY, keys, topics.inventory(), "inventory",
-                inventoryVersion);
-        globalTable(builder, names.storageLocations(), StoreNames.STORAGE_LOCATIONS, keys, topics.storageLocations(),
-                "storage-locations", null);
+        globalTable(builder, topics, Topic.INVENTORY, StoreNames.INVENTORY, inventoryVersion);
+        globalTable(builder, topics, Topic.STORAGE_LOCATIONS, StoreNames.STORAGE_LOCATIONS, null);
 
-        // One source for the five inputs, each read with its own deserializer (EventDeserializer).
+        // One source for the event streams and the clock, each read with its own deserializer (EventDeserializer).
         final Map<String, Deserializer<?>> readers = new LinkedHashMap<>();
-        readers.put(names.podRestarts(), topics.podRestarts().deserializer());
-        readers.put(names.backupEvents(), topics.backupEvents().deserializer());
-        readers.put(names.etcdLatency(), topics.etcdLatency().deserializer());
-        readers.put(names.proxmoxMemory(), topics.proxmoxMemory().deserializer());
-        readers.put(names.clock(), internal.forValue(ClockTick.class).deserializer());
+        for (Topic<?> topic : Topic.withRole(Topic.Role.EVENTS, Topic.Role.CLOCK)) {
+            readers.put(names.name(topic), topics.valueSerde(topic).deserializer());
+        }
         final KStream<String, CorrelationEvent> events = builder.stream(List.copyOf(readers.keySet()),
                 Consumed.with(keys, EventDeserializer.serde(readers)).withTimestampExtractor(eventTime)
                         .withName("events-source"));
@@ -175,7 +171,7 @@ public final class TopologyFactory {
                         Branched.withConsumer(valid -> {
                             final KStream<String, CorrelationEvent> routed = placedOrDeadLetter(valid
                                     .process(router(config, inventoryVersion, progress, eventSerde),
-                                            Named.as("route-by-cluster")), names, keys);
+                                            Named.as("route-by-cluster")), topics);
                             final KStream<String, CorrelationEvent> byCluster = shape == Shape.SINGLE_PARTITION
                                     ? routed
                                     : routed.repartition(Repartitioned.<String, CorrelationEvent>as(EVENTS_BY_CLUSTER)
@@ -193,7 +189,8 @@ public final class TopologyFactory {
                         }, "valid"))
                 .defaultBranch(Branched.withConsumer(invalid -> invalid
                         .processValues(() -> new DeadLetterProcessor(validation), Named.as("dead-letter-reason"))
-                        .to(names.deadLetter(), Produced.with(keys, Serdes.String()).withName("dead-letter-sink")),
+                        .to(names.deadLetter(), Produced.with(keys, topics.valueSerde(Topic.DEAD_LETTER))
+                                .withName("dead-letter-sink")),
                         "invalid"));
         return builder.build();
     }
@@ -225,13 +222,13 @@ public final class TopologyFactory {
 
     /** Events given up for an inventory gap (keyed {@code inventory:...}) to the dead-letter topic; the rest on. */
     private static KStream<String, CorrelationEvent> placedOrDeadLetter(KStream<String, CorrelationEvent> routed,
-                                                                      TopicNames names, Serde<String> keys) {
+                                                                      Topics topics) {
         return routed.split(Named.as("placement-"))
                 .branch((key, event) -> EventRouter.isInventoryGap(key), Branched.withConsumer(unplaced -> unplaced
                         .processValues(() -> new DeadLetterProcessor(CorrelatorMetrics.Reason.INVENTORY,
                                 DeadLetterProcessor.Reason.fromHeader(), null), Named.as("inventory-dead-letter-reason"))
-                        .to(names.deadLetter(), Produced.with(keys, Serdes.String())
-                                .withName("inventory-dead-letter-sink")), "unplaced"))
+                        .to(topics.names().deadLetter(), Produced.with(topics.keySerde(),
+                                topics.valueSerde(Topic.DEAD_LETTER)).withName("inventory-dead-letter-sink")), "unplaced"))
                 .defaultBranch(Branched.as("placed"))
                 .get("placement-placed");
     }
@@ -252,7 +249,8 @@ public final class TopologyFactory {
                 .processValues(() -> new DeadLetterProcessor(CorrelatorMetrics.Reason.LATE,
                                 DeadLetterProcessor.Reason.fromHeader(), new SourceTopics(names)),
                         Named.as("late-dead-letter-reason"))
-                .to(names.deadLetter(), Produced.with(topics.keySerde(), Serdes.String()).withName("late-dead-letter-sink"));
+                .to(names.deadLetter(), Produced.with(topics.keySerde(), topics.valueSerde(Topic.DEAD_LETTER))
+                        .withName("late-dead-letter-sink"));
         final KStream<String, Lateness.Judged> lateRestarts = byLateness.get("lateness-late-restart")
                 .processValues(() -> new MetricCounter<String, Lateness.Judged>(
                         CorrelatorMetrics::restartBeyondHorizon), Named.as("count-restart-beyond-horizon"));
@@ -268,7 +266,8 @@ public final class TopologyFactory {
         final TopicNames names = topics.names();
         final KStream<String, Incident> incidents = gated.process(incidentProcessor(config, internal, clock),
                 Named.as(CORRELATE));
-        incidents.to(names.incidents(), Produced.with(topics.keySerde(), topics.incidents()).withName("incidents-sink"));
+        incidents.to(names.incidents(), Produced.with(topics.keySerde(), topics.valueSerde(Topic.INCIDENTS))
+                .withName("incidents-sink"));
         // The web view's incidents, by id, in the classifier's task (partitioned by cluster), kept
         // as long as the web view's timeline.
         final StoreBuilder<KeyValueStore<String, Incident>> view = keyValueStore(StoreNames.INCIDENTS_VIEW,
@@ -356,14 +355,15 @@ public final class TopologyFactory {
      * A global table as a global store with {@link GlobalTableUpdater}: restored through the
      * deserialization handler, so a bad record is skipped instead of being copied into the store.
      */
-    private static <V extends SpecificRecord> void globalTable(StreamsBuilder builder, String topic, String store,
-                                                               Serde<String> keys, Serde<V> values, String name,
-                                                               AtomicLong version) {
+    private static <V> void globalTable(StreamsBuilder builder, Topics topics, Topic<V> topic, String store,
+                                        AtomicLong version) {
+        final Serde<String> keys = topics.keySerde();
+        final Serde<V> values = topics.valueSerde(topic);
         builder.addGlobalStore(
                 Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(store), keys, values)
                         .withLoggingDisabled(),
-                topic,
-                Consumed.with(keys, values).withName(name + "-source"),
+                topics.names().name(topic),
+                Consumed.with(keys, values).withName(topic.id() + "-source"),
                 () -> new GlobalTableUpdater<>(store, version));
     }
 

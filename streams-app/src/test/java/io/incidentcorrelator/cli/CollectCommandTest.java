@@ -6,7 +6,7 @@ import io.incidentcorrelator.avro.MemorySample;
 import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.replay.ScenarioEvent;
 import io.incidentcorrelator.replay.ScenarioReader;
-import io.incidentcorrelator.replay.ScenarioTopic;
+import io.incidentcorrelator.topics.Topic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -134,7 +134,7 @@ class CollectCommandTest {
             final List<ScenarioEvent> events = replayable(r.stdout());
             assertEquals(2, events.size(), r.stdout());
             assertEquals(List.of("ruapehu", "ruapehu/201"), events.stream().map(ScenarioEvent::key).toList());
-            assertTrue(events.stream().allMatch(e -> e.topic() == ScenarioTopic.PROXMOX_MEMORY));
+            assertTrue(events.stream().allMatch(e -> e.topic() == Topic.PROXMOX_MEMORY));
             final MemorySample host = (MemorySample) events.get(0).value();
             assertEquals(118383054848L, host.getMemUsedBytes());
             assertEquals(3.25, host.getMemPressureSomeAvg10());

@@ -23,7 +23,7 @@ import io.incidentcorrelator.collectors.kubernetes.PodRestartCollector;
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.replay.ScenarioEvent;
 import io.incidentcorrelator.replay.ScenarioReader;
-import io.incidentcorrelator.replay.ScenarioTopic;
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.runtime.Pipeline;
 import io.incidentcorrelator.serde.InMemorySchemaRegistry;
 import io.incidentcorrelator.topics.TopicNames;
@@ -70,7 +70,7 @@ class ImagePullFailureEndToEndTest {
         final List<ScenarioEvent> collected = collect();
         assertEquals(1, collected.size(), collected.toString());
         final ScenarioEvent event = collected.get(0);
-        assertEquals(ScenarioTopic.POD_RESTARTS, event.topic());
+        assertEquals(Topic.POD_RESTARTS, event.topic());
         assertEquals("lab/media/jellyfin-6c8d9-qwert/jellyfin", event.key());
         final PodRestart record = (PodRestart) event.value();
         assertEquals(0, record.getRestartCount());
@@ -84,13 +84,13 @@ class ImagePullFailureEndToEndTest {
         try (TopologyTestDriver driver = new TopologyTestDriver(topology, props, record.getFinishedAt())) {
             final StringSerializer keys = new StringSerializer();
             final TestInputTopic<String, NodePlacement> inventory =
-                    driver.createInputTopic(names.inventory(), keys, topics.inventory().serializer());
+                    driver.createInputTopic(names.inventory(), keys, topics.valueSerde(Topic.INVENTORY).serializer());
             final TestInputTopic<String, PodRestart> restarts =
-                    driver.createInputTopic(names.podRestarts(), keys, topics.podRestarts().serializer());
+                    driver.createInputTopic(names.podRestarts(), keys, topics.valueSerde(Topic.POD_RESTARTS).serializer());
             final TestInputTopic<String, ClockTick> clock = driver.createInputTopic(names.clock(), keys,
                     Pipeline.internalSerdes().forValue(ClockTick.class).serializer());
             final TestOutputTopic<String, Incident> incidents = driver.createOutputTopic(names.incidents(),
-                    new StringDeserializer(), topics.incidents().deserializer());
+                    new StringDeserializer(), topics.valueSerde(Topic.INCIDENTS).deserializer());
 
             inventory.pipeInput("lab/talos-w-01", NodePlacement.newBuilder().setCluster("lab").setNode("talos-w-01")
                     .setHost("ruapehu").setVmid(211).setRole("worker").build());

@@ -4,7 +4,7 @@ import io.incidentcorrelator.avro.EtcdLatencySample;
 import io.incidentcorrelator.collectors.testing.RealEtcd;
 import io.incidentcorrelator.replay.ScenarioEvent;
 import io.incidentcorrelator.replay.ScenarioReader;
-import io.incidentcorrelator.replay.ScenarioTopic;
+import io.incidentcorrelator.topics.Topic;
 import org.awaitility.core.ConditionTimeoutException;
 import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.AfterEach;
@@ -94,7 +94,7 @@ class CollectEtcdIT {
         final List<ScenarioEvent> events = new ScenarioReader().read("stdout", new StringReader(stdout));
         assertEquals(1, events.size(), stdout);
         final ScenarioEvent event = events.get(0);
-        assertEquals(ScenarioTopic.ETCD_LATENCY, event.topic());
+        assertEquals(Topic.ETCD_LATENCY, event.topic());
         assertEquals("itest/127.0.0.1", event.key());
         final EtcdLatencySample s = (EtcdLatencySample) event.value();
         assertEquals("itest", s.getCluster());

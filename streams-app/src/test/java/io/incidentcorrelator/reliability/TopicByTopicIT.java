@@ -3,7 +3,7 @@ package io.incidentcorrelator.reliability;
 import io.incidentcorrelator.classify.Events;
 import io.incidentcorrelator.config.CorrelatorSettings;
 import io.incidentcorrelator.replay.ScenarioEvent;
-import io.incidentcorrelator.replay.ScenarioTopic;
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.runtime.InventoryWarnings;
 import io.incidentcorrelator.web.WebServer;
 import io.incidentcorrelator.serde.EmbeddedSchemaRegistryServer;
@@ -69,11 +69,11 @@ class TopicByTopicIT {
             "incident-correlator.pending-flush-after", "500ms",
             "kafka.max.task.idle.ms", "0");
 
-    private static final List<List<ScenarioTopic>> INVENTORY_FIRST = List.of(
-            List.of(ScenarioTopic.INVENTORY, ScenarioTopic.STORAGE_LOCATIONS),
-            List.of(ScenarioTopic.BACKUP_EVENTS),
-            List.of(ScenarioTopic.PROXMOX_MEMORY, ScenarioTopic.ETCD_LATENCY),
-            List.of(ScenarioTopic.POD_RESTARTS));
+    private static final List<List<Topic<?>>> INVENTORY_FIRST = List.of(
+            List.of(Topic.INVENTORY, Topic.STORAGE_LOCATIONS),
+            List.of(Topic.BACKUP_EVENTS),
+            List.of(Topic.PROXMOX_MEMORY, Topic.ETCD_LATENCY),
+            List.of(Topic.POD_RESTARTS));
 
     @TempDir
     static Path work;
@@ -121,7 +121,7 @@ class TopicByTopicIT {
 
     @Test
     void restartsThenSamplesThenBackupsThenInventoryGiveTheReplaysIncidents() {
-        final List<List<ScenarioTopic>> inventoryLast = new java.util.ArrayList<>(INVENTORY_FIRST);
+        final List<List<Topic<?>>> inventoryLast = new java.util.ArrayList<>(INVENTORY_FIRST);
         java.util.Collections.reverse(inventoryLast);
         check("inventory last", run("last-", inventoryLast, true));
     }
@@ -134,9 +134,9 @@ class TopicByTopicIT {
         final Path config = rig.writeConfig(work.resolve(app), LIVE);
         final List<ScenarioEvent> inventory = events.stream().filter(e -> e.eventTime() == null).toList();
         final List<ScenarioEvent> unplaced = List.of(
-                event(ScenarioTopic.PROXMOX_MEMORY, "pve-gap", Events.host("pve-gap", "03:00", 0.7, 0.3, 0.02)),
-                event(ScenarioTopic.PROXMOX_MEMORY, "pve-gap", Events.host("pve-gap", "03:01", 0.7, 0.3, 0.02)),
-                event(ScenarioTopic.POD_RESTARTS, "lab/apps/api-1/api",
+                event(Topic.PROXMOX_MEMORY, "pve-gap", Events.host("pve-gap", "03:00", 0.7, 0.3, 0.02)),
+                event(Topic.PROXMOX_MEMORY, "pve-gap", Events.host("pve-gap", "03:01", 0.7, 0.3, 0.02)),
+                event(Topic.POD_RESTARTS, "lab/apps/api-1/api",
                         Events.restart("lab", "api-1", "lab-w-01", "03:02").build()));
         try (InProcessCorrelator live = InProcessCorrelator.start(config, rig.bootstrap(), rig.registryUrl(), app,
                 work.resolve(app + "-state"))) {
@@ -170,14 +170,14 @@ class TopicByTopicIT {
         }
     }
 
-    private static ScenarioEvent event(ScenarioTopic topic, String key, org.apache.avro.specific.SpecificRecord value) {
+    private static ScenarioEvent event(Topic<?> topic, String key, org.apache.avro.specific.SpecificRecord value) {
         return new ScenarioEvent(topic, key, value, topic.eventTime(value).orElseThrow(), "TopicByTopicIT", 0);
     }
 
     private record Outcome(NewestRevisions comparison, long deadLetters, long lateDeadLetters) {
     }
 
-    private Outcome run(String prefix, List<List<ScenarioTopic>> order, boolean restartBeforeLastTopic) {
+    private Outcome run(String prefix, List<List<Topic<?>>> order, boolean restartBeforeLastTopic) {
         final PipelineRig rig = new PipelineRig(kafka.bootstrapServers(), registry.url(), prefix, 3);
         rig.createTopics();
         final String app = prefix + "app";
@@ -197,7 +197,7 @@ class TopicByTopicIT {
                     // come has been silent for longer than idle-after when they start.
                     pause(CorrelatorSettings.IDLE_AFTER.defaultParsed().plusSeconds(2));
                 }
-                final List<ScenarioTopic> topics = order.get(i);
+                final List<Topic<?>> topics = order.get(i);
                 rig.produce(events.stream().filter(e -> topics.contains(e.topic())).toList());
                 rig.awaitCaughtUp(app, Duration.ofMinutes(4), live::isAlive);
             }

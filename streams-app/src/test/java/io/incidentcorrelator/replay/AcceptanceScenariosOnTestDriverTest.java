@@ -6,9 +6,9 @@ import io.incidentcorrelator.runtime.Pipeline;
 import io.incidentcorrelator.serde.InMemorySchemaRegistry;
 import io.incidentcorrelator.testsupport.IncidentExpectations;
 import io.incidentcorrelator.testsupport.ScenarioCorpus;
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topics.Topics;
 import io.incidentcorrelator.topology.TopologyFactory;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -93,8 +93,8 @@ class AcceptanceScenariosOnTestDriverTest {
             final Map<String, TestInputTopic<String, byte[]>> inputs = new HashMap<>();
             Instant last = Instant.EPOCH;
             for (ScenarioEvent e : ordered) {
-                final String topic = ReplayRunner.topicFor(config.topics(), e.topic());
-                final byte[] value = topics.<SpecificRecord>valueSerdeFor(topic).serializer().serialize(topic, e.value());
+                final String topic = config.topics().name(e.topic());
+                final byte[] value = topics.serialize(e.topic(), e.value());
                 final TestInputTopic<String, byte[]> input = inputs.computeIfAbsent(topic, t ->
                         driver.createInputTopic(t, new StringSerializer(), new ByteArraySerializer()));
                 if (e.eventTime() == null) {
@@ -110,7 +110,7 @@ class AcceptanceScenariosOnTestDriverTest {
 
             final Map<String, Incident> newest = new LinkedHashMap<>();
             for (KeyValue<String, Incident> kv : driver.createOutputTopic(config.topics().incidents(),
-                    new StringDeserializer(), topics.incidents().deserializer()).readKeyValuesToList()) {
+                    new StringDeserializer(), topics.valueSerde(Topic.INCIDENTS).deserializer()).readKeyValuesToList()) {
                 if (kv.value == null) {
                     newest.remove(kv.key);
                 } else {

@@ -22,7 +22,7 @@ class ScenarioEventsTest {
     /** What is replayed: everything but where the line came from. */
     private static List<String> replayed(List<ScenarioEvent> events) {
         return events.stream()
-                .map(e -> e.topic().topicName() + " " + e.key() + " " + ContractJson.toJsonLine(e.value()))
+                .map(e -> e.topic().id() + " " + e.key() + " " + ContractJson.toJsonLine(e.value()))
                 .toList();
     }
 
@@ -59,7 +59,7 @@ class ScenarioEventsTest {
         // At 02:00:00 both hosts start the job: backup-events before etcd-latency, keys in order.
         List<String> atTwo = ordered.stream()
                 .filter(e -> e.eventTime() != null && e.eventTime().equals(Instant.parse("2026-02-26T02:00:00Z")))
-                .map(e -> e.topic().topicName() + " " + e.key())
+                .map(e -> e.topic().id() + " " + e.key())
                 .distinct()
                 .toList();
         assertEquals(List.of("backup-events pihanga/backup-nightly", "backup-events ruapehu/backup-nightly",

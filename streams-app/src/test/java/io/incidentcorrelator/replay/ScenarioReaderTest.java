@@ -4,6 +4,7 @@ import io.incidentcorrelator.avro.BackupEvent;
 import io.incidentcorrelator.avro.BackupPhase;
 import io.incidentcorrelator.avro.PodRestart;
 import io.incidentcorrelator.avro.StorageLocation;
+import io.incidentcorrelator.topics.Topic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,7 +44,7 @@ class ScenarioReaderTest {
         for (ScenarioEvent e : events) {
             assertEquals(e.topic().deriveKey(e.value()), e.key(), e.location());
             assertEquals(e.topic().eventTime(e.value()).orElse(null), e.eventTime(), e.location());
-            boolean isTable = e.topic() == ScenarioTopic.INVENTORY || e.topic() == ScenarioTopic.STORAGE_LOCATIONS;
+            boolean isTable = e.topic() == Topic.INVENTORY || e.topic() == Topic.STORAGE_LOCATIONS;
             assertEquals(isTable, e.eventTime() == null, e.location());
             assertEquals(scenario + ".jsonl", e.source());
         }
@@ -58,7 +59,7 @@ class ScenarioReaderTest {
     void countsPerTopicMatchTheFile(String scenario, int restarts, int backups, int etcd, int memory, int inventory)
             throws Exception {
         Map<String, Long> counts = ScenarioFiles.read(scenario).stream()
-                .collect(Collectors.groupingBy(e -> e.topic().topicName(), TreeMap::new, Collectors.counting()));
+                .collect(Collectors.groupingBy(e -> e.topic().id(), TreeMap::new, Collectors.counting()));
 
         assertEquals(Map.of("pod-restarts", (long) restarts, "backup-events", (long) backups,
                 "etcd-latency", (long) etcd, "proxmox-memory", (long) memory, "inventory", (long) inventory), counts);
@@ -69,25 +70,25 @@ class ScenarioReaderTest {
         List<ScenarioEvent> events = ScenarioFiles.read("backup-window-scheduler");
 
         ScenarioEvent first = events.get(0);
-        assertEquals(ScenarioTopic.INVENTORY, first.topic());
+        assertEquals(Topic.INVENTORY, first.topic());
         assertEquals("prod/talos-cp-01", first.key());
         assertEquals(1, first.line());
         assertNull(first.eventTime());
 
-        assertKey(events, ScenarioTopic.BACKUP_EVENTS, "ruapehu/backup-nightly");
-        assertKey(events, ScenarioTopic.POD_RESTARTS, "prod/kube-system/kube-scheduler-talos-cp-01/kube-scheduler");
-        assertKey(events, ScenarioTopic.ETCD_LATENCY, "monit/talos-monitor");
-        assertKey(events, ScenarioTopic.PROXMOX_MEMORY, "pihanga");
-        assertKey(events, ScenarioTopic.PROXMOX_MEMORY, "pihanga/301");
+        assertKey(events, Topic.BACKUP_EVENTS, "ruapehu/backup-nightly");
+        assertKey(events, Topic.POD_RESTARTS, "prod/kube-system/kube-scheduler-talos-cp-01/kube-scheduler");
+        assertKey(events, Topic.ETCD_LATENCY, "monit/talos-monitor");
+        assertKey(events, Topic.PROXMOX_MEMORY, "pihanga");
+        assertKey(events, Topic.PROXMOX_MEMORY, "pihanga/301");
 
-        ScenarioEvent restart = events.stream().filter(e -> e.topic() == ScenarioTopic.POD_RESTARTS).findFirst().orElseThrow();
+        ScenarioEvent restart = events.stream().filter(e -> e.topic() == Topic.POD_RESTARTS).findFirst().orElseThrow();
         assertEquals(Instant.parse("2026-02-26T02:23:12Z"), restart.eventTime());
         assertEquals("CrashLoopBackOff", ((PodRestart) restart.value()).getWaitingReason());
     }
 
-    private static void assertKey(List<ScenarioEvent> events, ScenarioTopic topic, String key) {
+    private static void assertKey(List<ScenarioEvent> events, Topic<?> topic, String key) {
         assertTrue(events.stream().anyMatch(e -> e.topic() == topic && e.key().equals(key)),
-                () -> "no " + topic.topicName() + " event with key " + key);
+                () -> "no " + topic.id() + " event with key " + key);
     }
 
     @ParameterizedTest
@@ -143,10 +144,10 @@ class ScenarioReaderTest {
 
         List<ScenarioEvent> events = ScenarioFiles.read("s.jsonl", text, new ArrayList<>());
 
-        assertEquals(ScenarioTopic.STORAGE_LOCATIONS, events.get(0).topic());
+        assertEquals(Topic.STORAGE_LOCATIONS, events.get(0).topic());
         assertEquals("pbs-main", events.get(0).key());
         assertEquals(new StorageLocation("pbs-main", "pihanga"), events.get(0).value());
-        assertEquals(ScenarioTopic.STORAGE_LOCATIONS, events.get(1).topic());
+        assertEquals(Topic.STORAGE_LOCATIONS, events.get(1).topic());
         assertNull(events.get(1).eventTime());
     }
 

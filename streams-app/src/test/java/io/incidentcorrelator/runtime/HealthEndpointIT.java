@@ -90,7 +90,7 @@ class HealthEndpointIT {
                 assertEquals(1.0, value(text, "incident_correlator_dead_letter_records_total{reason=\"deserialization\",topic=\"proxmox-memory\"}"));
                 // Every event record once (the inventory's go to the global thread, which is not counted).
                 final long streamed = events.stream().filter(e -> !List.of("inventory", "storage-locations")
-                        .contains(e.topic().topicName())).count();
+                        .contains(e.topic().id())).count();
                 assertTrue(value(text, "kafka_streams_process_records_total") >= streamed,
                         "process-total summed over threads: " + value(text, "kafka_streams_process_records_total")
                                 + ", " + streamed + " event records");

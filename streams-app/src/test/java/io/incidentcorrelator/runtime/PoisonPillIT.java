@@ -136,7 +136,7 @@ class PoisonPillIT {
         harness.createTopics();
         final List<ScenarioEvent> events = PipelineHarness.scenario(SCENARIO);
         final List<ScenarioEvent> tables = events.stream()
-                .filter(e -> e.topic().topicName().equals("inventory") || e.topic().topicName().equals("storage-locations"))
+                .filter(e -> e.topic().id().equals("inventory") || e.topic().id().equals("storage-locations"))
                 .toList();
         final List<ScenarioEvent> rest = events.stream().filter(e -> !tables.contains(e)).toList();
         harness.produce(tables, tables.size(), List.of());

@@ -10,8 +10,8 @@ import io.incidentcorrelator.replay.ScenarioEvents;
 import io.incidentcorrelator.replay.ScenarioReader;
 import io.incidentcorrelator.runtime.Pipeline;
 import io.incidentcorrelator.topics.TopicNames;
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topics.Topics;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -106,8 +106,8 @@ public final class PipelineHarness {
                     extra.forEach(producer::send);
                 }
                 final ScenarioEvent e = events.get(i);
-                final String topic = topicFor(e);
-                final byte[] value = topics.<SpecificRecord>valueSerdeFor(topic).serializer().serialize(topic, e.value());
+                final String topic = names.name(e.topic());
+                final byte[] value = topics.serialize(e.topic(), e.value());
                 producer.send(new ProducerRecord<>(topic, null,
                         e.eventTime() == null ? null : e.eventTime().toEpochMilli(), e.key(), value));
                 if (e.eventTime() != null && e.eventTime().isAfter(last)) {
@@ -145,18 +145,6 @@ public final class PipelineHarness {
         return new KafkaProducer<>(p);
     }
 
-    private String topicFor(ScenarioEvent e) {
-        return switch (e.topic().topicName()) {
-            case "pod-restarts" -> names.podRestarts();
-            case "backup-events" -> names.backupEvents();
-            case "etcd-latency" -> names.etcdLatency();
-            case "proxmox-memory" -> names.proxmoxMemory();
-            case "inventory" -> names.inventory();
-            case "storage-locations" -> names.storageLocations();
-            default -> throw new IllegalArgumentException(e.topic().topicName());
-        };
-    }
-
     /** Records {@code applicationId} has not committed yet on its inputs and, if it has one, its repartition topic. */
     public long behind(String applicationId) throws Exception {
         try (Admin admin = admin()) {
@@ -189,7 +177,7 @@ public final class PipelineHarness {
             if (r.value() == null) {
                 newest.remove(id);
             } else {
-                newest.put(id, topics.incidents().deserializer().deserialize(names.incidents(), r.value()));
+                newest.put(id, topics.valueSerde(Topic.INCIDENTS).deserializer().deserialize(names.incidents(), r.value()));
             }
         }
         return newest.values().stream().map(IncidentJsonWriter::toLine).collect(Collectors.joining("\n"));

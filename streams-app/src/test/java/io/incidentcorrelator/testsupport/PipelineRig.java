@@ -10,6 +10,7 @@ import io.incidentcorrelator.runtime.Pipeline;
 import io.incidentcorrelator.runtime.TopicProvisioner;
 import io.incidentcorrelator.serde.SchemaRegistries;
 import io.incidentcorrelator.topics.TopicNames;
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topics.Topics;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
@@ -332,7 +333,7 @@ public final class PipelineRig {
      */
     public Map<String, List<String>> committedRevisions() {
         final Map<String, List<String>> byId = new TreeMap<>();
-        readCommitted(names().incidents(), new StringDeserializer(), topics.incidents().deserializer(),
+        readCommitted(names().incidents(), new StringDeserializer(), topics.valueSerde(Topic.INCIDENTS).deserializer(),
                 r -> byId.computeIfAbsent(r.key(), k -> new ArrayList<>())
                         .add(r.value() == null ? "tombstone" : IncidentJsonWriter.toLine(r.value())));
         return byId;
@@ -433,15 +434,7 @@ public final class PipelineRig {
     }
 
     private String topicFor(ScenarioEvent e) {
-        final TopicNames n = names();
-        return switch (e.topic()) {
-            case POD_RESTARTS -> n.podRestarts();
-            case BACKUP_EVENTS -> n.backupEvents();
-            case ETCD_LATENCY -> n.etcdLatency();
-            case PROXMOX_MEMORY -> n.proxmoxMemory();
-            case INVENTORY -> n.inventory();
-            case STORAGE_LOCATIONS -> n.storageLocations();
-        };
+        return names().name(e.topic());
     }
 
     private static Map<TopicPartition, Long> endOffsets(Admin admin, List<String> topicNames) {

@@ -18,6 +18,7 @@ import io.incidentcorrelator.testsupport.PoisonPills;
 import io.incidentcorrelator.testsupport.PoisonPills.Outcome;
 import io.incidentcorrelator.testsupport.PoisonPills.Pill;
 import io.incidentcorrelator.topics.TopicNames;
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topics.Topics;
 import io.incidentcorrelator.topology.internal.DeadLetterProcessor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -134,7 +135,7 @@ class DeadLetterTopologyTest {
         beforeTick.run();
         tick("04:00");
         final Map<String, Incident> newest = new HashMap<>();
-        driver.createOutputTopic(names.incidents(), new StringDeserializer(), topics.incidents().deserializer())
+        driver.createOutputTopic(names.incidents(), new StringDeserializer(), topics.valueSerde(Topic.INCIDENTS).deserializer())
                 .readKeyValuesToList().forEach(kv -> {
                     if (kv.value == null) {
                         newest.remove(kv.key);
@@ -225,7 +226,7 @@ class DeadLetterTopologyTest {
         final Map<String, Incident> inventoryLast = scenario(List.of(), () -> {
             assertEquals(4, metrics.count(CorrelatorMetrics.INVENTORY_HOLD, "outcome", "held"));
             assertTrue(driver.createOutputTopic(names.incidents(), new StringDeserializer(),
-                    topics.incidents().deserializer()).isEmpty(), "nothing correlated before the inventory");
+                    topics.valueSerde(Topic.INCIDENTS).deserializer()).isEmpty(), "nothing correlated before the inventory");
             pipeInventory();
         });
         assertEquals(inventoryFirst.toString(), inventoryLast.toString());
@@ -271,7 +272,7 @@ class DeadLetterTopologyTest {
         // The restarts were still correlated.
         tick("06:00");
         final List<String> ids = driver.createOutputTopic(names.incidents(), new StringDeserializer(),
-                topics.incidents().deserializer()).readKeyValuesToList().stream().map(kv -> kv.key).toList();
+                topics.valueSerde(Topic.INCIDENTS).deserializer()).readKeyValuesToList().stream().map(kv -> kv.key).toList();
         assertTrue(ids.stream().anyMatch(id -> id.startsWith("lab.")), ids.toString());
         assertTrue(ids.stream().anyMatch(id -> id.startsWith("prod.")), ids.toString());
     }

@@ -15,6 +15,7 @@ import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.runtime.Pipeline;
 import io.incidentcorrelator.serde.InMemorySchemaRegistry;
 import io.incidentcorrelator.topics.TopicNames;
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topics.Topics;
 import io.incidentcorrelator.topology.internal.DeadLetterProcessor;
 import org.apache.kafka.common.header.Header;
@@ -107,13 +108,13 @@ class TopologyFactoryTest {
                 : idleAfter)).withPendingFlushAfter(pendingFlushAfter), topics, props, shape());
         driver = new TopologyTestDriver(topology, props, wallClock);
         final StringSerializer keys = new StringSerializer();
-        inventory = driver.createInputTopic(names.inventory(), keys, topics.inventory().serializer());
-        restarts = driver.createInputTopic(names.podRestarts(), keys, topics.podRestarts().serializer());
-        backups = driver.createInputTopic(names.backupEvents(), keys, topics.backupEvents().serializer());
-        memory = driver.createInputTopic(names.proxmoxMemory(), keys, topics.proxmoxMemory().serializer());
-        etcd = driver.createInputTopic(names.etcdLatency(), keys, topics.etcdLatency().serializer());
+        inventory = driver.createInputTopic(names.inventory(), keys, topics.valueSerde(Topic.INVENTORY).serializer());
+        restarts = driver.createInputTopic(names.podRestarts(), keys, topics.valueSerde(Topic.POD_RESTARTS).serializer());
+        backups = driver.createInputTopic(names.backupEvents(), keys, topics.valueSerde(Topic.BACKUP_EVENTS).serializer());
+        memory = driver.createInputTopic(names.proxmoxMemory(), keys, topics.valueSerde(Topic.PROXMOX_MEMORY).serializer());
+        etcd = driver.createInputTopic(names.etcdLatency(), keys, topics.valueSerde(Topic.ETCD_LATENCY).serializer());
         clock = driver.createInputTopic(names.clock(), keys, Pipeline.internalSerdes().forValue(ClockTick.class).serializer());
-        incidents = driver.createOutputTopic(names.incidents(), new StringDeserializer(), topics.incidents().deserializer());
+        incidents = driver.createOutputTopic(names.incidents(), new StringDeserializer(), topics.valueSerde(Topic.INCIDENTS).deserializer());
         deadLetters = driver.createOutputTopic(names.deadLetter(), new StringDeserializer(), new StringDeserializer());
 
         inventory.pipeInput("prod/talos-cp-01", NodePlacement.newBuilder().setCluster("prod").setNode("talos-cp-01")

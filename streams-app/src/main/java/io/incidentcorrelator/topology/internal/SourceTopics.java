@@ -1,30 +1,21 @@
 package io.incidentcorrelator.topology.internal;
 
-import io.incidentcorrelator.avro.BackupEvent;
-import io.incidentcorrelator.avro.EtcdLatencySample;
-import io.incidentcorrelator.avro.MemorySample;
-import io.incidentcorrelator.avro.PodRestart;
-import io.incidentcorrelator.avro.internal.ClockTick;
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topics.TopicNames;
+
+import java.util.List;
 
 /** The input topic an event came from, after the repartition topic has hidden it. */
 public record SourceTopics(TopicNames names) {
 
+    /** What the topology reads into its events: each carries a payload type of its own. */
+    private static final List<Topic<?>> READ_AS_EVENTS = Topic.withRole(Topic.Role.EVENTS, Topic.Role.CLOCK);
+
     public String topicOf(Object payload) {
-        if (payload instanceof PodRestart) {
-            return names.podRestarts();
-        }
-        if (payload instanceof BackupEvent) {
-            return names.backupEvents();
-        }
-        if (payload instanceof EtcdLatencySample) {
-            return names.etcdLatency();
-        }
-        if (payload instanceof MemorySample) {
-            return names.proxmoxMemory();
-        }
-        if (payload instanceof ClockTick) {
-            return names.clock();
+        for (Topic<?> topic : READ_AS_EVENTS) {
+            if (topic.valueType().isInstance(payload)) {
+                return names.name(topic);
+            }
         }
         return "unknown";
     }
