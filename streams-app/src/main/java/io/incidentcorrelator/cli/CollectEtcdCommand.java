@@ -4,6 +4,7 @@ import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.etcd.EtcdCollector;
 import io.incidentcorrelator.collectors.etcd.EtcdConfig;
 import io.incidentcorrelator.collectors.etcd.EtcdMember;
+import io.incidentcorrelator.config.CollectorBuiltIns;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
 import io.incidentcorrelator.topics.TopicNames;
 import picocli.CommandLine.Command;
@@ -34,7 +35,7 @@ final class CollectEtcdCommand extends CollectorCommand {
     List<String> endpoints;
 
     @Option(names = "--interval", paramLabel = "DURATION",
-            defaultValue = CollectorDefaults.ETCD_INTERVAL,
+            defaultValue = CollectorBuiltIns.ETCD_INTERVAL,
             description = "Time between scrapes; each sample covers one (env "
                     + "INCIDENT_CORRELATOR_COLLECT_INTERVAL).")
     String interval;

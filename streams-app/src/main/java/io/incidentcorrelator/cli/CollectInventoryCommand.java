@@ -13,6 +13,7 @@ import io.incidentcorrelator.collectors.inventory.InventoryPublisher;
 import io.incidentcorrelator.collectors.kubernetes.KubernetesClients;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxApiException;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxClient;
+import io.incidentcorrelator.config.CollectorBuiltIns;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
 import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topics.TopicNames;
@@ -50,7 +51,7 @@ final class CollectInventoryCommand extends CollectorCommand {
     String storageTopic;
 
     @Option(names = "--interval", paramLabel = "DURATION",
-            defaultValue = CollectorDefaults.INVENTORY_INTERVAL,
+            defaultValue = CollectorBuiltIns.INVENTORY_INTERVAL,
             description = "Time between sends without --once (env INCIDENT_CORRELATOR_COLLECT_INTERVAL).")
     String interval;
 

@@ -3,6 +3,7 @@ package io.incidentcorrelator.cli;
 import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.kubernetes.KubernetesCollectorConfig;
 import io.incidentcorrelator.collectors.kubernetes.PodRestartCollector;
+import io.incidentcorrelator.config.CollectorBuiltIns;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
 import io.incidentcorrelator.topics.TopicNames;
 import picocli.CommandLine.Command;
@@ -51,13 +52,13 @@ final class CollectKubernetesCommand extends CollectorCommand {
     boolean noLogs;
 
     @Option(names = "--log-lines", paramLabel = "N",
-            defaultValue = CollectorDefaults.KUBERNETES_LOG_LINES,
+            defaultValue = CollectorBuiltIns.KUBERNETES_LOG_LINES,
             description = "Log lines to fetch (the message is cut to 4 KiB anyway; env "
                     + "INCIDENT_CORRELATOR_COLLECT_LOG_LINES).")
     String logLines;
 
     @Option(names = "--resync", paramLabel = "DURATION",
-            defaultValue = CollectorDefaults.KUBERNETES_RESYNC,
+            defaultValue = CollectorBuiltIns.KUBERNETES_RESYNC,
             description = "How often the informer re-delivers its cache (env "
                     + "INCIDENT_CORRELATOR_COLLECT_RESYNC).")
     String resync;

@@ -7,6 +7,7 @@ import io.incidentcorrelator.collectors.proxmox.BackupTaskPoller;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxClient;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxConfig;
 import io.incidentcorrelator.collectors.proxmox.hook.HookEndpoint;
+import io.incidentcorrelator.config.CollectorBuiltIns;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
 import io.incidentcorrelator.topics.TopicNames;
 import picocli.CommandLine.Command;
@@ -34,12 +35,12 @@ final class CollectProxmoxBackupCommand extends CollectorCommand {
     ProxmoxOptions proxmox;
 
     @Option(names = "--interval", paramLabel = "DURATION",
-            defaultValue = CollectorDefaults.PROXMOX_INTERVAL,
+            defaultValue = CollectorBuiltIns.PROXMOX_INTERVAL,
             description = "Time between polls (env INCIDENT_CORRELATOR_COLLECT_INTERVAL).")
     String interval;
 
     @Option(names = "--lookback", paramLabel = "DURATION",
-            defaultValue = CollectorDefaults.BACKUP_LOOKBACK,
+            defaultValue = CollectorBuiltIns.BACKUP_LOOKBACK,
             description = "How far back the first poll looks for vzdump tasks (env "
                     + "INCIDENT_CORRELATOR_COLLECT_LOOKBACK).")
     String lookback;

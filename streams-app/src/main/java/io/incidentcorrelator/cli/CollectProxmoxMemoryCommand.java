@@ -4,6 +4,7 @@ import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.proxmox.MemoryPoller;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxClient;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxConfig;
+import io.incidentcorrelator.config.CollectorBuiltIns;
 import io.incidentcorrelator.topics.TopicNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,7 +27,7 @@ final class CollectProxmoxMemoryCommand extends CollectorCommand {
     ProxmoxOptions proxmox;
 
     @Option(names = "--interval", paramLabel = "DURATION",
-            defaultValue = CollectorDefaults.PROXMOX_INTERVAL,
+            defaultValue = CollectorBuiltIns.PROXMOX_INTERVAL,
             description = "Time between polls (env INCIDENT_CORRELATOR_COLLECT_INTERVAL).")
     String interval;
 

@@ -4,6 +4,7 @@ import io.incidentcorrelator.collectors.KafkaEventWriter;
 import io.incidentcorrelator.collectors.CollectorHealth;
 import io.incidentcorrelator.collectors.EventWriter;
 import io.incidentcorrelator.collectors.internal.SourceHealth;
+import io.incidentcorrelator.config.CollectorBuiltIns;
 import io.incidentcorrelator.runtime.HealthServer;
 import io.incidentcorrelator.collectors.ScenarioLineWriter;
 import io.incidentcorrelator.config.ConfigLoader;
@@ -61,7 +62,7 @@ abstract class CollectorCommand implements Callable<Integer> {
     String topic;
 
     @Option(names = "--flush-timeout", paramLabel = "DURATION",
-            defaultValue = CollectorDefaults.FLUSH_TIMEOUT,
+            defaultValue = CollectorBuiltIns.FLUSH_TIMEOUT,
             description = "How long --once and shutdown wait for Kafka to acknowledge what was collected "
                     + "(env INCIDENT_CORRELATOR_COLLECT_FLUSH_TIMEOUT).")
     String flushTimeout;
@@ -73,13 +74,13 @@ abstract class CollectorCommand implements Callable<Integer> {
     Integer healthPort;
 
     @Option(names = "--health-bind", paramLabel = "ADDRESS",
-            defaultValue = CollectorDefaults.HEALTH_BIND,
+            defaultValue = CollectorBuiltIns.HEALTH_BIND,
             description = "Address the health port listens on (env "
                     + "INCIDENT_CORRELATOR_COLLECT_HEALTH_BIND).")
     String healthBind;
 
     @Option(names = "--failure-budget", paramLabel = "DURATION",
-            defaultValue = CollectorDefaults.FAILURE_BUDGET,
+            defaultValue = CollectorBuiltIns.FAILURE_BUDGET,
             description = "How long a source may fail (retried with backoff) before /health/ready says DOWN and "
                     + "correlator_collector_sources_over_budget counts it (env "
                     + "INCIDENT_CORRELATOR_COLLECT_FAILURE_BUDGET).")

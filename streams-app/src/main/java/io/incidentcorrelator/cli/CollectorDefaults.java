@@ -1,5 +1,6 @@
 package io.incidentcorrelator.cli;
 
+import io.incidentcorrelator.config.CollectorBuiltIns;
 import io.incidentcorrelator.config.ConfigLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.IDefaultValueProvider;
@@ -24,22 +25,9 @@ import java.util.Set;
  * <p>A value picocli could not convert (a port that is no number, a flag that is no boolean) is
  * not given here: the field stays unset and {@link CollectorSettings} reports it in one line
  * naming the option and its variable. Lists stay with {@link CollectorSettings#list} (comma-
- * separated outside the command line).
+ * separated outside the command line). The built-in defaults beneath are {@link CollectorBuiltIns}.
  */
 final class CollectorDefaults implements IDefaultValueProvider {
-
-    // The collectors' built-in defaults, one definition each: the collect commands' option defaults
-    // (what --help shows when neither the environment nor the --config file sets one) and run's.
-    static final String ETCD_INTERVAL = "15s";
-    static final String INVENTORY_INTERVAL = "5m";
-    static final String KUBERNETES_LOG_LINES = "40";
-    static final String KUBERNETES_RESYNC = "10m";
-    static final String PROXMOX_INTERVAL = "30s";
-    static final String PROXMOX_TIMEOUT = "10s";
-    static final String BACKUP_LOOKBACK = "1h";
-    static final String FLUSH_TIMEOUT = "30s";
-    static final String FAILURE_BUDGET = "5m";
-    static final String HEALTH_BIND = "127.0.0.1";
 
     /** Options of the collect commands that are not settings. */
     private static final Set<String> NOT_SETTINGS = Set.of("--config", "--bootstrap-servers",

@@ -25,6 +25,7 @@ import io.incidentcorrelator.collectors.proxmox.MemoryPoller;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxClient;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxConfig;
 import io.incidentcorrelator.collectors.proxmox.hook.HookEndpoint;
+import io.incidentcorrelator.config.CollectorBuiltIns;
 import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
 import io.incidentcorrelator.homelab.Homelab;
@@ -70,8 +71,8 @@ final class HomelabServices implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HomelabServices.class);
     /** As {@code collect --failure-budget}'s default. */
-    static final Duration FAILURE_BUDGET = ConfigLoader.parseDuration(CollectorDefaults.FAILURE_BUDGET);
-    private static final Duration FLUSH = ConfigLoader.parseDuration(CollectorDefaults.FLUSH_TIMEOUT);
+    static final Duration FAILURE_BUDGET = ConfigLoader.parseDuration(CollectorBuiltIns.FAILURE_BUDGET);
+    private static final Duration FLUSH = ConfigLoader.parseDuration(CollectorBuiltIns.FLUSH_TIMEOUT);
 
     /** One collector or sink: starts on its own threads, says how its sources are, stops. */
     private interface Part {
@@ -155,7 +156,7 @@ final class HomelabServices implements AutoCloseable {
             try {
                 kube = KubernetesCollectorConfig.of(k.cluster()).withContext(k.context())
                         .withNamespaces(k.namespaces())
-                        .withLogs(k.logs(), Integer.parseInt(CollectorDefaults.KUBERNETES_LOG_LINES)).withLedgerPath(k.ledger())
+                        .withLogs(k.logs(), Integer.parseInt(CollectorBuiltIns.KUBERNETES_LOG_LINES)).withLedgerPath(k.ledger())
                         .withResyncPeriod(k.resync()).withTopic(topics.podRestarts());
                 // Read now: a missing context or a broken file stops the start, not a thread later.
                 final io.fabric8.kubernetes.client.Config read = KubeConfigs.fromFile(k.kubeconfig(), k.context());

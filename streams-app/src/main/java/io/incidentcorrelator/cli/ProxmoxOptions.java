@@ -3,6 +3,7 @@ package io.incidentcorrelator.cli;
 import io.incidentcorrelator.collectors.proxmox.ApiToken;
 import io.incidentcorrelator.collectors.proxmox.ProxmoxConfig;
 import io.incidentcorrelator.collectors.TlsOptions;
+import io.incidentcorrelator.config.CollectorBuiltIns;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -46,7 +47,7 @@ final class ProxmoxOptions {
     List<String> nodes;
 
     @Option(names = "--timeout", paramLabel = "DURATION",
-            defaultValue = CollectorDefaults.PROXMOX_TIMEOUT,
+            defaultValue = CollectorBuiltIns.PROXMOX_TIMEOUT,
             description = "Bound on each API request (env INCIDENT_CORRELATOR_COLLECT_TIMEOUT).")
     String timeout;
 

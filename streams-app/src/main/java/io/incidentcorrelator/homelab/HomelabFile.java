@@ -9,6 +9,7 @@ import io.incidentcorrelator.collectors.inventory.InventoryFile;
 import io.incidentcorrelator.collectors.inventory.InventoryFormatException;
 import io.incidentcorrelator.collectors.proxmox.hook.HookConfig;
 import io.incidentcorrelator.collectors.proxmox.hook.HookCredentials;
+import io.incidentcorrelator.config.CollectorBuiltIns;
 import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
 
@@ -144,16 +145,16 @@ public final class HomelabFile {
         final Path tokenFile = tokenId == null ? null : s.requiredFile("token-file",
                 "a file holding the API token's secret (the id is token-id)");
         return new Homelab.Proxmox(url, tokenId, tokenFile, ca, insecure, s.names("nodes"),
-                s.duration("timeout", Duration.ofSeconds(10)),
+                s.duration("timeout", CollectorBuiltIns.PROXMOX_TIMEOUT),
                 Optional.ofNullable(backups).map(b -> {
                     b.only("interval", "lookback", "sent-phases-file");
-                    return new Homelab.BackupTasks(b.duration("interval", Duration.ofSeconds(30)),
-                            b.duration("lookback", Duration.ofHours(1)),
+                    return new Homelab.BackupTasks(b.duration("interval", CollectorBuiltIns.PROXMOX_INTERVAL),
+                            b.duration("lookback", CollectorBuiltIns.BACKUP_LOOKBACK),
                             b.path("sent-phases-file", "a file this process keeps the phases it sent in"));
                 }),
                 Optional.ofNullable(memory).map(m -> {
                     m.only("interval");
-                    return new Homelab.Memory(m.duration("interval", Duration.ofSeconds(30)));
+                    return new Homelab.Memory(m.duration("interval", CollectorBuiltIns.PROXMOX_INTERVAL));
                 }),
                 Optional.ofNullable(hook).map(this::hook));
     }
@@ -201,7 +202,7 @@ public final class HomelabFile {
             }
             all.add(new Homelab.KubernetesCluster(name, file, c.string("context", false), c.names("namespaces"),
                     c.path("ledger", "a file remembering the restarts already sent"), c.bool("logs", true),
-                    c.duration("resync", Duration.ofMinutes(10))));
+                    c.duration("resync", CollectorBuiltIns.KUBERNETES_RESYNC)));
         });
         return List.copyOf(all);
     }
@@ -232,7 +233,7 @@ public final class HomelabFile {
                         "verify with ca-file, or not at all");
             }
             all.add(new Homelab.EtcdCluster(name, endpoints, ca, insecure, c.duration("interval",
-                    Duration.ofSeconds(15))));
+                    CollectorBuiltIns.ETCD_INTERVAL)));
         });
         return List.copyOf(all);
     }
@@ -244,7 +245,7 @@ public final class HomelabFile {
         if ((file == null) == (inline == null)) {
             throw s.error("", "give the inventory once", "file: PATH or inline: {clusters: ..., storage: ...}");
         }
-        final Duration every = s.duration("interval", Duration.ofMinutes(5));
+        final Duration every = s.duration("interval", CollectorBuiltIns.INVENTORY_INTERVAL);
         final String text;
         final String where;
         try {
@@ -395,6 +396,11 @@ public final class HomelabFile {
                 return n.booleanValue();
             }
             throw error(key, "is " + kind(n), "true or false");
+        }
+
+        /** @param builtIn the collectors' default ({@link CollectorBuiltIns}) when the file does not set it */
+        Duration duration(String key, String builtIn) {
+            return duration(key, ConfigLoader.parseDuration(builtIn));
         }
 
         Duration duration(String key, Duration fallback) {

@@ -20,6 +20,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +86,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private final long idleAfterMs;
     private final boolean waitForUnstarted;
     /** Per routing task, the kinds its last progress said it reads (not stored: none after a restart). */
-    private final Map<Integer, Integer> kindsBy = new java.util.HashMap<>();
+    private final Map<Integer, Integer> kindsBy = new HashMap<>();
     /** Per kind, the wall clock it started here; MIN_VALUE: long ago (before this task started). */
     private final long[] startedAt = new long[4];
     private PunctuationWhileWaiting allowance;
@@ -132,7 +134,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         frontier = stored(FRONTIER, InputWatermark.NONE);
         told = stored(TOLD, InputWatermark.NONE);
         started = stored(STARTED, 0);
-        java.util.Arrays.fill(startedAt, Long.MIN_VALUE);
+        Arrays.fill(startedAt, Long.MIN_VALUE);
         ticked = stored(TICKED, InputWatermark.NONE);
         received = frontier;
         // Counted, not approximateNumEntries(): RocksDB only estimates, and a count too low would
@@ -426,7 +428,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private static Bytes after(long time) {
         if (time == InputWatermark.IDLE) {
             final byte[] top = new byte[9];
-            java.util.Arrays.fill(top, (byte) 0xFF);
+            Arrays.fill(top, (byte) 0xFF);
             return Bytes.wrap(top);
         }
         return Bytes.wrap(ByteBuffer.allocate(8).putLong(time + 1).array());
