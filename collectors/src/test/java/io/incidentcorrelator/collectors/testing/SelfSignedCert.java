@@ -3,17 +3,32 @@ package io.incidentcorrelator.collectors.testing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A throw-away self-signed certificate for 127.0.0.1/localhost, made with the JDK's keytool
- * (the JDK has no public API to create certificates). The password is random per run.
+ * (the JDK has no public API to create certificates), once per JVM. The password is random per run.
  */
 public record SelfSignedCert(Path keystore, String password, Path certificatePem) {
 
-    public static SelfSignedCert create(Path dir) throws IOException, InterruptedException {
+    /** Made once per JVM: each keytool run is a JVM start and an RSA key, seconds on a busy machine. */
+    private static SelfSignedCert made;
+
+    /** The certificate, its keystore and PEM copied into {@code dir}. */
+    public static synchronized SelfSignedCert create(Path dir) throws IOException, InterruptedException {
+        if (made == null) {
+            made = generate(Files.createTempDirectory("self-signed-cert"));
+        }
+        final Path keystore = Files.copy(made.keystore(), dir.resolve("test-server.p12"),
+                StandardCopyOption.REPLACE_EXISTING);
+        final Path pem = Files.copy(made.certificatePem(), dir.resolve("test-ca.pem"), StandardCopyOption.REPLACE_EXISTING);
+        return new SelfSignedCert(keystore, made.password(), pem);
+    }
+
+    private static SelfSignedCert generate(Path dir) throws IOException, InterruptedException {
         final String password = UUID.randomUUID().toString();
         final Path keystore = dir.resolve("test-server.p12");
         final Path pem = dir.resolve("test-ca.pem");
@@ -24,6 +39,11 @@ public record SelfSignedCert(Path keystore, String password, Path certificatePem
                 "-storepass", password, "-keypass", password), dir);
         run(List.of(keytool, "-exportcert", "-rfc", "-alias", "server", "-keystore", keystore.toString(),
                 "-storepass", password, "-file", pem.toString()), dir);
+        // Deleted in the reverse order of registration: the directory last.
+        dir.toFile().deleteOnExit();
+        for (Path file : List.of(keystore, pem, dir.resolve("keytool.log"))) {
+            file.toFile().deleteOnExit();
+        }
         return new SelfSignedCert(keystore, password, pem);
     }
 

@@ -44,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The collectors' Kafka sink against a real (in-process) broker, and against none. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class KafkaEventWriterTest {
+class KafkaEventWriterIT {
 
     /** One topic per test: the broker is shared. */
     private static final String TOPIC = "etcd-latency";

@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code correlator replay} on the file it wrote: the backfill is a replayable scenario.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class BackfillCommandTest {
+class BackfillCommandIT {
 
     private static final String UPID = "UPID:ruapehu:0000A1B2:0123ABCD:699FADD0:vzdump::root@pam:";
     private static final List<String> TASK_LOG = List.of(

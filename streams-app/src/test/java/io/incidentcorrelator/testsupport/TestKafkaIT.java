@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
 
-class TestKafkaTest {
+class TestKafkaIT {
 
     @Test
     void defaultBrokerServesProduceAndConsume() throws Exception {
