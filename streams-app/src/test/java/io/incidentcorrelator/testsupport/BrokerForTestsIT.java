@@ -23,7 +23,11 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
 
-class TestKafkaIT {
+/**
+ * {@link TestKafka}, the broker the ITs run on: the default kind serves them, and Testcontainers
+ * without Docker fails clearly.
+ */
+class BrokerForTestsIT {
 
     @Test
     void defaultBrokerServesProduceAndConsume() throws Exception {
