@@ -174,7 +174,7 @@ public final class Topic<V> implements Comparable<Topic<?>> {
     }
 
     /** The topic with this name in a scenario file. */
-    public static Optional<Topic<?>> input(String id) {
+    public static Optional<Topic<?>> inputWithId(String id) {
         return ALL.stream().filter(t -> t.input() && t.id.equals(id)).findFirst();
     }
 

@@ -51,17 +51,18 @@ final class BenchKafka {
         // the first retention check (30 s after start) would delete them while they are being read.
         final Map<String, String> kept = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
         final List<NewTopic> topics = new ArrayList<>();
-        for (String t : names.eventTopics()) {
-            topics.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(kept));
+        for (Topic<?> topic : Topic.ALL) {
+            final String name = names.name(topic);
+            topics.add(switch (topic.role()) {
+                case EVENTS -> new NewTopic(name, Optional.of(partitions), Optional.empty()).configs(kept);
+                case TABLE, OUTPUT -> new NewTopic(name, Optional.of(partitions), Optional.empty()).configs(compacted);
+                case DEAD_LETTER -> new NewTopic(name, Optional.of(1), Optional.empty());
+                case CLOCK -> new NewTopic(name, Optional.of(1), Optional.empty()).configs(kept);
+            });
         }
         for (String t : extra) {
             topics.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(kept));
         }
-        for (String t : List.of(names.inventory(), names.storageLocations(), names.incidents())) {
-            topics.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(compacted));
-        }
-        topics.add(new NewTopic(names.deadLetter(), Optional.of(1), Optional.empty()));
-        topics.add(new NewTopic(names.clock(), Optional.of(1), Optional.empty()).configs(kept));
         try {
             admin.createTopics(topics).all().get();
         } catch (InterruptedException e) {

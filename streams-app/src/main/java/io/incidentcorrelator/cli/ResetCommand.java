@@ -1,7 +1,7 @@
 package io.incidentcorrelator.cli;
 
 import io.incidentcorrelator.config.ConfigLoader;
-import io.incidentcorrelator.topics.TopicNames;
+import io.incidentcorrelator.runtime.TopologyShapes;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -102,9 +102,7 @@ final class ResetCommand implements Callable<Integer> {
             return CorrelatorCli.EXIT_FAILURE;
         }
 
-        final TopicNames topics = config.correlatorConfig().topics();
-        final List<String> inputs = new ArrayList<>(topics.eventTopics());
-        inputs.add(topics.clock());
+        final List<String> inputs = TopologyShapes.inputTopics(config.correlatorConfig().topics());
         final List<String> args = new ArrayList<>(List.of(
                 "--bootstrap-server", bootstrap,
                 "--application-id", applicationId,

@@ -137,7 +137,7 @@ public final class ScenarioReader {
             throw new ScenarioFormatException(source, lineNumber,
                     "\"topic\" must be a string, got " + JsonText.describe(topicNode));
         }
-        Topic<?> topic = Topic.input(topicNode.textValue()).orElseThrow(() -> new ScenarioFormatException(source,
+        Topic<?> topic = Topic.inputWithId(topicNode.textValue()).orElseThrow(() -> new ScenarioFormatException(source,
                 lineNumber, "unknown topic " + JsonText.quote(topicNode.textValue()) + " (expected one of "
                 + Topic.inputIds() + ")"));
 

@@ -1,5 +1,6 @@
 package io.incidentcorrelator.runtime;
 
+import io.incidentcorrelator.topics.Topic;
 import io.incidentcorrelator.topics.TopicNames;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -48,15 +49,12 @@ public final class TopicProvisioner {
                                     Map<String, String> eventConfigs) {
         final Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
         final List<NewTopic> wanted = new ArrayList<>();
-        for (String t : names.eventTopics()) {
-            wanted.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(eventConfigs));
+        for (Topic<?> topic : Topic.ALL) {
+            // The clock has as many partitions as the event topics: a replay's closing tick goes to every routing task.
+            final int count = topic.role() == Topic.Role.DEAD_LETTER ? 1 : partitions;
+            wanted.add(new NewTopic(names.name(topic), Optional.of(count), Optional.empty())
+                    .configs(topic.compacted() ? compacted : eventConfigs));
         }
-        for (String t : List.of(names.inventory(), names.storageLocations(), names.incidents())) {
-            wanted.add(new NewTopic(t, Optional.of(partitions), Optional.empty()).configs(compacted));
-        }
-        wanted.add(new NewTopic(names.deadLetter(), Optional.of(1), Optional.empty()).configs(eventConfigs));
-        // As many as the event topics: a replay's closing tick goes to every routing task.
-        wanted.add(new NewTopic(names.clock(), Optional.of(partitions), Optional.empty()).configs(eventConfigs));
         final Set<String> existing;
         try {
             existing = admin.listTopics(new ListTopicsOptions().timeoutMs(20_000)).names().get();

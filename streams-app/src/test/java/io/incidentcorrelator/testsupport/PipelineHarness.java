@@ -9,8 +9,8 @@ import io.incidentcorrelator.replay.ScenarioEvent;
 import io.incidentcorrelator.replay.ScenarioEvents;
 import io.incidentcorrelator.replay.ScenarioReader;
 import io.incidentcorrelator.runtime.Pipeline;
-import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topics.Topic;
+import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topics.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -76,14 +76,10 @@ public final class PipelineHarness {
     public void createTopics() throws Exception {
         final Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
         final List<NewTopic> all = new ArrayList<>();
-        for (String t : names.eventTopics()) {
-            all.add(new NewTopic(t, Optional.of(1), Optional.empty()));
+        for (Topic<?> topic : Topic.ALL) {
+            all.add(new NewTopic(names.name(topic), Optional.of(1), Optional.empty())
+                    .configs(topic.compacted() ? compacted : Map.of()));
         }
-        for (String t : List.of(names.inventory(), names.storageLocations(), names.incidents())) {
-            all.add(new NewTopic(t, Optional.of(1), Optional.empty()).configs(compacted));
-        }
-        all.add(new NewTopic(names.deadLetter(), Optional.of(1), Optional.empty()));
-        all.add(new NewTopic(names.clock(), Optional.of(1), Optional.empty()));
         try (Admin admin = admin()) {
             admin.createTopics(all).all().get();
         }

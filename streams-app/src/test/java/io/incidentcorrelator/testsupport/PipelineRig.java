@@ -9,8 +9,8 @@ import io.incidentcorrelator.replay.ScenarioEvent;
 import io.incidentcorrelator.runtime.Pipeline;
 import io.incidentcorrelator.runtime.TopicProvisioner;
 import io.incidentcorrelator.serde.SchemaRegistries;
-import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topics.Topic;
+import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topics.Topics;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
@@ -416,9 +416,7 @@ public final class PipelineRig {
     }
 
     private List<String> inputTopics() {
-        final List<String> inputs = new ArrayList<>(names().eventTopics());
-        inputs.add(names().clock());
-        return inputs;
+        return TopologyShapes.inputTopics(names());
     }
 
     private KafkaProducer<String, byte[]> producer() {
