@@ -23,8 +23,8 @@ import java.util.TreeMap;
 /**
  * A byte key-value store that keeps the task's writes until the task commits, then writes the net
  * change to the store below (and so to its changelog): a key put and deleted again between two
- * commits never reaches the changelog, and a key deleted that was written out before costs one
- * tombstone. Made for the aligner's buffer ({@link EventAligner}), where most events are released
+ * commits never reaches the changelog; a key deleted that was written out at an earlier commit is
+ * deleted below at once (one tombstone, as without the buffer). Made for the aligner's buffer ({@link EventAligner}), where most events are released
  * within the commit that buffered them: written through, each cost a record and a tombstone in the
  * changelog, nine tenths of what a restart restored (see docs/performance.md).
  *
@@ -43,7 +43,7 @@ import java.util.TreeMap;
 public final class CommitBufferedKeyValueStore extends CommitBufferedStore<KeyValueStore<Bytes, byte[]>, Bytes, byte[]>
         implements KeyValueStore<Bytes, byte[]> {
 
-    /** A key's last value (null: a delete) and the context of the record that wrote it. */
+    /** A key's last value and the context of the record that wrote it. */
     private record Pending(byte[] value, ProcessorRecordContext writer) {
     }
 
@@ -72,8 +72,15 @@ public final class CommitBufferedKeyValueStore extends CommitBufferedStore<KeyVa
     @Override
     public void put(Bytes key, byte[] value) {
         noteWriter();
-        if (value == null && wrapped().get(key) == null) {
-            pending.remove(key); // never written out: nothing to delete below, nothing to log
+        if (value == null) {
+            pending.remove(key);
+            // Written out at an earlier commit: its tombstone is due anyway, and deleted below now,
+            // the reads do not step over it again (the aligner reads its buffer from the first key
+            // at every release: a commit's worth of pending deletes made that quadratic).
+            // Never written out: nothing to delete below, nothing to log.
+            if (wrapped().get(key) != null) {
+                wrapped().delete(key);
+            }
             return;
         }
         pending.put(key, new Pending(value, currentRecord()));
@@ -165,7 +172,7 @@ public final class CommitBufferedKeyValueStore extends CommitBufferedStore<KeyVa
                 w -> wrapped().put(w.getKey(), w.getValue().value()));
     }
 
-    /** The store below's entries in key order, with the pending writes over them and pending deletes left out. */
+    /** The store below's entries in key order, with the pending writes over them. */
     private static final class Merged implements KeyValueIterator<Bytes, byte[]> {
 
         private final KeyValueIterator<Bytes, byte[]> below;
@@ -181,25 +188,23 @@ public final class CommitBufferedKeyValueStore extends CommitBufferedStore<KeyVa
 
         @Override
         public boolean hasNext() {
-            while (next == null) {
-                final Bytes belowKey = below.hasNext() ? below.peekNextKey() : null;
-                if (belowKey == null && nextOver == null) {
-                    return false;
-                }
-                final int order = belowKey == null ? 1 : nextOver == null ? -1 : belowKey.compareTo(nextOver.getKey());
-                if (order < 0) {
-                    next = below.next();
-                    continue;
-                }
-                if (order == 0) {
-                    below.next(); // overwritten or deleted since the last commit
-                }
-                final Map.Entry<Bytes, Pending> o = nextOver;
-                nextOver = over.hasNext() ? over.next() : null;
-                if (o.getValue().value() != null) {
-                    next = KeyValue.pair(o.getKey(), o.getValue().value());
-                }
+            if (next != null) {
+                return true;
             }
+            final Bytes belowKey = below.hasNext() ? below.peekNextKey() : null;
+            if (belowKey == null && nextOver == null) {
+                return false;
+            }
+            final int order = belowKey == null ? 1 : nextOver == null ? -1 : belowKey.compareTo(nextOver.getKey());
+            if (order < 0) {
+                next = below.next();
+                return true;
+            }
+            if (order == 0) {
+                below.next(); // overwritten since the last commit
+            }
+            next = KeyValue.pair(nextOver.getKey(), nextOver.getValue().value());
+            nextOver = over.hasNext() ? over.next() : null;
             return true;
         }
 
