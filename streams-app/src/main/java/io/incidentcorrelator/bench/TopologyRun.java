@@ -138,16 +138,6 @@ final class TopologyRun implements AutoCloseable {
 
     @Override
     public void close() {
-        if (System.getenv("BENCH_METRICS") != null) {
-            instances.forEach(st -> st.metrics().forEach((n, m) -> {
-                final String g = n.group();
-                if ((g.equals("stream-thread-metrics") && (n.name().endsWith("-ratio") || n.name().endsWith("-total")))
-                        || (g.equals("stream-task-metrics") && (n.name().contains("enforced") || n.name().contains("process-total")))
-                        || (g.equals("stream-state-metrics") && n.name().contains("put-rate"))) {
-                    System.err.println("METRIC " + g + " " + n.name() + " " + n.tags() + " = " + m.metricValue());
-                }
-            }));
-        }
         // Leaving the group at once: a later instance of the same application (a restore measured
         // after the run) would otherwise wait out this one's session timeout first.
         instances.forEach(s -> s.close(CloseOptions.groupMembershipOperation(

@@ -298,7 +298,9 @@ public final class TopologyFactory {
         final StoreBuilder<KeyValueStore<Integer, Long>> reported = Stores.keyValueStoreBuilder(inMemory
                 ? Stores.inMemoryKeyValueStore(StoreNames.ROUTING_PROGRESS)
                 : Stores.persistentKeyValueStore(StoreNames.ROUTING_PROGRESS), Serdes.Integer(), Serdes.Long())
-                .withLoggingEnabled(ChangelogSettings.TOPIC_CONFIG);
+                // A handful of keys written for nearly every event released (the frontier): cached,
+                // so the changelog gets each key's last value per commit, not every write.
+                .withCachingEnabled().withLoggingEnabled(ChangelogSettings.TOPIC_CONFIG);
         return byCluster.process(new ProcessorSupplier<String, CorrelationEvent, String, CorrelationEvent>() {
             @Override
             public Processor<String, CorrelationEvent, String, CorrelationEvent> get() {

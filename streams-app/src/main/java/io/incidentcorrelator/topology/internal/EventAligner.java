@@ -19,7 +19,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +87,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private final long idleAfterMs;
     private final boolean waitForUnstarted;
     /** Per routing task, the kinds its last progress said it reads (not stored: none after a restart). */
-    private final Map<Integer, Integer> kindsBy = new java.util.HashMap<>();
+    private final Map<Integer, Integer> kindsBy = new HashMap<>();
     /** Per kind, the wall clock it started here; MIN_VALUE: long ago (before this task started). */
     private final long[] startedAt = new long[4];
     private PunctuationWhileWaiting allowance;
@@ -93,6 +96,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
      * an index of the buffer, whose values hold the arrival time, rebuilt from it on init.
      */
     private final Map<Bytes, Long> waitingRestarts = new LinkedHashMap<>();
+
     private ProcessorContext<String, CorrelationEvent> context;
     /** Runs {@link #flushWaitingRestarts} every 200 ms while restarts wait (live mode). */
     private PunctuationWhileWaiting flush;
@@ -132,7 +136,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         frontier = stored(FRONTIER, InputWatermark.NONE);
         told = stored(TOLD, InputWatermark.NONE);
         started = stored(STARTED, 0);
-        java.util.Arrays.fill(startedAt, Long.MIN_VALUE);
+        Arrays.fill(startedAt, Long.MIN_VALUE);
         ticked = stored(TICKED, InputWatermark.NONE);
         received = frontier;
         // Counted, not approximateNumEntries(): RocksDB only estimates, and a count too low would
@@ -277,12 +281,11 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         }
         final Bytes key = key(record);
         final long now = context.currentSystemTimeMs();
-        if (buffer.get(key) == null) {
+        // The value is the wall clock it arrived: a restored task flushes a restart when the
+        // uninterrupted one would have. The same event twice is buffered once.
+        if (buffer.putIfAbsent(key, ByteBuffer.allocate(8).putLong(now).array()) == null) {
             buffered++;
         }
-        // The value is the wall clock it arrived: a restored task flushes a restart when the
-        // uninterrupted one would have.
-        buffer.put(key, ByteBuffer.allocate(8).putLong(now).array());
         if (!flushAfter.isZero() && record.value().getPayload() instanceof PodRestart) {
             waitingRestarts.putIfAbsent(key, now);
         }
@@ -306,7 +309,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         told = time;
         progress.put(TOLD, time);
         context.forward(new Record<>(EventRouter.BROADCAST_KEY, new CorrelationEvent(new ClockTick(
-                java.time.Instant.ofEpochMilli(time + 1))), time + 1));
+                Instant.ofEpochMilli(time + 1))), time + 1));
     }
 
     private long told = InputWatermark.NONE;
@@ -426,7 +429,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private static Bytes after(long time) {
         if (time == InputWatermark.IDLE) {
             final byte[] top = new byte[9];
-            java.util.Arrays.fill(top, (byte) 0xFF);
+            Arrays.fill(top, (byte) 0xFF);
             return Bytes.wrap(top);
         }
         return Bytes.wrap(ByteBuffer.allocate(8).putLong(time + 1).array());
