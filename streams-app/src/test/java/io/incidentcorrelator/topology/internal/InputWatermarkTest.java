@@ -77,4 +77,19 @@ class InputWatermarkTest {
         w.delivered("proxmox-memory-0", 32_000, A_DAY_LATER);
         assertEquals(32_000, w.at(A_DAY_LATER), "30 s of event time read and nothing from the restarts");
     }
+
+    @Test
+    void readingHistoryAPartitionThatDeliversIsNotIdleHoweverFarTheOthersWentBeforeIt() {
+        // Topic by topic: the backups were all read while the samples' topic was still empty.
+        final InputWatermark w = new InputWatermark(IDLE_AFTER, HORIZON, 2, A_DAY_LATER);
+        w.delivered("backup-events-0", 1_000, A_DAY_LATER);
+        w.delivered("backup-events-0", 4_000_000, A_DAY_LATER);
+        w.delivered("proxmox-memory-0", 2_000, A_DAY_LATER + 10);
+        w.delivered("proxmox-memory-0", 3_000, A_DAY_LATER + 20);
+        assertEquals(3_000, w.at(A_DAY_LATER + 20), "the samples deliver: they hold the watermark");
+        w.delivered("backup-events-0", 4_000_100, A_DAY_LATER + 30);
+        assertEquals(4_000_100, w.at(A_DAY_LATER + 30),
+                "once the others deliver idle-after past the samples' newest after their last event, "
+                        + "the samples have nothing older left");
+    }
 }
