@@ -1,13 +1,9 @@
 package io.incidentcorrelator.kafkainternal;
 
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.streams.kstream.Windowed;
-import org.apache.kafka.streams.processor.StateStore;
-import org.apache.kafka.streams.processor.StateStoreContext;
-import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
 import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -15,7 +11,6 @@ import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.apache.kafka.streams.state.internals.WindowStoreBuilder;
-import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -50,7 +45,7 @@ import java.util.Map;
  * the task wrote. Other threads (interactive queries) read the store below, as of the last commit
  * or read on the writing thread, and never touch the buffer.
  */
-public final class CommitBufferedWindowStore<V> extends WrappedStateStore<WindowStore<String, V>, String, V>
+public final class CommitBufferedWindowStore<V> extends CommitBufferedStore<WindowStore<String, V>, String, V>
         implements WindowStore<String, V> {
 
     private record Window(String key, long start) {
@@ -66,11 +61,8 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
     }
 
     private final Map<Window, Buffered> buffered = new LinkedHashMap<>();
-    /** Null outside a Kafka Streams task (a unit test's mock context): no record context to keep. */
-    private InternalProcessorContext<?, ?> taskContext;
     private final long retentionMs;
     private long latestWindowStart = Long.MIN_VALUE;
-    private volatile Thread writer;
 
     CommitBufferedWindowStore(WindowStore<String, V> wrapped, long retentionMs) {
         super(wrapped);
@@ -83,16 +75,8 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
     }
 
     @Override
-    public void init(StateStoreContext context, StateStore root) {
-        buffered.clear();
-        latestWindowStart = Long.MIN_VALUE;
-        taskContext = context instanceof InternalProcessorContext<?, ?> internal ? internal : null;
-        super.init(context, root);
-    }
-
-    @Override
     public void put(String key, V value, long windowStartTimestamp) {
-        writer = Thread.currentThread();
+        noteWriter();
         if (windowStartTimestamp > latestWindowStart) {
             latestWindowStart = windowStartTimestamp;
             dropExpiredFromTheOldestEnd();
@@ -102,7 +86,7 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
             return;
         }
         buffered.put(new Window(key, windowStartTimestamp),
-                new Buffered(value, taskContext == null ? null : taskContext.recordContext()));
+                new Buffered(value, currentRecord()));
     }
 
     /**
@@ -186,64 +170,25 @@ public final class CommitBufferedWindowStore<V> extends WrappedStateStore<Window
         return wrapped().backwardAll();
     }
 
-    /** Called by the task before it commits. */
     @Override
-    public void flushCache() {
-        writeOut();
-        super.flushCache();
-    }
-
-    @Override
-    public void clearCache() {
+    void dropBuffer() {
         buffered.clear();
-        super.clearCache();
+        latestWindowStart = Long.MIN_VALUE;
     }
 
     @Override
-    public void commit(Map<TopicPartition, Long> changelogOffsets) {
-        writeOut();
-        super.commit(changelogOffsets);
-    }
-
-    @Override
-    public void close() {
-        buffered.clear();
-        super.close();
-    }
-
-    private boolean onWriter() {
-        return Thread.currentThread() == writer;
-    }
-
-    /** Before a read: on the writing thread, so that the read sees what the task wrote. */
-    private void writeOutForRead() {
-        if (onWriter()) {
-            writeOut();
-        }
-    }
-
     @SuppressWarnings("unchecked")
-    private void writeOut() {
+    void writeOut() {
         if (buffered.isEmpty()) {
             return;
         }
         final List<Map.Entry<Window, Buffered>> writes = new ArrayList<>(buffered.entrySet());
         buffered.clear();
-        final ProcessorRecordContext current = taskContext == null ? null : taskContext.recordContext();
-        try {
-            for (Map.Entry<Window, Buffered> w : writes) {
-                if (!isExpired(w.getKey().start())) {
-                    if (taskContext != null) {
-                        taskContext.setRecordContext(w.getValue().writer());
-                    }
-                    wrapped().put(w.getKey().key(), (V) w.getValue().value(), w.getKey().start());
-                }
+        writeEach(writes, w -> w.getValue().writer(), w -> {
+            if (!isExpired(w.getKey().start())) {
+                wrapped().put(w.getKey().key(), (V) w.getValue().value(), w.getKey().start());
             }
-        } finally {
-            if (taskContext != null) {
-                taskContext.setRecordContext(current);
-            }
-        }
+        });
     }
 
     /**

@@ -6,9 +6,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The correlator's own counters, process-wide so that they survive task migration and thread
@@ -53,6 +55,11 @@ public final class CorrelatorMetrics {
     }
 
     private final MeterRegistry registry;
+    /**
+     * The per-event counters, by name and tags: registering looks the meter up by a new id each
+     * time, which a catch-up paid for every sample of a host the inventory does not know.
+     */
+    private final Map<List<String>, Counter> perEvent = new ConcurrentHashMap<>();
 
     public CorrelatorMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -131,8 +138,8 @@ public final class CorrelatorMetrics {
     }
 
     private void increment(String name, String description, String tag, String value, String topic) {
-        Counter.builder(name).description(description).tag(tag, value).tag("topic", String.valueOf(topic))
-                .register(registry).increment();
+        perEvent.computeIfAbsent(List.of(name, tag, value, String.valueOf(topic)), k -> Counter.builder(name)
+                .description(description).tag(tag, value).tag("topic", k.get(3)).register(registry)).increment();
     }
 
     public void incidentEmitted(IncidentCategory category, IncidentStatus status) {

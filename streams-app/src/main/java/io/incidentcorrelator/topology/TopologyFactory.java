@@ -15,6 +15,7 @@ import io.incidentcorrelator.topics.TopicNames;
 import io.incidentcorrelator.topics.Topics;
 import io.incidentcorrelator.topics.ValueSerdes;
 import io.incidentcorrelator.topology.internal.ClusterPartitioner;
+import io.incidentcorrelator.kafkainternal.CommitBufferedKeyValueStore;
 import io.incidentcorrelator.kafkainternal.CommitBufferedWindowStore;
 import io.incidentcorrelator.topology.internal.DeadLetterProcessor;
 import io.incidentcorrelator.topology.internal.EventAligner;
@@ -288,14 +289,17 @@ public final class TopologyFactory {
                                                                       CorrelatorConfig config, Progress progress,
                                                                       Serde<CorrelationEvent> events) {
         final boolean inMemory = config.storeType() == StoreType.IN_MEMORY;
-        final StoreBuilder<KeyValueStore<Bytes, byte[]>> buffer = Stores.keyValueStoreBuilder(inMemory
+        // Most events are released within the commit that buffered them: only the net change is logged.
+        final StoreBuilder<KeyValueStore<Bytes, byte[]>> buffer = CommitBufferedKeyValueStore.builder(inMemory
                 ? Stores.inMemoryKeyValueStore(StoreNames.ALIGN_BUFFER)
-                : Stores.persistentKeyValueStore(StoreNames.ALIGN_BUFFER), Serdes.Bytes(), Serdes.ByteArray())
+                : Stores.persistentKeyValueStore(StoreNames.ALIGN_BUFFER))
                 .withLoggingEnabled(ChangelogSettings.TOPIC_CONFIG);
         final StoreBuilder<KeyValueStore<Integer, Long>> reported = Stores.keyValueStoreBuilder(inMemory
                 ? Stores.inMemoryKeyValueStore(StoreNames.ROUTING_PROGRESS)
                 : Stores.persistentKeyValueStore(StoreNames.ROUTING_PROGRESS), Serdes.Integer(), Serdes.Long())
-                .withLoggingEnabled(ChangelogSettings.TOPIC_CONFIG);
+                // A handful of keys written for nearly every event released (the frontier): cached,
+                // so the changelog gets each key's last value per commit, not every write.
+                .withCachingEnabled().withLoggingEnabled(ChangelogSettings.TOPIC_CONFIG);
         return byCluster.process(new ProcessorSupplier<String, CorrelationEvent, String, CorrelationEvent>() {
             @Override
             public Processor<String, CorrelationEvent, String, CorrelationEvent> get() {

@@ -19,6 +19,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -95,6 +96,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
      * an index of the buffer, whose values hold the arrival time, rebuilt from it on init.
      */
     private final Map<Bytes, Long> waitingRestarts = new LinkedHashMap<>();
+
     private ProcessorContext<String, CorrelationEvent> context;
     /** Runs {@link #flushWaitingRestarts} every 200 ms while restarts wait (live mode). */
     private PunctuationWhileWaiting flush;
@@ -279,12 +281,11 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         }
         final Bytes key = key(record);
         final long now = context.currentSystemTimeMs();
-        if (buffer.get(key) == null) {
+        // The value is the wall clock it arrived: a restored task flushes a restart when the
+        // uninterrupted one would have. The same event twice is buffered once.
+        if (buffer.putIfAbsent(key, ByteBuffer.allocate(8).putLong(now).array()) == null) {
             buffered++;
         }
-        // The value is the wall clock it arrived: a restored task flushes a restart when the
-        // uninterrupted one would have.
-        buffer.put(key, ByteBuffer.allocate(8).putLong(now).array());
         if (!flushAfter.isZero() && record.value().getPayload() instanceof PodRestart) {
             waitingRestarts.putIfAbsent(key, now);
         }
@@ -308,7 +309,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         told = time;
         progress.put(TOLD, time);
         context.forward(new Record<>(EventRouter.BROADCAST_KEY, new CorrelationEvent(new ClockTick(
-                java.time.Instant.ofEpochMilli(time + 1))), time + 1));
+                Instant.ofEpochMilli(time + 1))), time + 1));
     }
 
     private long told = InputWatermark.NONE;

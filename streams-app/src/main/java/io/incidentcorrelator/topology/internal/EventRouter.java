@@ -122,7 +122,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
                 holdCapacity, holdHorizon);
         // Not restored after a crash: re-derived from the records read again, and the correlation
         // task keeps what it was told last (EventAligner), so a lower value only holds back a while.
-        this.watermark = new InputWatermark(idleAfter, DATA_TOPICS, context.currentSystemTimeMs());
+        this.watermark = new InputWatermark(idleAfter, holdHorizon, DATA_TOPICS, context.currentSystemTimeMs());
         this.punctuation = new PunctuationWhileWaiting(context, Duration.ofSeconds(1), this::punctuate);
         punctuateWhileWaiting(context.currentSystemTimeMs());
     }

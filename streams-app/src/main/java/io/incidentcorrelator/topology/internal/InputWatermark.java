@@ -16,6 +16,21 @@ import java.util.Objects;
  * (the replay's closing tick) promises that every input up to its time has been produced, so it
  * is a floor for the watermark.
  *
+ * <p><b>Reading history</b> (the newest event time delivered is more than the catch-up {@code horizon}
+ * behind wall clock: a backlog after downtime, an upgrade or a reset), a partition is also idle once
+ * the task has delivered, <em>since that partition's last event</em>, events stamped {@code idleAfter} of
+ * <em>event time</em> past its newest. Kafka Streams hands a task its records in timestamp order
+ * across its partitions, waiting for every partition whose lag is not known to be zero
+ * ({@code max.task.idle.ms} 0 or more): when it delivers a record stamped t, a partition that has
+ * delivered nothing up to t has nothing up to t to deliver. Only what the others delivered since
+ * counts: what they delivered before may have been read while this partition was still empty
+ * (a topic produced after the others), and a partition that is delivering is not idle.
+ * Without this, a sparse input (restarts, backups) holds the watermark for {@code idleAfter} of
+ * <em>wall</em> clock after each of its events, in which a catch-up reads a million records that all
+ * wait in the aligner's buffer. The {@code idleAfter} of event time is the tolerance for events out
+ * of order within a partition. Live (near wall clock) only the wall-clock rule applies: a live source
+ * that is a little late must still be waited for.
+ *
  * <p>Plain Java and wall clock passed in: the rule is tested without Kafka.
  */
 public final class InputWatermark {
@@ -26,26 +41,42 @@ public final class InputWatermark {
     public static final long IDLE = Long.MAX_VALUE;
 
     private final long idleAfterMs;
+    private final long horizonMs;
     private final int dataPartitions;
     private final long startedAt;
-    private final Map<String, long[]> byPartition = new HashMap<>(); // topic-partition → {newest event time, wall clock}
+    /** Topic-partition → {newest event time, wall clock, newest event time the others delivered since}. */
+    private final Map<String, long[]> byPartition = new HashMap<>();
     private long clockFloor = NONE;
+    /** The newest event time any partition delivered. */
+    private long newest = NONE;
+    /** The event time of the first delivery: partitions not heard from count as having delivered up to it. */
+    private long first = NONE;
 
     /**
+     * @param horizon        the catch-up horizon: events further behind wall clock are history
      * @param dataPartitions how many data partitions the task reads (one per data topic)
      * @param startedAt      wall clock when the task started
      */
-    public InputWatermark(Duration idleAfter, int dataPartitions, long startedAt) {
+    public InputWatermark(Duration idleAfter, Duration horizon, int dataPartitions, long startedAt) {
         this.idleAfterMs = Objects.requireNonNull(idleAfter, "idleAfter").toMillis();
+        this.horizonMs = Objects.requireNonNull(horizon, "horizon").toMillis();
         this.dataPartitions = dataPartitions;
         this.startedAt = startedAt;
     }
 
     /** A data record stamped {@code eventTime} was delivered by {@code partition} at {@code wallClock}. */
     public void delivered(String partition, long eventTime, long wallClock) {
-        final long[] state = byPartition.computeIfAbsent(partition, p -> new long[] {NONE, wallClock});
+        final long[] state = byPartition.computeIfAbsent(partition, p -> new long[] {NONE, wallClock, NONE});
+        for (long[] other : byPartition.values()) {
+            other[2] = Math.max(other[2], eventTime);
+        }
         state[0] = Math.max(state[0], eventTime);
         state[1] = wallClock;
+        state[2] = NONE;
+        newest = Math.max(newest, eventTime);
+        if (first == NONE) {
+            first = eventTime;
+        }
     }
 
     /** A clock tick stamped {@code time}. */
@@ -78,12 +109,14 @@ public final class InputWatermark {
 
     /** The watermark at wall clock {@code now}: {@link #NONE}, {@link #IDLE} or an event time. */
     public long at(long now) {
-        if (byPartition.size() < dataPartitions && now - startedAt < idleAfterMs) {
+        final boolean history = newest != NONE && newest < now - horizonMs;
+        if (byPartition.size() < dataPartitions && now - startedAt < idleAfterMs
+                && !(history && newest - first >= idleAfterMs)) {
             return clockFloor; // a partition not heard from yet may still deliver anything
         }
         long min = IDLE;
         for (long[] state : byPartition.values()) {
-            if (now - state[1] < idleAfterMs) {
+            if (now - state[1] < idleAfterMs && !(history && state[2] != NONE && state[2] - state[0] >= idleAfterMs)) {
                 min = Math.min(min, state[0]);
             }
         }

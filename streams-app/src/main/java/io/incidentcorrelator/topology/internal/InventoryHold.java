@@ -12,8 +12,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -50,6 +52,8 @@ public final class InventoryHold {
     private final long horizonMs;
     private long sequence;
     private int size;
+    /** Gaps known to be given up on: asked for every sample of a host the inventory will never know. */
+    private final Set<String> givenUp = new HashSet<>();
     /** Event time of the oldest held restart, or null when it must be looked up again. */
     private Long oldestRestart;
 
@@ -139,11 +143,20 @@ public final class InventoryHold {
 
     /** Whether events of this gap ({@link InventoryGap#key()}) were already given up on. */
     public boolean givenUp(String gap) {
-        return store.get(gapKey(gap)) != null;
+        if (givenUp.contains(gap)) {
+            return true;
+        }
+        if (store.get(gapKey(gap)) == null) {
+            return false;
+        }
+        givenUp.add(gap);
+        return true;
     }
 
     public void giveUp(String gap) {
-        store.put(gapKey(gap), new byte[0]);
+        if (givenUp.add(gap)) {
+            store.put(gapKey(gap), new byte[0]);
+        }
     }
 
     /** Forgets the gaps that {@code closed} says the inventory now places. */
@@ -159,6 +172,7 @@ public final class InventoryHold {
             }
         }
         forget.forEach(store::delete);
+        givenUp.clear(); // asked of the store again
     }
 
     private interface Choice {

@@ -9,10 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class InputWatermarkTest {
 
     private static final Duration IDLE_AFTER = Duration.ofSeconds(30);
+    private static final Duration HORIZON = Duration.ofHours(2);
+    /** Wall clock a day after the history the tests deliver (event times near 0). */
+    private static final long A_DAY_LATER = Duration.ofDays(1).toMillis();
 
     @Test
     void theSlowestPartitionHoldsTheWatermarkUntilItIsIdle() {
-        final InputWatermark w = new InputWatermark(IDLE_AFTER, 2, 0);
+        final InputWatermark w = new InputWatermark(IDLE_AFTER, HORIZON, 2, 0);
         w.delivered("pod-restarts-0", 1_000, 0);
         assertEquals(InputWatermark.NONE, w.at(1_000), "the other partition may still deliver anything");
         w.delivered("proxmox-memory-0", 50_000, 2_000);
@@ -27,7 +30,7 @@ class InputWatermarkTest {
 
     @Test
     void aPartitionNeverHeardFromHoldsBackOnlyForTheAllowanceAfterTheStart() {
-        final InputWatermark w = new InputWatermark(IDLE_AFTER, 4, 10_000);
+        final InputWatermark w = new InputWatermark(IDLE_AFTER, HORIZON, 4, 10_000);
         w.delivered("etcd-latency-3", 7_000, 11_000);
         assertEquals(InputWatermark.NONE, w.at(20_000));
         w.delivered("etcd-latency-3", 8_000, 39_000);
@@ -36,9 +39,57 @@ class InputWatermarkTest {
 
     @Test
     void aClockTickIsAFloor() {
-        final InputWatermark w = new InputWatermark(IDLE_AFTER, 2, 0);
+        final InputWatermark w = new InputWatermark(IDLE_AFTER, HORIZON, 2, 0);
         w.delivered("pod-restarts-0", 1_000, 0);
         w.ticked(90_000);
         assertEquals(90_000, w.at(1_000), "every input up to the tick was produced");
+    }
+
+    @Test
+    void liveASparsePartitionHoldsBackForTheWallClockAllowanceWhateverTheOthersDeliver() {
+        final long now = A_DAY_LATER;
+        final InputWatermark w = new InputWatermark(IDLE_AFTER, HORIZON, 2, now);
+        w.delivered("pod-restarts-0", now - 5_000, now);
+        w.delivered("proxmox-memory-0", now + 60_000, now + 1_000); // a minute ahead, not history
+        assertEquals(now - 5_000, w.at(now + 1_000), "a live source a little late is waited for");
+        assertEquals(now + 60_000, w.at(now + 30_000), "until it was silent for idle-after of wall clock");
+    }
+
+    @Test
+    void readingHistoryASparsePartitionHoldsBackOnlyForIdleAfterOfEventTime() {
+        final InputWatermark w = new InputWatermark(IDLE_AFTER, HORIZON, 2, A_DAY_LATER);
+        w.delivered("pod-restarts-0", 1_000, A_DAY_LATER);
+        w.delivered("proxmox-memory-0", 20_000, A_DAY_LATER);
+        assertEquals(1_000, w.at(A_DAY_LATER), "within idle-after of event time: still waited for");
+        w.delivered("proxmox-memory-0", 31_000, A_DAY_LATER);
+        assertEquals(31_000, w.at(A_DAY_LATER),
+                "the task delivered events 30 s past the restarts' newest: they have nothing older to deliver");
+        w.delivered("pod-restarts-0", 32_000, A_DAY_LATER + 10);
+        assertEquals(31_000, w.at(A_DAY_LATER + 10), "delivering again: counts again");
+    }
+
+    @Test
+    void readingHistoryAPartitionNeverHeardFromHoldsBackForIdleAfterOfEventTime() {
+        final InputWatermark w = new InputWatermark(IDLE_AFTER, HORIZON, 3, A_DAY_LATER);
+        w.delivered("proxmox-memory-0", 1_000, A_DAY_LATER);
+        w.delivered("etcd-latency-0", 2_000, A_DAY_LATER);
+        assertEquals(InputWatermark.NONE, w.at(A_DAY_LATER), "the restarts may still deliver anything");
+        w.delivered("proxmox-memory-0", 32_000, A_DAY_LATER);
+        assertEquals(32_000, w.at(A_DAY_LATER), "30 s of event time read and nothing from the restarts");
+    }
+
+    @Test
+    void readingHistoryAPartitionThatDeliversIsNotIdleHoweverFarTheOthersWentBeforeIt() {
+        // Topic by topic: the backups were all read while the samples' topic was still empty.
+        final InputWatermark w = new InputWatermark(IDLE_AFTER, HORIZON, 2, A_DAY_LATER);
+        w.delivered("backup-events-0", 1_000, A_DAY_LATER);
+        w.delivered("backup-events-0", 4_000_000, A_DAY_LATER);
+        w.delivered("proxmox-memory-0", 2_000, A_DAY_LATER + 10);
+        w.delivered("proxmox-memory-0", 3_000, A_DAY_LATER + 20);
+        assertEquals(3_000, w.at(A_DAY_LATER + 20), "the samples deliver: they hold the watermark");
+        w.delivered("backup-events-0", 4_000_100, A_DAY_LATER + 30);
+        assertEquals(4_000_100, w.at(A_DAY_LATER + 30),
+                "once the others deliver idle-after past the samples' newest after their last event, "
+                        + "the samples have nothing older left");
     }
 }

@@ -1,0 +1,252 @@
+package io.incidentcorrelator.kafkainternal;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.internals.KeyValueStoreBuilder;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NoSuchElementException;
+import java.util.TreeMap;
+
+/**
+ * A byte key-value store that keeps the task's writes until the task commits, then writes the net
+ * change to the store below (and so to its changelog): a key put and deleted again between two
+ * commits never reaches the changelog; a key deleted that was written out at an earlier commit is
+ * deleted below at once (one tombstone, as without the buffer). Made for the aligner's buffer ({@link EventAligner}), where most events are released
+ * within the commit that buffered them: written through, each cost a record and a tombstone in the
+ * changelog, nine tenths of what a restart restored (see docs/performance.md).
+ *
+ * <p>Kafka Streams' own cache does not do this: its {@code CachingKeyValueStore} (4.3.1) skips a
+ * delete of a key the store below never had only when a flush listener is set (a KTable that
+ * forwards), and writes the tombstone for a processor's store; its size bound also evicts early.
+ *
+ * <p>Written out and dropped as {@link CommitBufferedWindowStore} is ({@link CommitBufferedStore},
+ * whose class docs say why that keeps exactly-once and restore correct): what the buffer holds at
+ * a commit is written before the producer is flushed, in the same transaction as the input
+ * offsets. Reads on the writing thread see its writes ({@code range} and {@code all} merge them in
+ * key order); other threads (interactive queries) read the store below, as of the last commit.
+ * Iterators of this store must be closed before the store is written again, as {@link EventAligner}
+ * does.
+ */
+public final class CommitBufferedKeyValueStore extends CommitBufferedStore<KeyValueStore<Bytes, byte[]>, Bytes, byte[]>
+        implements KeyValueStore<Bytes, byte[]> {
+
+    /** A key's last value and the context of the record that wrote it. */
+    private record Pending(byte[] value, ProcessorRecordContext writer) {
+    }
+
+    private final NavigableMap<Bytes, Pending> pending = new TreeMap<>();
+
+    CommitBufferedKeyValueStore(KeyValueStore<Bytes, byte[]> wrapped) {
+        super(wrapped);
+    }
+
+    /** The key-value store {@code supplier} makes, with byte keys and values, buffered on top. */
+    public static StoreBuilder<KeyValueStore<Bytes, byte[]>> builder(KeyValueBytesStoreSupplier supplier) {
+        return new Builder(supplier);
+    }
+
+    @Override
+    public byte[] get(Bytes key) {
+        if (onWriter()) {
+            final Pending p = pending.get(key);
+            if (p != null) {
+                return p.value();
+            }
+        }
+        return wrapped().get(key);
+    }
+
+    @Override
+    public void put(Bytes key, byte[] value) {
+        noteWriter();
+        if (value == null) {
+            pending.remove(key);
+            // Written out at an earlier commit: its tombstone is due anyway, and deleted below now,
+            // the reads do not step over it again (the aligner reads its buffer from the first key
+            // at every release: a commit's worth of pending deletes made that quadratic).
+            // Never written out: nothing to delete below, nothing to log.
+            if (wrapped().get(key) != null) {
+                wrapped().delete(key);
+            }
+            return;
+        }
+        pending.put(key, new Pending(value, currentRecord()));
+    }
+
+    @Override
+    public byte[] putIfAbsent(Bytes key, byte[] value) {
+        final byte[] old = get(key);
+        if (old == null) {
+            put(key, value);
+        }
+        return old;
+    }
+
+    @Override
+    public void putAll(List<KeyValue<Bytes, byte[]>> entries) {
+        for (KeyValue<Bytes, byte[]> e : entries) {
+            put(e.key, e.value);
+        }
+    }
+
+    @Override
+    public byte[] delete(Bytes key) {
+        final byte[] old = get(key);
+        put(key, null);
+        return old;
+    }
+
+    @Override
+    public KeyValueIterator<Bytes, byte[]> range(Bytes from, Bytes to) {
+        if (!onWriter() || pending.isEmpty()) {
+            return wrapped().range(from, to);
+        }
+        if (from != null && to != null && from.compareTo(to) > 0) {
+            return wrapped().range(from, to); // empty, as the store below answers
+        }
+        NavigableMap<Bytes, Pending> inRange = pending;
+        if (from != null) {
+            inRange = inRange.tailMap(from, true);
+        }
+        if (to != null) {
+            inRange = inRange.headMap(to, true);
+        }
+        return new Merged(wrapped().range(from, to), inRange.entrySet().iterator());
+    }
+
+    @Override
+    public KeyValueIterator<Bytes, byte[]> all() {
+        return range(null, null);
+    }
+
+    @Override
+    public KeyValueIterator<Bytes, byte[]> reverseRange(Bytes from, Bytes to) {
+        writeOutForRead();
+        return wrapped().reverseRange(from, to);
+    }
+
+    @Override
+    public KeyValueIterator<Bytes, byte[]> reverseAll() {
+        writeOutForRead();
+        return wrapped().reverseAll();
+    }
+
+    @Override
+    public <PS extends Serializer<P>, P> KeyValueIterator<Bytes, byte[]> prefixScan(P prefix, PS prefixKeySerializer) {
+        writeOutForRead();
+        return wrapped().prefixScan(prefix, prefixKeySerializer);
+    }
+
+    @Override
+    public long approximateNumEntries() {
+        writeOutForRead();
+        return wrapped().approximateNumEntries();
+    }
+
+    @Override
+    void dropBuffer() {
+        pending.clear();
+    }
+
+    @Override
+    void writeOut() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        final List<Map.Entry<Bytes, Pending>> writes = new ArrayList<>(pending.entrySet());
+        pending.clear();
+        writeEach(writes, w -> w.getValue().writer(),
+                w -> wrapped().put(w.getKey(), w.getValue().value()));
+    }
+
+    /** The store below's entries in key order, with the pending writes over them. */
+    private static final class Merged implements KeyValueIterator<Bytes, byte[]> {
+
+        private final KeyValueIterator<Bytes, byte[]> below;
+        private final Iterator<Map.Entry<Bytes, Pending>> over;
+        private Map.Entry<Bytes, Pending> nextOver;
+        private KeyValue<Bytes, byte[]> next;
+
+        Merged(KeyValueIterator<Bytes, byte[]> below, Iterator<Map.Entry<Bytes, Pending>> over) {
+            this.below = below;
+            this.over = over;
+            this.nextOver = over.hasNext() ? over.next() : null;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (next != null) {
+                return true;
+            }
+            final Bytes belowKey = below.hasNext() ? below.peekNextKey() : null;
+            if (belowKey == null && nextOver == null) {
+                return false;
+            }
+            final int order = belowKey == null ? 1 : nextOver == null ? -1 : belowKey.compareTo(nextOver.getKey());
+            if (order < 0) {
+                next = below.next();
+                return true;
+            }
+            if (order == 0) {
+                below.next(); // overwritten since the last commit
+            }
+            next = KeyValue.pair(nextOver.getKey(), nextOver.getValue().value());
+            nextOver = over.hasNext() ? over.next() : null;
+            return true;
+        }
+
+        @Override
+        public KeyValue<Bytes, byte[]> next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            final KeyValue<Bytes, byte[]> n = next;
+            next = null;
+            return n;
+        }
+
+        @Override
+        public Bytes peekNextKey() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            return next.key;
+        }
+
+        @Override
+        public void close() {
+            below.close();
+        }
+    }
+
+    /** Kafka's own key-value store builder (logging, metrics), this buffer on top of what it builds. */
+    private static final class Builder extends KeyValueStoreBuilder<Bytes, byte[]> {
+
+        Builder(KeyValueBytesStoreSupplier supplier) {
+            super(supplier, Serdes.Bytes(), Serdes.ByteArray(), Time.SYSTEM);
+        }
+
+        @Override
+        public StoreBuilder<KeyValueStore<Bytes, byte[]>> withCachingEnabled() {
+            throw new UnsupportedOperationException("buffered until commit already; Kafka's cache on top would buffer twice");
+        }
+
+        @Override
+        public KeyValueStore<Bytes, byte[]> build() {
+            return new CommitBufferedKeyValueStore(super.build());
+        }
+    }
+}
