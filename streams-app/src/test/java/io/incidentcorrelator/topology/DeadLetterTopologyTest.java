@@ -313,14 +313,26 @@ class DeadLetterTopologyTest {
     }
 
     @Test
-    void aFullHoldGivesUpItsOldestEvent() {
+    void aFullHoldGivesUpTheGapOfItsOldestEventWithEveryEventHeldForIt() {
         config = config.withHoldCapacity(200);
         start("full-hold");
-        for (int i = 0; i <= config.holdCapacity(); i++) {
+        for (int i = 0; i < config.holdCapacity(); i++) {
             pipe(names.proxmoxMemory(), "nowhere", Events.host("nowhere", "03:00", 0.7, 0.3, 0.02));
         }
-        assertEquals(1, deadLetters().readRecordsToList().size());
-        assertEquals(1, metrics.count(CorrelatorMetrics.INVENTORY_HOLD, "outcome", "overflow"));
+        assertTrue(deadLetters().isEmpty(), "a full hold gives up nothing yet");
+        pipe(names.proxmoxMemory(), "elsewhere", Events.host("elsewhere", "03:05", 0.7, 0.3, 0.02));
+        final var letters = deadLetters().readRecordsToList();
+        assertEquals(List.of("inventory:unknown-host:nowhere"), letters.stream()
+                .map(r -> new String(r.key(), StandardCharsets.UTF_8)).toList(), "only the oldest event's gap");
+        assertEquals("200", header(letters.get(0), DeadLetterProcessor.HEADER_COUNT));
+        assertEquals(200, metrics.count(CorrelatorMetrics.INVENTORY_HOLD, "outcome", "overflow"));
+        // The other gap's event is still held: placed once the inventory knows its host.
+        pipe(names.inventory(), "prod/talos-w-09", NodePlacement.newBuilder().setCluster("prod")
+                .setNode("talos-w-09").setHost("elsewhere").setVmid(209).setRole("worker").build());
+        pipe(names.proxmoxMemory(), "nowhere", Events.host("nowhere", "03:06", 0.7, 0.3, 0.02));
+        assertEquals(1, metrics.count(CorrelatorMetrics.INVENTORY_HOLD, "outcome", "released"));
+        assertEquals(1, metrics.count(CorrelatorMetrics.INVENTORY_HOLD, "outcome", "not-held"),
+                "the gap given up is not held again");
     }
 
     @Test

@@ -29,6 +29,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -270,7 +271,15 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         metrics.inventoryHold("held", held.topic());
         final InventoryHold.Held overflow = hold.hold(held, wallClock);
         if (overflow != null) {
-            giveUp(List.of(overflow), "the hold of " + holdCapacity + " events is full", "overflow");
+            // The oldest event's gap is given up, so the events held for it wait in vain too: they
+            // go with it. A host that runs no Kubernetes node otherwise kept the hold full (and a
+            // restart restoring all of it) until each of its samples had waited the horizon.
+            final InventoryGap overflowGap = gapOf(overflow.event().getPayload());
+            final List<InventoryHold.Held> given = new ArrayList<>(List.of(overflow));
+            if (overflowGap != null) {
+                given.addAll(hold.release(h -> overflowGap.equals(gapOf(h.event().getPayload()))));
+            }
+            giveUp(given, "the hold of " + holdCapacity + " events is full", "overflow");
         }
     }
 
@@ -408,6 +417,9 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         heard |= EventAligner.kindBit(payload);
         if (payload instanceof PodRestart r) {
             context.forward(record.withKey(r.getCluster()));
+            // Live, the task commits once a second (Pipeline.LIVE_COMMIT_INTERVAL_MS); a restart is
+            // what a person waits for, so it crosses to the correlating task at once.
+            context.commit();
         } else if (payload instanceof EtcdLatencySample s) {
             context.forward(record.withKey(s.getCluster()));
         } else if (payload instanceof MemorySample m) {
