@@ -77,15 +77,6 @@ public final class Pipeline {
     public static final long REPLAY_COMMIT_INTERVAL_MS = 1000;
 
     /**
-     * How often {@code run} commits, each commit an exactly-once transaction (a dozen requests and a
-     * commit marker in every partition written). Under a homelab's feed (a few samples a second) a
-     * 100 ms interval made nearly every sample a transaction of its own. A restart and an incident
-     * revision ask for a commit at once ({@code context.commit()} in the router and the correlation),
-     * so what a person waits for does not wait for this interval.
-     */
-    public static final long LIVE_COMMIT_INTERVAL_MS = 1000;
-
-    /**
      * The settings of a replay (and of the bench's replay phase) under what the user configured:
      * the replay commit interval; a task waits a little for every input partition so that it takes
      * records in event-time order; and windowed changelogs are kept by timestamp for ~100 years,
@@ -128,7 +119,7 @@ public final class Pipeline {
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetter());
         // The classic protocol starts a one-instance app in about a second, the new one in ~7 s.
         p.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, "classic");
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, LIVE_COMMIT_INTERVAL_MS);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         // Start-up: Kafka Streams checks that the internal topics it created exist every
         // retry.backoff.ms (100 ms by default, a few rounds each start); the clients back off

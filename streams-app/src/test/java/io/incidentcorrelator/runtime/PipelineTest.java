@@ -23,8 +23,8 @@ class PipelineTest {
     }
 
     @Test
-    void liveAndReplaysCommitEverySecondAndReplaysWaitForEveryPartition() {
-        assertEquals(1000, longOf(streams(Map.of()), StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
+    void liveCommitsEvery100msAndReplaysEverySecondWaitingForEveryPartition() {
+        assertEquals(100, longOf(streams(Map.of()), StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
 
         final Properties replay = streams(Pipeline.withReplayDefaults(Map.of()));
         assertEquals(Pipeline.REPLAY_COMMIT_INTERVAL_MS, longOf(replay, StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));

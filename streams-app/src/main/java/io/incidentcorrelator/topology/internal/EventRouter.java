@@ -417,9 +417,6 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         heard |= EventAligner.kindBit(payload);
         if (payload instanceof PodRestart r) {
             context.forward(record.withKey(r.getCluster()));
-            // Live, the task commits once a second (Pipeline.LIVE_COMMIT_INTERVAL_MS); a restart is
-            // what a person waits for, so it crosses to the correlating task at once.
-            context.commit();
         } else if (payload instanceof EtcdLatencySample s) {
             context.forward(record.withKey(s.getCluster()));
         } else if (payload instanceof MemorySample m) {

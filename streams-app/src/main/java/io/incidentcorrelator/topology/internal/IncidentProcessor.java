@@ -345,8 +345,6 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     private void emit(String cluster, Incident revision) {
         incidents.put(incidentKey(cluster, revision.getId()), revision);
         context.forward(new Record<>(revision.getId(), revision, outputTime()));
-        // Readable as soon as it is committed: do not wait for the commit interval (a second).
-        context.commit();
         metrics.incidentEmitted(revision.getCategory(), revision.getStatus());
     }
 
