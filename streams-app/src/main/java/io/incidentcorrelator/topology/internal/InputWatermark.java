@@ -18,10 +18,14 @@ import java.util.Objects;
  *
  * <p><b>Reading history</b> (the newest event time delivered is more than the catch-up {@code horizon}
  * behind wall clock: a backlog after downtime, an upgrade or a reset), a partition is also idle once
- * the task has delivered events stamped {@code idleAfter} of <em>event time</em> past its newest. Kafka
- * Streams hands a task its records in timestamp order across its partitions, waiting for every
- * partition whose lag is not known to be zero ({@code max.task.idle.ms} 0 or more): when it delivers
- * a record stamped t, a partition that has delivered nothing up to t has nothing up to t to deliver.
+ * the task has delivered, <em>since that partition's last delivery</em>, events stamped {@code idleAfter}
+ * of <em>event time</em> past its newest. Kafka Streams hands a task its records in timestamp order
+ * across its partitions, waiting for every partition whose lag is not known to be zero
+ * ({@code max.task.idle.ms} 0 or more): when it delivers a record stamped t, a partition that has
+ * delivered nothing up to t has nothing up to t to deliver. That says nothing about records
+ * delivered before the partition's own last one: a topic produced after the others had been read to
+ * their end (topic by topic, a collector catching up) delivers history far behind what the others
+ * delivered, and must hold the watermark as any partition that delivers does.
  * Without this, a sparse input (restarts, backups) holds the watermark for {@code idleAfter} of
  * <em>wall</em> clock after each of its events, in which a catch-up reads a million records that all
  * wait in the aligner's buffer. The {@code idleAfter} of event time is the tolerance for events out
@@ -41,7 +45,8 @@ public final class InputWatermark {
     private final long horizonMs;
     private final int dataPartitions;
     private final long startedAt;
-    private final Map<String, long[]> byPartition = new HashMap<>(); // topic-partition → {newest event time, wall clock}
+    /** Topic-partition → {newest event time, wall clock, newest event time the others delivered since}. */
+    private final Map<String, long[]> byPartition = new HashMap<>();
     private long clockFloor = NONE;
     /** The newest event time any partition delivered. */
     private long newest = NONE;
@@ -62,9 +67,13 @@ public final class InputWatermark {
 
     /** A data record stamped {@code eventTime} was delivered by {@code partition} at {@code wallClock}. */
     public void delivered(String partition, long eventTime, long wallClock) {
-        final long[] state = byPartition.computeIfAbsent(partition, p -> new long[] {NONE, wallClock});
+        final long[] state = byPartition.computeIfAbsent(partition, p -> new long[] {NONE, wallClock, NONE});
+        for (long[] other : byPartition.values()) {
+            other[2] = Math.max(other[2], eventTime);
+        }
         state[0] = Math.max(state[0], eventTime);
         state[1] = wallClock;
+        state[2] = NONE;
         newest = Math.max(newest, eventTime);
         if (first == NONE) {
             first = eventTime;
@@ -108,7 +117,7 @@ public final class InputWatermark {
         }
         long min = IDLE;
         for (long[] state : byPartition.values()) {
-            if (now - state[1] < idleAfterMs && !(history && newest - state[0] >= idleAfterMs)) {
+            if (now - state[1] < idleAfterMs && !(history && state[2] != NONE && state[2] - state[0] >= idleAfterMs)) {
                 min = Math.min(min, state[0]);
             }
         }
