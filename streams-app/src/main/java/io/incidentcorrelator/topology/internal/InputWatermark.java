@@ -18,13 +18,14 @@ import java.util.Objects;
  *
  * <p><b>Reading history</b> (the newest event time delivered is more than the catch-up {@code horizon}
  * behind wall clock: a backlog after downtime, an upgrade or a reset), a partition is also idle once
- * the task has delivered, <em>since that partition's last event</em>, events stamped {@code idleAfter} of
- * <em>event time</em> past its newest. Kafka Streams hands a task its records in timestamp order
+ * the task has delivered, <em>since that partition's last delivery</em>, events stamped {@code idleAfter}
+ * of <em>event time</em> past its newest. Kafka Streams hands a task its records in timestamp order
  * across its partitions, waiting for every partition whose lag is not known to be zero
  * ({@code max.task.idle.ms} 0 or more): when it delivers a record stamped t, a partition that has
- * delivered nothing up to t has nothing up to t to deliver. Only what the others delivered since
- * counts: what they delivered before may have been read while this partition was still empty
- * (a topic produced after the others), and a partition that is delivering is not idle.
+ * delivered nothing up to t has nothing up to t to deliver. That says nothing about records
+ * delivered before the partition's own last one: a topic produced after the others had been read to
+ * their end (topic by topic, a collector catching up) delivers history far behind what the others
+ * delivered, and must hold the watermark as any partition that delivers does.
  * Without this, a sparse input (restarts, backups) holds the watermark for {@code idleAfter} of
  * <em>wall</em> clock after each of its events, in which a catch-up reads a million records that all
  * wait in the aligner's buffer. The {@code idleAfter} of event time is the tolerance for events out

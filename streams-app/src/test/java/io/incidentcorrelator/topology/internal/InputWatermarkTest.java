@@ -92,4 +92,27 @@ class InputWatermarkTest {
                 "once the others deliver idle-after past the samples' newest after their last event, "
                         + "the samples have nothing older left");
     }
+
+    @Test
+    void readingHistoryAPartitionThatDeliversAfterTheOthersWereReadToTheirEndIsWaitedFor() {
+        final InputWatermark w = new InputWatermark(IDLE_AFTER, HORIZON, 2, A_DAY_LATER);
+        w.delivered("pod-restarts-0", 1_000, A_DAY_LATER);
+        w.delivered("proxmox-memory-0", 600_000, A_DAY_LATER); // read to its end: ten minutes of samples
+        assertEquals(InputWatermark.IDLE, w.at(A_DAY_LATER + 31_000), "both silent for idle-after of wall clock");
+        // Restarts produced after the samples were read (topic by topic, a collector catching up):
+        // the samples' newest was delivered before them, it promises nothing about them.
+        w.delivered("pod-restarts-0", 2_000, A_DAY_LATER + 32_000);
+        assertEquals(2_000, w.at(A_DAY_LATER + 32_000), "a partition that delivers holds the watermark");
+        w.delivered("pod-restarts-0", 3_000, A_DAY_LATER + 33_000);
+        assertEquals(3_000, w.at(A_DAY_LATER + 33_000));
+    }
+
+    @Test
+    void readingHistoryAPartitionThatDeliversWhileTheOthersAreStillActiveIsWaitedFor() {
+        final InputWatermark w = new InputWatermark(IDLE_AFTER, HORIZON, 2, A_DAY_LATER);
+        w.delivered("pod-restarts-0", 1_000, A_DAY_LATER);
+        w.delivered("proxmox-memory-0", 600_000, A_DAY_LATER + 1_000);
+        w.delivered("pod-restarts-0", 2_000, A_DAY_LATER + 2_000); // produced after the samples were read
+        assertEquals(2_000, w.at(A_DAY_LATER + 2_000), "the samples' newest came before this delivery");
+    }
 }
