@@ -110,7 +110,15 @@ public final class InputWatermark {
 
     /** The watermark at wall clock {@code now}: {@link #NONE}, {@link #IDLE} or an event time. */
     public long at(long now) {
-        final boolean history = newest != NONE && newest < now - horizonMs;
+        return at(now, true);
+    }
+
+    /**
+     * @param byEventTime whether the history rule (class doc) may apply: not while the task holds
+     *                    events for the inventory, whose release it cannot see coming
+     */
+    public long at(long now, boolean byEventTime) {
+        final boolean history = byEventTime && newest != NONE && newest < now - horizonMs;
         if (byPartition.size() < dataPartitions && now - startedAt < idleAfterMs
                 && !(history && newest - first >= idleAfterMs)) {
             return clockFloor; // a partition not heard from yet may still deliver anything

@@ -115,4 +115,13 @@ class InputWatermarkTest {
         w.delivered("pod-restarts-0", 2_000, A_DAY_LATER + 2_000); // produced after the samples were read
         assertEquals(2_000, w.at(A_DAY_LATER + 2_000), "the samples' newest came before this delivery");
     }
+
+    @Test
+    void whileEventsWaitForTheInventoryOnlyTheWallClockRuleApplies() {
+        final InputWatermark w = new InputWatermark(IDLE_AFTER, HORIZON, 2, A_DAY_LATER);
+        w.delivered("pod-restarts-0", 1_000, A_DAY_LATER);
+        w.delivered("proxmox-memory-0", 40_000, A_DAY_LATER);
+        assertEquals(40_000, w.at(A_DAY_LATER, true));
+        assertEquals(1_000, w.at(A_DAY_LATER, false), "the restarts are waited for as live");
+    }
 }
