@@ -95,6 +95,9 @@ public final class Topic<V> implements Comparable<Topic<?>> {
     public static final List<Topic<?>> ALL = List.of(POD_RESTARTS, BACKUP_EVENTS, ETCD_LATENCY, PROXMOX_MEMORY,
             INVENTORY, STORAGE_LOCATIONS, INCIDENTS, DEAD_LETTER, CLOCK);
 
+    /** What the topology reads as events, through its one source: the event streams and the clock. */
+    public static final List<Topic<?>> EVENT_SOURCES = withRole(Role.EVENTS, Role.CLOCK);
+
     private final String id;
     private final String defaultName;
     private final Class<V> valueType;

@@ -56,7 +56,7 @@ public final class TopologyShapes {
 
     /** The topics the topology reads events from: the four event topics and the replay clock. */
     public static List<String> inputTopics(TopicNames names) {
-        return Topic.withRole(Topic.Role.EVENTS, Topic.Role.CLOCK).stream().map(names::name).toList();
+        return Topic.EVENT_SOURCES.stream().map(names::name).toList();
     }
 
     /** As below, through an Admin client of its own ({@code clientSettings}: security and the like). */

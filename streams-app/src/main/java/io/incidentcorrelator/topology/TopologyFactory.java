@@ -159,7 +159,7 @@ public final class TopologyFactory {
 
         // One source for the event streams and the clock, each read with its own deserializer (EventDeserializer).
         final Map<String, Deserializer<?>> readers = new LinkedHashMap<>();
-        for (Topic<?> topic : Topic.withRole(Topic.Role.EVENTS, Topic.Role.CLOCK)) {
+        for (Topic<?> topic : Topic.EVENT_SOURCES) {
             readers.put(names.name(topic), topics.valueSerde(topic).deserializer());
         }
         final KStream<String, CorrelationEvent> events = builder.stream(List.copyOf(readers.keySet()),

@@ -65,6 +65,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -183,6 +184,10 @@ class HomelabSystemIT {
         // ---- SIGKILL, and the same data dir again ----
         awaitCaughtUp("the correlator caught up with its inputs");
         final List<String> revisionsBefore = tailLines();
+        final long testStarted = System.currentTimeMillis() - TimeUnit.MINUTES.toMillis(10);
+        final List<Long> stamps = incidentTimestamps();
+        assertTrue(stamps.stream().allMatch(t -> t >= testStarted),
+                "every revision is stamped with the night's time, as kcat shows it: " + stamps);
         final Map<String, Map<String, Long>> inputsBefore = inputKeyCounts();
         final int postsBefore = silencePosts(alertmanager).size();
         run.kill();
@@ -568,13 +573,25 @@ class HomelabSystemIT {
                 .map(LoggedRequest::getBodyAsString).toList();
     }
 
+    /** The record timestamps on the incidents topic, as any consumer sees them. */
+    private List<Long> incidentTimestamps() {
+        final List<Long> stamps = records("incidents").stream().map(ConsumerRecord::timestamp).toList();
+        assertFalse(stamps.isEmpty(), "no incident records");
+        return stamps;
+    }
+
     /** The keys on {@code topic}, read as an operator's kcat would (this JVM asserts, it does not decode). */
     private List<String> keys(String topic) {
+        return records(topic).stream().map(ConsumerRecord::key).toList();
+    }
+
+    /** What a read-committed consumer reads from the start of {@code topic}; none before it exists. */
+    private List<ConsumerRecord<String, byte[]>> records(String topic) {
         final Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, box.bootstrap());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        final List<String> keys = new ArrayList<>();
+        final List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
                 new ByteArrayDeserializer())) {
             final List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
@@ -584,14 +601,12 @@ class HomelabSystemIT {
             final Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(10));
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    keys.add(r.key());
-                }
+                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
             }
         } catch (KafkaException e) {
             return List.of();
         }
-        return keys;
+        return records;
     }
 
     /** The event streams the correlator's consumer group reads (the inventory tables are global, without a group). */

@@ -310,6 +310,24 @@ class TopologyFactoryTest {
                 "the night's restart is classified against the night's backup");
     }
 
+    /**
+     * A revision written before the watermark moved at all (a provisional one, at a start) carries
+     * its restart's time. Stamped 1970, it rolled the compacted topic's segment at the next
+     * revision, and compaction then removed the first revision within seconds of writing it.
+     */
+    @Test
+    void aProvisionalRevisionBeforeAnyWatermarkIsStampedWithItsRestartsTime() {
+        driver.close();
+        open("PT30S", at("02:23:13"), Duration.ofSeconds(2)); // live
+        restart("prod", "kube-scheduler-talos-cp-01", "talos-cp-01", "02:23:12", 9, Events.LEADER_LOST_LOCAL);
+        for (int s = 0; s < 3; s++) {
+            driver.advanceWallClockTime(Duration.ofSeconds(1));
+        }
+        final List<org.apache.kafka.streams.test.TestRecord<String, Incident>> written = incidents.readRecordsToList();
+        assertEquals(1, written.size(), written.toString());
+        assertEquals(at("02:23:12"), written.get(0).getRecordTime());
+    }
+
     @Test
     void restartsThatStartAfterTheEvidenceWentIdleAreStillClassifiedAgainstItWhileHistoryIsRead() {
         driver.close();

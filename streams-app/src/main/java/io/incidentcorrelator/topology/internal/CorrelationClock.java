@@ -17,6 +17,8 @@ public final class CorrelationClock {
     public static final String EVENT_TIME = "event-time";
     /** The newest restart classified: evidence up to it may change a classification. */
     public static final String CLASSIFIED_UP_TO = "classified-up-to";
+    /** The newest timestamp an incident record was written with: the next is never earlier. */
+    public static final String WRITTEN_AT = "written-at";
 
     private final KeyValueStore<String, Long> store;
 

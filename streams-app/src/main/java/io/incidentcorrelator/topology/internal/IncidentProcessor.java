@@ -70,6 +70,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     /** Runs {@link #flushStalePending} every second while restarts pend (live mode). */
     private PunctuationWhileWaiting flush;
     private long eventTime = Long.MIN_VALUE;
+    private long writtenAt = Long.MIN_VALUE;
     private long nextHousekeeping = Long.MIN_VALUE;
     private long lateRecords;
     /** The newest restart classified: evidence up to it may change a classification. */
@@ -101,6 +102,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         // classifies, re-classifies and resolves at the same records as one that never stopped.
         classifiedUpTo = clock.get(CorrelationClock.CLASSIFIED_UP_TO);
         eventTime = clock.get(CorrelationClock.EVENT_TIME);
+        writtenAt = clock.get(CorrelationClock.WRITTEN_AT);
         if (eventTime != Long.MIN_VALUE) {
             // Continue the housekeeping grid where an uninterrupted run would be.
             nextHousekeeping = nextHousekeepingAfter(eventTime);
@@ -297,7 +299,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         // into other incidents after late evidence. A tombstone removes it from the compacted topic.
         for (Incident gone : emitted.values()) {
             incidents.delete(incidentKey(cluster, gone.getId()));
-            context.forward(new Record<>(gone.getId(), null, outputTime()));
+            context.forward(new Record<>(gone.getId(), null, outputTime(eventTime)));
         }
     }
 
@@ -344,12 +346,26 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
 
     private void emit(String cluster, Incident revision) {
         incidents.put(incidentKey(cluster, revision.getId()), revision);
-        context.forward(new Record<>(revision.getId(), revision, outputTime()));
+        context.forward(new Record<>(revision.getId(), revision,
+                outputTime(Math.max(eventTime, revision.getWindowEnd().toEpochMilli()))));
         metrics.incidentEmitted(revision.getCategory(), revision.getStatus());
     }
 
-    private long outputTime() {
-        return Math.max(eventTime, 0);
+    /**
+     * The record timestamp of the next revision or tombstone: the newest event time it knows of,
+     * and never earlier than the one written before it, so readers that order by timestamp (the
+     * {@code incidents tail} backlog) keep each incident's revisions in order. A revision written
+     * before the watermark moved (provisionally, at a start) knows only its restarts' time; stamped
+     * 1970 instead, it made the broker roll the compacted topic's segment at the next revision
+     * (a segment's span is counted from its first timestamp), and compaction then removed it.
+     */
+    private long outputTime(long knownEventTime) {
+        final long time = Math.max(Math.max(knownEventTime, writtenAt), 0);
+        if (time != writtenAt) {
+            writtenAt = time;
+            clock.put(CorrelationClock.WRITTEN_AT, time);
+        }
+        return time;
     }
 
     private void reportLate(Object payload, long ts, long streamTime) {
