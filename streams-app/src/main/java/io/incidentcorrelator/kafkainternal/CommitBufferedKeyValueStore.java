@@ -11,6 +11,8 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.internals.KeyValueStoreBuilder;
+import org.apache.kafka.streams.state.internals.WrappedStateStore;
+import org.apache.kafka.streams.processor.StateStore;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -48,6 +50,8 @@ public final class CommitBufferedKeyValueStore extends CommitBufferedStore<KeyVa
     }
 
     private final NavigableMap<Bytes, Pending> pending = new TreeMap<>();
+    /** Run before each write-out: a processor that keeps its own buffer writes what it still holds. */
+    private Runnable beforeWriteOut;
 
     CommitBufferedKeyValueStore(KeyValueStore<Bytes, byte[]> wrapped) {
         super(wrapped);
@@ -56,6 +60,42 @@ public final class CommitBufferedKeyValueStore extends CommitBufferedStore<KeyVa
     /** The key-value store {@code supplier} makes, with byte keys and values, buffered on top. */
     public static StoreBuilder<KeyValueStore<Bytes, byte[]>> builder(KeyValueBytesStoreSupplier supplier) {
         return new Builder(supplier);
+    }
+
+    /**
+     * The buffered store under what a processor's {@code getStateStore} returned (Kafka wraps it in a
+     * read-write decorator), or null when there is none (a unit test's plain store).
+     */
+    public static CommitBufferedKeyValueStore under(StateStore store) {
+        StateStore s = store;
+        while (true) {
+            if (s instanceof CommitBufferedKeyValueStore buffered) {
+                return buffered;
+            }
+            if (!(s instanceof WrappedStateStore<?, ?, ?> wrapper)) {
+                return null;
+            }
+            s = wrapper.wrapped();
+        }
+    }
+
+    /**
+     * Runs {@code writer} just before each write-out (before the task commits), so that a processor
+     * that keeps its writes in its own typed buffer puts what it still holds here then; replaces an
+     * earlier one (a processor initialised again after its task was revived).
+     */
+    public void beforeWriteOut(Runnable writer) {
+        this.beforeWriteOut = writer;
+    }
+
+    /**
+     * A put whose changelog record carries {@code timestamp} instead of the time of the record
+     * being processed: what a write-out puts is written at the commit, not while its record was
+     * processed, and a changelog's segments roll by the span of their records' timestamps.
+     */
+    public void put(Bytes key, byte[] value, long timestamp) {
+        noteWriter();
+        pending.put(key, new Pending(value, stampedAt(timestamp)));
     }
 
     @Override
@@ -163,6 +203,9 @@ public final class CommitBufferedKeyValueStore extends CommitBufferedStore<KeyVa
 
     @Override
     void writeOut() {
+        if (beforeWriteOut != null) {
+            beforeWriteOut.run();
+        }
         if (pending.isEmpty()) {
             return;
         }

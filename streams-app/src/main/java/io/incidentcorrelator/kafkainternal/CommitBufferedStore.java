@@ -1,6 +1,7 @@
 package io.incidentcorrelator.kafkainternal;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
@@ -91,6 +92,17 @@ abstract class CommitBufferedStore<S extends StateStore, K, V> extends WrappedSt
      */
     final ProcessorRecordContext currentRecord() {
         return task == null ? null : task.recordContext();
+    }
+
+    /** The current record's context with another timestamp; null outside a task. */
+    final ProcessorRecordContext stampedAt(long timestamp) {
+        final ProcessorRecordContext current = currentRecord();
+        if (task == null) {
+            return null;
+        }
+        return current == null ? new ProcessorRecordContext(timestamp, -1, -1, null, new RecordHeaders())
+                : new ProcessorRecordContext(timestamp, current.offset(), current.partition(), current.topic(),
+                current.headers());
     }
 
     /** Makes each write under the record context kept with it, then restores the current one. */

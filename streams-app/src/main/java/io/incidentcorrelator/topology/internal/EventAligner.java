@@ -9,23 +9,20 @@ import io.incidentcorrelator.avro.internal.CorrelationEvent;
 import io.incidentcorrelator.topology.StoreNames;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Hands the correlation its events in event-time order across every routing task, as a replay on
@@ -33,7 +30,7 @@ import java.util.Map;
  *
  * <p>Each of the {@code routingTasks} routing tasks broadcasts its low watermark ({@link InputWatermark})
  * as a progress record. The watermark here is the minimum over all of them; an event is held in the
- * {@link StoreNames#ALIGN_BUFFER} store until the watermark passes it, then released in a canonical
+ * {@link AlignBuffer} (over the {@link StoreNames#ALIGN_BUFFER} store) until the watermark passes it, then released in a canonical
  * order: event time, then kind (samples, backups, restarts, clock), then cluster and content, so that
  * which partition or instance read it first changes nothing. An event older than what was already
  * released (a partition that was idle delivers again, an out-of-order producer) cannot be put in its
@@ -75,7 +72,6 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private static final int TICKED = -4;
     /** Every data kind (memory, etcd, backups, restarts): bits by {@link #kind}. */
     public static final int ALL_KINDS = 0b1111;
-    private static final int DRAIN_BATCH = 10_000;
 
     /** Header of a restart passed on ahead of the watermark (live mode): classify it now, provisionally. */
     public static final String HEADER_PROVISIONAL = "x-incident-correlator-provisional";
@@ -95,15 +91,14 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
      * Buffered restarts not yet passed on provisionally → wall clock they arrived (live mode only):
      * an index of the buffer, whose values hold the arrival time, rebuilt from it on init.
      */
-    private final Map<Bytes, Long> waitingRestarts = new LinkedHashMap<>();
+    private final Set<AlignBuffer.Entry> waitingRestarts = new LinkedHashSet<>();
 
     private ProcessorContext<String, CorrelationEvent> context;
     /** Runs {@link #flushWaitingRestarts} every 200 ms while restarts wait (live mode). */
     private PunctuationWhileWaiting flush;
-    private KeyValueStore<Bytes, byte[]> buffer;
+    private AlignBuffer buffer;
     private KeyValueStore<Integer, Long> progress;
     private long frontier = InputWatermark.NONE;
-    private long buffered;
     private long started;
     private long ticked = InputWatermark.NONE;
     /** The newest event time received (released or buffered): whether what is read is history. */
@@ -131,7 +126,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     @Override
     public void init(ProcessorContext<String, CorrelationEvent> context) {
         this.context = context;
-        this.buffer = context.getStateStore(StoreNames.ALIGN_BUFFER);
+        final KeyValueStore<Bytes, byte[]> store = context.getStateStore(StoreNames.ALIGN_BUFFER);
         this.progress = context.getStateStore(StoreNames.ROUTING_PROGRESS);
         frontier = stored(FRONTIER, InputWatermark.NONE);
         told = stored(TOLD, InputWatermark.NONE);
@@ -139,17 +134,12 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         Arrays.fill(startedAt, Long.MIN_VALUE);
         ticked = stored(TICKED, InputWatermark.NONE);
         received = frontier;
-        // Counted, not approximateNumEntries(): RocksDB only estimates, and a count too low would
-        // let events pass the buffer out of order.
-        buffered = 0;
-        try (KeyValueIterator<Bytes, byte[]> it = buffer.all()) {
-            while (it.hasNext()) {
-                final KeyValue<Bytes, byte[]> kv = it.next();
-                buffered++;
-                received = Math.max(received, timeOf(kv.key));
-                if (!flushAfter.isZero() && kindOf(kv.key) == RESTART) {
-                    waitingRestarts.put(kv.key, arrivedAt(kv.value));
-                }
+        waitingRestarts.clear();
+        buffer = new AlignBuffer(store, events);
+        for (AlignBuffer.Entry e : buffer.all()) {
+            received = Math.max(received, e.time);
+            if (!flushAfter.isZero() && e.kind == RESTART) {
+                waitingRestarts.add(e);
             }
         }
         if (!flushAfter.isZero()) {
@@ -216,35 +206,26 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         final long from = base == InputWatermark.NONE ? wallClock - horizonMs : Long.MIN_VALUE;
         final long upToTime = base == InputWatermark.NONE ? wallClock + horizonMs
                 : base >= Long.MAX_VALUE - horizonMs ? Long.MAX_VALUE : base + horizonMs;
-        Bytes upTo = null;
-        for (Map.Entry<Bytes, Long> e : waitingRestarts.entrySet()) {
-            final long ts = timeOf(e.getKey());
-            if (wallClock - e.getValue() >= flushAfter.toMillis() && ts >= from && ts <= upToTime
-                    && (upTo == null || e.getKey().compareTo(upTo) > 0)) {
-                upTo = e.getKey();
+        AlignBuffer.Entry upTo = null;
+        for (AlignBuffer.Entry e : waitingRestarts) {
+            if (wallClock - e.arrivedAt >= flushAfter.toMillis() && e.time >= from && e.time <= upToTime
+                    && (upTo == null || buffer.compare(e, upTo) > 0)) {
+                upTo = e;
             }
         }
         if (upTo == null) {
             return;
         }
-        final List<Bytes> early = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = buffer.range(FIRST, upTo)) {
-            while (it.hasNext()) {
-                final Bytes key = it.next().key;
-                if (key.compareTo(upTo) > 0) {
-                    break;
-                }
-                final long ts = timeOf(key);
-                if (ts >= from && ts <= upToTime) {
-                    early.add(key);
-                }
+        final List<AlignBuffer.Entry> early = new ArrayList<>();
+        for (AlignBuffer.Entry e : buffer.upTo(upTo)) {
+            if (e.time >= from && e.time <= upToTime) {
+                early.add(e);
             }
         }
-        for (Bytes key : early) {
-            buffer.delete(key);
-            buffered--;
-            waitingRestarts.remove(key);
-            final Record<String, CorrelationEvent> record = decode(key);
+        for (AlignBuffer.Entry e : early) {
+            buffer.release(e);
+            waitingRestarts.remove(e);
+            final Record<String, CorrelationEvent> record = new Record<>(e.cluster, e.event, e.time);
             record.headers().add(HEADER_PROVISIONAL, new byte[0]);
             context.forward(record);
         }
@@ -274,20 +255,17 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             return;
         }
         final long watermark = watermark();
-        if (buffered == 0 && watermark != InputWatermark.NONE && ts <= watermark) {
+        if (buffer.isEmpty() && watermark != InputWatermark.NONE && ts <= watermark) {
             advanceFrontier(ts);
             context.forward(record);
             return;
         }
-        final Bytes key = key(record);
-        final long now = context.currentSystemTimeMs();
-        // The value is the wall clock it arrived: a restored task flushes a restart when the
-        // uninterrupted one would have. The same event twice is buffered once.
-        if (buffer.putIfAbsent(key, ByteBuffer.allocate(8).putLong(now).array()) == null) {
-            buffered++;
-        }
-        if (!flushAfter.isZero() && record.value().getPayload() instanceof PodRestart) {
-            waitingRestarts.putIfAbsent(key, now);
+        // The wall clock it arrived is kept: a restored task flushes a restart when the uninterrupted
+        // one would have. The same event twice is buffered once.
+        final AlignBuffer.Entry held = buffer.hold(ts, kind(record.value().getPayload()), record.key(), record.value(),
+                context.currentSystemTimeMs());
+        if (held != null && !flushAfter.isZero() && held.kind == RESTART) {
+            waitingRestarts.add(held);
         }
         if (watermark != InputWatermark.NONE && ts <= watermark) {
             release(watermark);
@@ -374,97 +352,24 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     }
 
     private void release(long watermark) {
-        if (watermark == InputWatermark.NONE || buffered == 0) {
+        if (watermark == InputWatermark.NONE) {
             return;
         }
-        while (true) {
-            final List<Bytes> due = new ArrayList<>();
-            try (KeyValueIterator<Bytes, byte[]> it = buffer.range(FIRST, after(watermark))) {
-                while (it.hasNext() && due.size() < DRAIN_BATCH) {
-                    final KeyValue<Bytes, byte[]> kv = it.next();
-                    if (timeOf(kv.key) > watermark) {
-                        break;
-                    }
-                    due.add(kv.key);
-                }
-            }
-            for (Bytes key : due) {
-                buffer.delete(key);
-                buffered--;
-                forwardBuffered(key);
-            }
-            if (due.size() < DRAIN_BATCH) {
-                return;
-            }
+        for (AlignBuffer.Entry e = buffer.first(); e != null && e.time <= watermark; e = buffer.first()) {
+            buffer.release(e);
+            waitingRestarts.remove(e);
+            advanceFrontier(e.time);
+            context.forward(new Record<>(e.cluster, e.event, e.time));
         }
-    }
-
-    private void forwardBuffered(Bytes key) {
-        waitingRestarts.remove(key);
-        final Record<String, CorrelationEvent> record = decode(key);
-        advanceFrontier(record.timestamp());
-        context.forward(record);
-    }
-
-    private Record<String, CorrelationEvent> decode(Bytes key) {
-        final ByteBuffer b = ByteBuffer.wrap(key.get());
-        final long ts = b.getLong();
-        b.get(); // kind
-        final byte[] cluster = new byte[b.getShort()];
-        b.get(cluster);
-        final byte[] event = new byte[b.remaining()];
-        b.get(event);
-        return new Record<>(new String(cluster, StandardCharsets.UTF_8), events.deserializer().deserialize(null, event), ts);
     }
 
     private static final byte RESTART = 3;
-
-    /**
-     * Ranges, not {@code all()}: the in-memory store copies the keys of what it iterates, so a scan
-     * of the whole buffer for every release made a catch-up quadratic in the buffer's size.
-     */
-    private static final Bytes FIRST = Bytes.wrap(new byte[0]);
-
-    /** Above every key stamped {@code time} or earlier, below every later one (keys start with the time). */
-    private static Bytes after(long time) {
-        if (time == InputWatermark.IDLE) {
-            final byte[] top = new byte[9];
-            Arrays.fill(top, (byte) 0xFF);
-            return Bytes.wrap(top);
-        }
-        return Bytes.wrap(ByteBuffer.allocate(8).putLong(time + 1).array());
-    }
-
-    private static long arrivedAt(byte[] value) {
-        return value.length == 8 ? ByteBuffer.wrap(value).getLong() : 0L;
-    }
-
-    private static byte kindOf(Bytes key) {
-        return key.get()[8];
-    }
 
     private void advanceFrontier(long ts) {
         if (ts > frontier) {
             frontier = ts;
             progress.put(FRONTIER, ts);
         }
-    }
-
-    /** Event time, kind, cluster, content: the release order, and equal only for the same event twice. */
-    private Bytes key(Record<String, CorrelationEvent> record) {
-        final byte[] cluster = record.key().getBytes(StandardCharsets.UTF_8);
-        final byte[] event = events.serializer().serialize(null, record.value());
-        return Bytes.wrap(ByteBuffer.allocate(8 + 1 + 2 + cluster.length + event.length)
-                .putLong(record.timestamp())
-                .put(kind(record.value().getPayload()))
-                .putShort((short) cluster.length)
-                .put(cluster)
-                .put(event)
-                .array());
-    }
-
-    private static long timeOf(Bytes key) {
-        return ByteBuffer.wrap(key.get()).getLong();
     }
 
     /** Evidence first, so that a restart stamped the same instant sees it (as it would in a replay). */
