@@ -19,7 +19,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.NoSuchElementException;
 import java.util.TreeMap;
 
 /**
@@ -164,7 +163,9 @@ public final class CommitBufferedKeyValueStore extends CommitBufferedStore<KeyVa
         if (to != null) {
             inRange = inRange.headMap(to, true);
         }
-        return new Merged(wrapped().range(from, to), inRange.entrySet().iterator());
+        final Iterator<Map.Entry<Bytes, byte[]>> over = inRange.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue().value())).iterator();
+        return new OverlayIterator<>(wrapped().range(from, to), over, Bytes::compareTo);
     }
 
     @Override
@@ -213,66 +214,6 @@ public final class CommitBufferedKeyValueStore extends CommitBufferedStore<KeyVa
         pending.clear();
         writeEach(writes, w -> w.getValue().writer(),
                 w -> wrapped().put(w.getKey(), w.getValue().value()));
-    }
-
-    /** The store below's entries in key order, with the pending writes over them. */
-    private static final class Merged implements KeyValueIterator<Bytes, byte[]> {
-
-        private final KeyValueIterator<Bytes, byte[]> below;
-        private final Iterator<Map.Entry<Bytes, Pending>> over;
-        private Map.Entry<Bytes, Pending> nextOver;
-        private KeyValue<Bytes, byte[]> next;
-
-        Merged(KeyValueIterator<Bytes, byte[]> below, Iterator<Map.Entry<Bytes, Pending>> over) {
-            this.below = below;
-            this.over = over;
-            this.nextOver = over.hasNext() ? over.next() : null;
-        }
-
-        @Override
-        public boolean hasNext() {
-            if (next != null) {
-                return true;
-            }
-            final Bytes belowKey = below.hasNext() ? below.peekNextKey() : null;
-            if (belowKey == null && nextOver == null) {
-                return false;
-            }
-            final int order = belowKey == null ? 1 : nextOver == null ? -1 : belowKey.compareTo(nextOver.getKey());
-            if (order < 0) {
-                next = below.next();
-                return true;
-            }
-            if (order == 0) {
-                below.next(); // overwritten since the last commit
-            }
-            next = KeyValue.pair(nextOver.getKey(), nextOver.getValue().value());
-            nextOver = over.hasNext() ? over.next() : null;
-            return true;
-        }
-
-        @Override
-        public KeyValue<Bytes, byte[]> next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            final KeyValue<Bytes, byte[]> n = next;
-            next = null;
-            return n;
-        }
-
-        @Override
-        public Bytes peekNextKey() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            return next.key;
-        }
-
-        @Override
-        public void close() {
-            below.close();
-        }
     }
 
     /** Kafka's own key-value store builder (logging, metrics), this buffer on top of what it builds. */

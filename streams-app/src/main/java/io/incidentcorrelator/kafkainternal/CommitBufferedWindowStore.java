@@ -17,6 +17,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A window store that keeps the task's writes as objects until the task commits, then writes each
@@ -40,9 +41,14 @@ import java.util.Map;
  * every sample of those hours, to be expired at once (see docs/performance.md). Reads of it answer
  * null, as the store below does once the commit has written the latest window.
  *
- * <p>On the thread that writes, reads of the buffered window of a key ({@code fetch(key, time)})
- * are answered from the buffer, and every other read writes the buffer out first, so it sees what
- * the task wrote. Other threads (interactive queries) read the store below, as of the last commit
+ * <p>On the thread that writes, reads of one key ({@code fetch(key, time)} and {@code fetch(key,
+ * from, to)}) see the buffer over the store below, as the store would answer after a write-out:
+ * windows written since the commit over those below, nothing the latest window written has
+ * expired. Every other read writes the buffer out first. A range read that wrote out instead (as
+ * every read did) wrote the buffer at each restart the correlation classified, a third of the
+ * buffer's cost in a catch-up (docs/performance.md). The range read finds the key's buffered windows
+ * on the window grid (starts at multiples of the window size, as the evidence and timeline stores
+ * write them); after a write off the grid, it writes out as other reads do. Other threads (interactive queries) read the store below, as of the last commit
  * or read on the writing thread, and never touch the buffer.
  */
 public final class CommitBufferedWindowStore<V> extends CommitBufferedStore<WindowStore<String, V>, String, V>
@@ -62,11 +68,18 @@ public final class CommitBufferedWindowStore<V> extends CommitBufferedStore<Wind
 
     private final Map<Window, Buffered> buffered = new LinkedHashMap<>();
     private final long retentionMs;
+    private final long windowSizeMs;
     private long latestWindowStart = Long.MIN_VALUE;
+    /** Whether every window written started on the grid of the window size (see the class doc). */
+    private boolean onGrid = true;
 
-    CommitBufferedWindowStore(WindowStore<String, V> wrapped, long retentionMs) {
+    /** Most windows a range read looks up in the buffer before it writes the buffer out instead. */
+    private static final long MAX_LOOKUPS = 1024;
+
+    CommitBufferedWindowStore(WindowStore<String, V> wrapped, long retentionMs, long windowSizeMs) {
         super(wrapped);
         this.retentionMs = retentionMs;
+        this.windowSizeMs = windowSizeMs;
     }
 
     /** The window store {@code supplier} makes, string keys, buffered on top; its retention is the supplier's. */
@@ -77,6 +90,9 @@ public final class CommitBufferedWindowStore<V> extends CommitBufferedStore<Wind
     @Override
     public void put(String key, V value, long windowStartTimestamp) {
         noteWriter();
+        if (windowSizeMs <= 0 || Math.floorMod(windowStartTimestamp, windowSizeMs) != 0) {
+            onGrid = false;
+        }
         if (windowStartTimestamp > latestWindowStart) {
             latestWindowStart = windowStartTimestamp;
             dropExpiredFromTheOldestEnd();
@@ -122,9 +138,31 @@ public final class CommitBufferedWindowStore<V> extends CommitBufferedStore<Wind
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public WindowStoreIterator<V> fetch(String key, long timeFrom, long timeTo) {
-        writeOutForRead();
-        return wrapped().fetch(key, timeFrom, timeTo);
+        if (!onWriter() || buffered.isEmpty()) {
+            return wrapped().fetch(key, timeFrom, timeTo);
+        }
+        long from = timeFrom;
+        if (latestWindowStart != Long.MIN_VALUE) {
+            from = Math.max(from, latestWindowStart - retentionMs + 1); // what a write-out would expire
+        }
+        if (!onGrid || timeTo < from || (timeTo - from) / windowSizeMs > MAX_LOOKUPS) {
+            writeOutForRead();
+            return wrapped().fetch(key, timeFrom, timeTo);
+        }
+        final TreeMap<Long, Object> mine = new TreeMap<>();
+        for (long start = from + Math.floorMod(-from, windowSizeMs); start <= timeTo; start += windowSizeMs) {
+            final Buffered b = buffered.get(new Window(key, start));
+            if (b != null) {
+                mine.put(start, b.value());
+            }
+            if (start > Long.MAX_VALUE - windowSizeMs) {
+                break;
+            }
+        }
+        final WindowStoreIterator<V> below = wrapped().fetch(key, from, timeTo);
+        return mine.isEmpty() ? below : new MergedWindows<>(below, (Iterator<Map.Entry<Long, V>>) (Iterator<?>) mine.entrySet().iterator());
     }
 
     @Override
@@ -191,6 +229,13 @@ public final class CommitBufferedWindowStore<V> extends CommitBufferedStore<Wind
         });
     }
 
+    /** One key's windows from the store below in time order, the buffered ones over them. */
+    private static final class MergedWindows<V> extends OverlayIterator<Long, V> implements WindowStoreIterator<V> {
+        MergedWindows(WindowStoreIterator<V> below, Iterator<Map.Entry<Long, V>> over) {
+            super(below, over, Long::compare);
+        }
+    }
+
     /**
      * Kafka's own window store builder, so that Kafka Streams treats the store as a window store
      * where it decides the changelog's configuration: {@code cleanup.policy=compact,delete} and
@@ -204,10 +249,12 @@ public final class CommitBufferedWindowStore<V> extends CommitBufferedStore<Wind
     private static final class Builder<V> extends WindowStoreBuilder<String, V> {
 
         private final long retentionMs;
+        private final long windowSizeMs;
 
         Builder(WindowBytesStoreSupplier supplier, Serde<V> values) {
             super(supplier, Serdes.String(), values, Time.SYSTEM);
             this.retentionMs = supplier.retentionPeriod();
+            this.windowSizeMs = supplier.windowSize();
         }
 
         @Override
@@ -217,7 +264,7 @@ public final class CommitBufferedWindowStore<V> extends CommitBufferedStore<Wind
 
         @Override
         public WindowStore<String, V> build() {
-            return new CommitBufferedWindowStore<>(super.build(), retentionMs);
+            return new CommitBufferedWindowStore<>(super.build(), retentionMs, windowSizeMs);
         }
     }
 }

@@ -4,6 +4,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ class CommitBufferedWindowStoreTest {
                         Stores.inMemoryWindowStore("buffered", RETENTION, Duration.ofMinutes(1), false),
                         Serdes.String(), Serdes.String())
                 .withLoggingDisabled().build();
-        store = new CommitBufferedWindowStore<>(recordingPuts(inner), RETENTION.toMillis());
+        store = new CommitBufferedWindowStore<>(recordingPuts(inner), RETENTION.toMillis(), MINUTE);
         store.init(new MockProcessorContext<>().getStateStoreContext(), store);
     }
 
@@ -93,6 +94,49 @@ class CommitBufferedWindowStoreTest {
         assertEquals("1", readOnOtherThread("pve-a", 0));
         store.flushCache();
         assertNull(readOnOtherThread("pve-a", 0));
+    }
+
+    @Test
+    void aRangeReadOfOneKeySeesTheBufferOverTheStoreWithoutWritingItOut() {
+        store.put("pve-a", "stored", 0);
+        store.put("pve-a", "overwritten", MINUTE);
+        store.put("pve-a", "deleted", 2 * MINUTE);
+        store.put("pve-b", "other key", MINUTE);
+        store.flushCache();
+        writtenBelow.clear();
+        store.put("pve-a", "new value", MINUTE);
+        store.put("pve-a", null, 2 * MINUTE);
+        store.put("pve-a", "new window", 4 * MINUTE);
+
+        final List<String> read = range("pve-a", 0, 10 * MINUTE);
+
+        assertEquals(List.of(), writtenBelow, "read from the buffer, not written out for the read");
+        store.flushCache();
+        assertEquals(range("pve-a", 0, 10 * MINUTE), read, "what the store answers after the write-out");
+        assertEquals(List.of("0=stored", "60000=new value", "240000=new window"), read);
+    }
+
+    @Test
+    void aRangeReadLeavesOutWhatTheLatestWindowExpiredAsAWriteOutWould() {
+        store.put("pve-a", "early", 0);
+        store.flushCache();
+        store.put("pve-a", "late", RETENTION.toMillis());
+        assertEquals(List.of("600000=late"), range("pve-a", 0, RETENTION.toMillis()));
+    }
+
+    @Test
+    void offTheWindowGridARangeReadWritesTheBufferOut() {
+        store.put("pve-a", "odd", 1);
+        assertEquals(List.of("1=odd"), range("pve-a", 0, MINUTE));
+        assertEquals(List.of("pve-a@1=odd"), writtenBelow);
+    }
+
+    private List<String> range(String key, long from, long to) {
+        final List<String> out = new ArrayList<>();
+        try (WindowStoreIterator<String> it = store.fetch(key, from, to)) {
+            it.forEachRemaining(kv -> out.add(kv.key + "=" + kv.value));
+        }
+        return out;
     }
 
     private String readOnOtherThread(String key, long start) {
