@@ -1,5 +1,7 @@
 package io.incidentcorrelator.topology.internal;
 
+import io.incidentcorrelator.avro.EtcdLatencySample;
+import io.incidentcorrelator.avro.MemorySample;
 import io.incidentcorrelator.avro.internal.CorrelationEvent;
 import io.incidentcorrelator.kafkainternal.CommitBufferedKeyValueStore;
 import org.apache.kafka.common.serialization.Serde;
@@ -13,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.NavigableSet;
 import java.util.TreeSet;
@@ -26,10 +27,13 @@ import java.util.TreeSet;
  * it. Encoding every event into its store key, and decoding it again at release, was most of the
  * aligner's cost in a catch-up (docs/performance.md).
  *
- * <p>The order is the store's key order: event time, kind, cluster (length first), then the
- * encoded event, which is computed only for events equal in all else and also tells the same
- * event delivered twice. The store keeps that format, so a restart, or an older version's
- * changelog, restores the same buffer. Over a store without the write-out hook (a unit test's),
+ * <p>The order: event time, kind, cluster (length first); then, for samples, what they measure (the
+ * host and guest, or the etcd member), which tells apart the samples a host and its guests send at
+ * one instant without encoding them; then the encoded event, computed only for events equal in all
+ * else, which also tells the same event delivered twice. Any total order on the content would do
+ * (the release order only has to be the same whichever partition delivered first); this one costs
+ * least. The store's key is the event time, kind, cluster and encoded event; a restart (or an older
+ * version's changelog) reads it back and sorts it again. Over a store without the write-out hook (a unit test's),
  * every event is written as it is held.
  */
 final class AlignBuffer {
@@ -45,6 +49,8 @@ final class AlignBuffer {
         /** The store key, once needed (a tie in the order, or a write-out). */
         private Bytes storeKey;
         private byte[] encoded;
+        /** For a sample, what it measures (see the class doc), once needed; "" for other events. */
+        private String source;
         private boolean stored;
         private boolean released;
 
@@ -162,7 +168,25 @@ final class AlignBuffer {
             return order;
         }
         order = Arrays.compareUnsigned(a.clusterUtf8, b.clusterUtf8);
+        if (order != 0) {
+            return order;
+        }
+        order = source(a).compareTo(source(b));
         return order != 0 ? order : Arrays.compareUnsigned(encoded(a), encoded(b));
+    }
+
+    private static String source(Entry e) {
+        if (e.source == null) {
+            final Object payload = e.event.getPayload();
+            if (payload instanceof MemorySample m) {
+                e.source = m.getVmid() == null ? m.getHost() : m.getHost() + "/" + m.getVmid();
+            } else if (payload instanceof EtcdLatencySample s) {
+                e.source = s.getMember();
+            } else {
+                e.source = "";
+            }
+        }
+        return e.source;
     }
 
     private byte[] encoded(Entry e) {
