@@ -96,10 +96,10 @@ abstract class CommitBufferedStore<S extends StateStore, K, V> extends WrappedSt
 
     /** The current record's context with another timestamp; null outside a task. */
     final ProcessorRecordContext stampedAt(long timestamp) {
-        final ProcessorRecordContext current = currentRecord();
         if (task == null) {
             return null;
         }
+        final ProcessorRecordContext current = task.recordContext();
         return current == null ? new ProcessorRecordContext(timestamp, -1, -1, null, new RecordHeaders())
                 : new ProcessorRecordContext(timestamp, current.offset(), current.partition(), current.topic(),
                 current.headers());

@@ -48,8 +48,9 @@ import java.util.TreeMap;
  * every read did) wrote the buffer at each restart the correlation classified, a third of the
  * buffer's cost in a catch-up (docs/performance.md). The range read finds the key's buffered windows
  * on the window grid (starts at multiples of the window size, as the evidence and timeline stores
- * write them); after a write off the grid, it writes out as other reads do. Other threads (interactive queries) read the store below, as of the last commit
- * or read on the writing thread, and never touch the buffer.
+ * write them); after a write off the grid, it writes out as other reads do. Other threads
+ * (interactive queries) read the store below, as of the last commit or read on the writing thread,
+ * and never touch the buffer.
  */
 public final class CommitBufferedWindowStore<V> extends CommitBufferedStore<WindowStore<String, V>, String, V>
         implements WindowStore<String, V> {

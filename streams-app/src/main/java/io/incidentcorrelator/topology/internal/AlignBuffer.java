@@ -33,8 +33,8 @@ import java.util.TreeSet;
  * else, which also tells the same event delivered twice. Any total order on the content would do
  * (the release order only has to be the same whichever partition delivered first); this one costs
  * least. The store's key is the event time, kind, cluster and encoded event; a restart (or an older
- * version's changelog) reads it back and sorts it again. Over a store without the write-out hook (a unit test's),
- * every event is written as it is held.
+ * version's changelog) reads it back and sorts it again. Over a store without the write-out hook
+ * (a unit test's), every event is written as it is held.
  */
 final class AlignBuffer {
 

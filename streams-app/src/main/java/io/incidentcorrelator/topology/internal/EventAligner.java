@@ -29,10 +29,11 @@ import java.util.Set;
  * one partition would, whatever the partition count, backlog or timing (docs/architecture.md, "Time").
  *
  * <p>Each of the {@code routingTasks} routing tasks broadcasts its low watermark ({@link InputWatermark})
- * as a progress record. The watermark here is the minimum over all of them; an event is held in the
- * {@link AlignBuffer} (over the {@link StoreNames#ALIGN_BUFFER} store) until the watermark passes it, then released in a canonical
- * order: event time, then kind (samples, backups, restarts, clock), then cluster and content, so that
- * which partition or instance read it first changes nothing. An event older than what was already
+ * as a progress record. The watermark here is the minimum over all of them; an event is held in
+ * {@link AlignBuffer} (over the {@link StoreNames#ALIGN_BUFFER} store) until the watermark passes
+ * it, then released in a canonical order: event time, then kind (samples, backups, restarts,
+ * clock), then cluster and content, so that which partition or instance read it first changes
+ * nothing. An event older than what was already
  * released (a partition that was idle delivers again, an out-of-order producer) cannot be put in its
  * place any more: it is passed on at once, and the correlation corrects the restarts it explains.
  *
