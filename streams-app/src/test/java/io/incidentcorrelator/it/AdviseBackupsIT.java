@@ -227,11 +227,14 @@ class AdviseBackupsIT {
         final List<ScenarioEvent> events = new ScenarioReader(false, w -> { }).read(scenario);
         try (TestKafka kafka = TestKafka.start();
              EmbeddedSchemaRegistryServer registry = EmbeddedSchemaRegistryServer.start(new InMemorySchemaRegistry())) {
-            // Three partitions, every event in the first: then the routing stage has one writer into the
-            // repartition topic, and the live pipeline meets the events in the order replay does
-            // (see ScaleOutIT); spread over partitions, that order depends on how far each task got.
-            final PipelineRig rig = new PipelineRig(kafka.bootstrapServers(), registry.url(), "advise-", 3, 0);
+            // Three partitions, each event keyed as the contract says and partitioned by that key, as the
+            // collectors produce: the month's backlog reaches the pipeline through several tasks.
+            final PipelineRig rig = new PipelineRig(kafka.bootstrapServers(), registry.url(), "advise-", 3);
             CleanRun.run(rig, events, Map.of(), work);
+            final Map<String, Long> partitionsInUse = rig.eventTopicPartitionsInUse();
+            for (String topic : List.of(rig.names().backupEvents(), rig.names().podRestarts())) {
+                assertTrue(partitionsInUse.get(topic) >= 2, "the keys spread " + topic + ": " + partitionsInUse);
+            }
             final List<String> args = List.of("advise", "backups", "--bootstrap-servers", rig.bootstrap(),
                     "--schema-registry-url", rig.registryUrl(), "--config", rig.writeConfig(work, Map.of()).toString(),
                     "--window", "01:00-06:00");

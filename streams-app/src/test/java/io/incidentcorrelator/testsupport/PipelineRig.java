@@ -71,18 +71,9 @@ public final class PipelineRig {
     private final int partitions;
     private final CorrelatorConfig config;
     private final Topics topics;
-    private final Integer inputPartition;
 
+    /** Events are produced with the contract's keys, partitioned by key as a producer does by default. */
     public PipelineRig(String bootstrap, String registryUrl, String prefix, int partitions) {
-        this(bootstrap, registryUrl, prefix, partitions, null);
-    }
-
-    /**
-     * @param inputPartition the partition every event is produced to, or null to partition by key
-     *                       as a producer does by default
-     */
-    public PipelineRig(String bootstrap, String registryUrl, String prefix, int partitions, Integer inputPartition) {
-        this.inputPartition = inputPartition;
         this.bootstrap = bootstrap;
         this.registryUrl = registryUrl;
         this.prefix = prefix;
@@ -97,7 +88,7 @@ public final class PipelineRig {
 
     /** The same topics' settings with another prefix: for a reference run to compare with. */
     public PipelineRig withPrefix(String otherPrefix) {
-        return new PipelineRig(bootstrap, registryUrl, otherPrefix, partitions, inputPartition);
+        return new PipelineRig(bootstrap, registryUrl, otherPrefix, partitions);
     }
 
     public String bootstrap() {
@@ -221,7 +212,7 @@ public final class PipelineRig {
                 final String topic = topicFor(e);
                 final byte[] value = topics.<SpecificRecord>valueSerdeFor(topic).serializer().serialize(topic, e.value());
                 final Long timestamp = e.eventTime() == null ? null : e.eventTime().toEpochMilli();
-                producer.send(new ProducerRecord<>(topic, inputPartition, timestamp, e.key(), value), (metadata, error) -> {
+                producer.send(new ProducerRecord<>(topic, null, timestamp, e.key(), value), (metadata, error) -> {
                     if (error != null) {
                         failure.compareAndSet(null, error);
                     }
@@ -261,6 +252,16 @@ public final class PipelineRig {
         try (Admin admin = admin()) {
             final Map<String, Long> counts = new TreeMap<>();
             endOffsets(admin, names().eventTopics()).forEach((tp, end) -> counts.merge(tp.topic(), end, Long::sum));
+            return counts;
+        }
+    }
+
+    /** Per event topic, how many of its partitions hold records: whether the keys spread the events. */
+    public Map<String, Long> eventTopicPartitionsInUse() {
+        try (Admin admin = admin()) {
+            final Map<String, Long> counts = new TreeMap<>();
+            endOffsets(admin, names().eventTopics()).forEach((tp, end) -> counts.merge(tp.topic(), end > 0 ? 1L : 0L,
+                    Long::sum));
             return counts;
         }
     }
