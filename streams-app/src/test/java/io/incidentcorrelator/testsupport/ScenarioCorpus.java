@@ -52,16 +52,9 @@ public final class ScenarioCorpus {
         for (String name : ALL) {
             final String text = resource(name);
             for (int k = 0; k < copies; k++) {
-                final Duration shift = apart.multipliedBy(k);
-                final Matcher m = TIMESTAMP.matcher(text);
-                final StringBuilder shifted = new StringBuilder();
-                while (m.find()) {
-                    m.appendReplacement(shifted, '"' + Instant.parse(m.group(1)).plus(shift).toString() + '"');
-                }
-                m.appendTail(shifted);
                 try {
                     events.addAll(new ScenarioReader(false, warning -> { })
-                            .read(name + "+" + k + ".jsonl", new StringReader(shifted.toString())));
+                            .read(name + "+" + k + ".jsonl", new StringReader(shifted(text, apart.multipliedBy(k)))));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 } catch (ScenarioFormatException e) {
@@ -70,6 +63,23 @@ public final class ScenarioCorpus {
             }
         }
         return ScenarioEvents.orderForReplay(events);
+    }
+
+    /** Scenario text with every timestamp in it moved {@code shift} later (earlier when negative). */
+    public static String shifted(String text, Duration shift) {
+        final Matcher m = TIMESTAMP.matcher(text);
+        final StringBuilder shifted = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(shifted, '"' + Instant.parse(m.group(1)).plus(shift).toString() + '"');
+        }
+        m.appendTail(shifted);
+        return shifted.toString();
+    }
+
+    /** The newest timestamp in scenario text. */
+    public static Instant newest(String text) {
+        return TIMESTAMP.matcher(text).results().map(r -> Instant.parse(r.group(1))).max(Instant::compareTo)
+                .orElseThrow(() -> new IllegalArgumentException("no timestamp in the scenario"));
     }
 
     private static final Pattern TIMESTAMP = Pattern.compile("\"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?Z)\"");
