@@ -104,8 +104,9 @@ final class BackfillCommand implements Callable<Integer> {
             err.println("backfill: " + badOut);
             return CorrelatorCli.EXIT_USAGE;
         }
-        final CollectorSettings settings = new CollectorSettings(ConfigLoader.load(configFile, System.getenv()),
-                System.getenv());
+        final ConfigLoader loaded = ConfigLoader.load(configFile, System.getenv());
+        CollectorSettings.rejectUnknown(spec, loaded, System.getenv());
+        final CollectorSettings settings = new CollectorSettings(loaded, System.getenv());
         BackfillConfig config;
         try {
             config = BackfillConfig.of(time(since, "--since"), until == null ? Instant.now() : time(until, "--until"))

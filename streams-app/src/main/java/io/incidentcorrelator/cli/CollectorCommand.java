@@ -118,6 +118,7 @@ abstract class CollectorCommand implements Callable<Integer> {
     @Override
     public final Integer call() throws Exception {
         config = cluster.load();
+        CollectorSettings.rejectUnknown(spec, config, System.getenv());
         settings = new CollectorSettings(config, System.getenv());
         final Duration flush = settings.duration(flushTimeout, "flush-timeout");
         topicNames = print ? TopicNames.defaults() : config.correlatorConfig().topics();

@@ -2,6 +2,8 @@ package io.incidentcorrelator.cli;
 
 import io.incidentcorrelator.config.ConfigLoader;
 import io.incidentcorrelator.config.ConfigLoader.ConfigException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Where a collector option's value comes from: the command line, else the environment variable
@@ -31,6 +36,43 @@ final class CollectorSettings {
     CollectorSettings(ConfigLoader config, Map<String, String> env) {
         this.file = config.collectorSettings();
         this.env = Objects.requireNonNull(env, "env");
+    }
+
+    /**
+     * Refuses a collector setting that no {@code collect} command has as an option: mistyped
+     * ({@code INCIDENT_CORRELATOR_COLLECT_INSECUR}) it would leave the default in force unnoticed, so
+     * the nearest option is named. In the environment only names near an option are refused, as
+     * {@link ConfigLoader} does for the correlator's settings (others may be the user's own secret
+     * variables); a {@code --config} file's {@code incident-correlator.collect.*} keys are all checked.
+     *
+     * @param command any command of the command line
+     */
+    static void rejectUnknown(CommandSpec command, ConfigLoader config, Map<String, String> env) {
+        final Set<String> options = new TreeSet<>();
+        command.root().subcommands().get("collect").getSubcommands().values().forEach(c -> c.getCommandSpec()
+                .options().stream().map(OptionSpec::longestName).filter(n -> n.startsWith("--"))
+                .forEach(n -> options.add(n.substring(2))));
+        final List<String> envNames = options.stream().map(CollectorSettings::envName).toList();
+        for (String name : new TreeSet<>(env.keySet())) {
+            if (name.startsWith(ENV_PREFIX) && !envNames.contains(name)) {
+                final Optional<String> near = ConfigLoader.nearest(name, envNames);
+                if (near.isPresent()) {
+                    throw new ConfigException("Unknown setting " + name + " in the environment: did you mean "
+                            + near.get() + " (--" + optionOf(near.get()) + ")?");
+                }
+            }
+        }
+        for (String key : new TreeSet<>(config.collectorSettings().keySet())) {
+            if (!options.contains(key)) {
+                throw new ConfigException("Unknown setting " + ConfigLoader.COLLECT_PREFIX + key + " in the --config file"
+                        + ConfigLoader.nearest(key, options).map(k -> ": did you mean " + ConfigLoader.COLLECT_PREFIX + k + "?")
+                        .orElse(": no collect command has an option --" + key));
+            }
+        }
+    }
+
+    private static String optionOf(String envName) {
+        return envName.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** {@code proxmox-url} → {@code INCIDENT_CORRELATOR_COLLECT_PROXMOX_URL}. */

@@ -239,7 +239,7 @@ public final class ConfigLoader {
     }
 
     /** The known name fewest edits away from {@code name}, if within {@link #TYPO_DISTANCE}. */
-    static java.util.Optional<String> nearest(String name, java.util.Collection<String> known) {
+    public static java.util.Optional<String> nearest(String name, java.util.Collection<String> known) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : known) {

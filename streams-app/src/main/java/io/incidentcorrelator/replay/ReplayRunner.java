@@ -285,8 +285,13 @@ public final class ReplayRunner {
             producer.flush();
         }
         if (sendFailure.get() != null) {
-            throw new IllegalStateException("Kafka did not accept the scenario's events: " + Failures.rootMessage(sendFailure.get()),
-                    sendFailure.get());
+            final String hint = sendFailure.get() instanceof org.apache.kafka.common.errors.InvalidTimestampException
+                    ? " (the closing tick is stamped " + Instant.ofEpochMilli(ClosingTick.record(options.config(),
+                    names.clock(), last).timestamp()) + ", more than the topic's message.timestamp.after.max.ms ahead "
+                    + "of the broker's clock; topics the replay creates allow it: replay into a fresh --topic-prefix, "
+                    + "or raise the setting on the existing topics)" : "";
+            throw new IllegalStateException("Kafka did not accept the scenario's events: " + Failures.rootMessage(sendFailure.get())
+                    + hint, sendFailure.get());
         }
         return last;
     }

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyConfig;
@@ -79,8 +80,9 @@ public final class Pipeline {
     /**
      * The settings of a replay (and of the bench's replay phase) under what the user configured:
      * the replay commit interval; a task waits a little for every input partition so that it takes
-     * records in event-time order; and windowed changelogs are kept by timestamp for ~100 years,
-     * as history is older than any retention.
+     * records in event-time order; windowed changelogs are kept by timestamp for ~100 years,
+     * as history is older than any retention; and the internal topics take what the closing tick
+     * of a recent night stamps ahead of the broker's clock (as {@link TopicProvisioner#KEEP_FOREVER}).
      */
     public static Map<String, String> withReplayDefaults(Map<String, String> overrides) {
         final Map<String, String> merged = new LinkedHashMap<>();
@@ -88,6 +90,8 @@ public final class Pipeline {
         merged.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "500");
         merged.put(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG,
                 Long.toString(Duration.ofDays(36_500).toMillis()));
+        merged.put(StreamsConfig.topicPrefix(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG),
+                Long.toString(Long.MAX_VALUE));
         merged.putAll(overrides);
         return merged;
     }

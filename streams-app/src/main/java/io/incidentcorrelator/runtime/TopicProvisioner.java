@@ -36,18 +36,25 @@ public final class TopicProvisioner {
     private TopicProvisioner() {
     }
 
-    /** Topic settings for replays: keep every record, whatever its (historical) timestamp. */
-    public static final Map<String, String> KEEP_FOREVER = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
+    /**
+     * Topic settings for replays: keep every record whatever its timestamp. Brokers delete by record
+     * timestamp, and history is older than any retention; and since Kafka 4.0 they refuse records
+     * stamped more than an hour ahead of their clock, which the closing tick of a night that ended
+     * less than its 2 h 31 min ago is, and so is everything the topology writes on that tick.
+     */
+    public static final Map<String, String> KEEP_FOREVER = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1",
+            TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, Long.toString(Long.MAX_VALUE));
 
     /**
      * @param where        how to name the cluster in an error ("the embedded broker", the bootstrap list)
-     * @param eventConfigs settings for the event, dead-letter and clock topics; a replay passes
-     *                     {@link #KEEP_FOREVER} because brokers delete by record timestamp, and
-     *                     history is older than any retention
+     * @param eventConfigs settings for the event, dead-letter and clock topics, and but for the
+     *                     retention for the compacted ones; a replay passes {@link #KEEP_FOREVER}
      */
     public static void ensureTopics(Admin admin, TopicNames names, int partitions, String where,
                                     Map<String, String> eventConfigs) {
-        final Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        final Map<String, String> compacted = new HashMap<>(eventConfigs);
+        compacted.remove(TopicConfig.RETENTION_MS_CONFIG);
+        compacted.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
         final List<NewTopic> wanted = new ArrayList<>();
         for (Topic<?> topic : Topic.ALL) {
             // The clock has as many partitions as the event topics: a replay's closing tick goes to every routing task.

@@ -64,6 +64,27 @@ class CollectorDefaultsTest {
     }
 
     @Test
+    void aMistypedCollectorSettingNamesTheNearestOption() throws Exception {
+        final CommandLine cli = cli(Map.of());
+        final CommandLine.Model.CommandSpec etcd = cli.getSubcommands().get("collect").getSubcommands().get("etcd")
+                .getCommandSpec();
+        final io.incidentcorrelator.config.ConfigLoader none = io.incidentcorrelator.config.ConfigLoader.load(null, Map.of());
+        final ConfigException env = assertThrows(ConfigException.class, () -> CollectorSettings.rejectUnknown(etcd, none,
+                Map.of("INCIDENT_CORRELATOR_COLLECT_INSECUR", "true")));
+        assertEquals("Unknown setting INCIDENT_CORRELATOR_COLLECT_INSECUR in the environment: did you mean "
+                + "INCIDENT_CORRELATOR_COLLECT_INSECURE (--insecure)?", env.getMessage());
+        // Another collector's option is no typo (one environment file may serve several), nor a name far from any.
+        CollectorSettings.rejectUnknown(etcd, none, Map.of("INCIDENT_CORRELATOR_COLLECT_PROXMOX_URL", "https://pve1:8006",
+                "INCIDENT_CORRELATOR_COLLECT_MY_OWN_SECRET", "x"));
+
+        final Path file = Files.writeString(dir.resolve("c.properties"), "incident-correlator.collect.clustr=lab\n");
+        final ConfigException key = assertThrows(ConfigException.class, () -> CollectorSettings.rejectUnknown(etcd,
+                io.incidentcorrelator.config.ConfigLoader.load(file, Map.of()), Map.of()));
+        assertEquals("Unknown setting incident-correlator.collect.clustr in the --config file: did you mean "
+                + "incident-correlator.collect.cluster?", key.getMessage());
+    }
+
+    @Test
     void aValuePicocliCannotTakeIsLeftToTheSettingsOneLineMessage() {
         final Map<String, String> env = Map.of("INCIDENT_CORRELATOR_COLLECT_HEALTH_PORT", "eighty");
         final CommandLine cli = cli(env);

@@ -1,6 +1,7 @@
 package io.incidentcorrelator.runtime;
 
 import io.incidentcorrelator.config.CorrelatorConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +33,12 @@ class PipelineTest {
         // History from years ago must not be deleted from the windowed changelogs as it is written.
         assertEquals(36_500L * 24 * 3600 * 1000,
                 longOf(replay, StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG));
+        // A recent night's closing tick is ahead of the broker's clock, and so is what the topology writes on it.
+        assertEquals(Long.MAX_VALUE, longOf(replay,
+                StreamsConfig.topicPrefix(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG)));
+        assertEquals(null, streams(Map.of()).get(
+                StreamsConfig.topicPrefix(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG)),
+                "live, the broker's own limit stands");
     }
 
     @Test
