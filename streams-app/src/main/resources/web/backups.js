@@ -123,7 +123,8 @@ function draw(a) {
   document.getElementById('sentence').textContent = a.proposal.sentence;
   const e = a.estimate;
   document.getElementById('estimate').textContent = `Estimate from the past, not a prediction: ${e.removedRestarts} of the period's `
-    + `${e.backupRestarts} backup-attributed restarts (${e.removedIncidents} of ${e.backupIncidents} incidents) happened during overlaps the proposal removes.`;
+    + `${e.backupRestarts} backup-attributed restart${e.backupRestarts === 1 ? '' : 's'} (${e.removedIncidents} of `
+    + `${e.backupIncidents} incident${e.backupIncidents === 1 ? '' : 's'}) happened during overlaps the proposal removes.`;
   document.getElementById('status').textContent = `${jobs.length} job${jobs.length === 1 ? '' : 's'}, ${nights.length} night${nights.length === 1 ? '' : 's'}, `
     + `${a.overlaps.length} overlap${a.overlaps.length === 1 ? '' : 's'}`;
   document.body.setAttribute('data-ready', 'true');

@@ -69,22 +69,29 @@ public final class AdviceText {
             out.append(a.unmatchedEvidence()).append(" backup evidence line(s) name runs not in the backup data\n");
         }
 
-        out.append("\nPROPOSAL (start times inside ").append(a.window()).append(a.windowGiven() ? "" : ", the span the jobs use today")
-                .append("; busy = p95 duration + ").append(a.coolDown().toMinutes()).append(" min cool-down)\n");
-        final List<String[]> rows = new ArrayList<>();
-        rows.add(new String[]{"SOURCE", "JOB", "SCHEDULE TODAY", "PROPOSED SCHEDULE", "BUSY"});
-        for (ProposedStart p : a.proposal().starts()) {
-            rows.add(new String[]{p.job().sourceHost(), p.job().job(), p.todaySchedule(), p.schedule(),
-                    p.busyMinutes() + " min"});
+        if (a.jobs().isEmpty()) {
+            // No job, so no span the jobs use today to name.
+            out.append("\nPROPOSAL\n");
+        } else {
+            out.append("\nPROPOSAL (start times inside ").append(a.window())
+                    .append(a.windowGiven() ? "" : ", the span the jobs use today")
+                    .append("; busy = p95 duration + ").append(a.coolDown().toMinutes()).append(" min cool-down)\n");
+            final List<String[]> rows = new ArrayList<>();
+            rows.add(new String[]{"SOURCE", "JOB", "SCHEDULE TODAY", "PROPOSED SCHEDULE", "BUSY"});
+            for (ProposedStart p : a.proposal().starts()) {
+                rows.add(new String[]{p.job().sourceHost(), p.job().job(), p.todaySchedule(), p.schedule(),
+                        p.busyMinutes() + " min"});
+            }
+            table(out, rows);
         }
-        table(out, rows);
         out.append(a.proposal().sentence()).append('\n');
 
         final BackupAdvice.Estimate e = a.estimate();
         out.append("\nESTIMATE (from the past, not a prediction): ").append(e.removedRestarts()).append(" of the period's ")
-                .append(e.backupRestarts()).append(" backup-attributed restarts (")
-                .append(e.removedIncidents()).append(" of ").append(e.backupIncidents())
-                .append(" incidents) happened during overlaps the proposal removes.\n");
+                .append(e.backupRestarts()).append(" backup-attributed ").append(e.backupRestarts() == 1 ? "restart" : "restarts")
+                .append(" (").append(e.removedIncidents()).append(" of ").append(e.backupIncidents())
+                .append(e.backupIncidents() == 1 ? " incident)" : " incidents)")
+                .append(" happened during overlaps the proposal removes.\n");
         return out.toString();
     }
 

@@ -45,8 +45,17 @@ public record SincePeriod(Duration back, Instant fixed) {
         }
     }
 
-    /** The start of the period, given the newest backup phase seen. */
+    /**
+     * The start of the period, given the newest backup phase or incident seen ({@link Instant#EPOCH}: none).
+     *
+     * @throws IllegalArgumentException naming {@code --since} when a fixed start is after the newest data:
+     *                                  the period would end before it begins
+     */
     public Instant startBefore(Instant newest) {
+        if (fixed != null && fixed.isAfter(newest) && !newest.equals(Instant.EPOCH)) {
+            throw new IllegalArgumentException("--since: " + fixed + " is after the newest backup phase or incident "
+                    + "in the data (" + newest + "); expected an earlier time or a span like 30d");
+        }
         return fixed != null ? fixed : newest.minus(back);
     }
 

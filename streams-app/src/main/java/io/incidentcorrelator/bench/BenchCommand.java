@@ -41,8 +41,9 @@ import java.util.stream.Collectors;
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
         description = {
-                "Measures the correlation topology on the embedded broker with a deterministic synthetic homelab",
-                "history: throughput against a plain exactly-once consumer→producer copy of the same records,",
+                "Measures the correlation topology on the embedded broker with a synthetic homelab.",
+                "On a deterministic synthetic homelab history: throughput against a plain exactly-once "
+                        + "consumer→producer copy of the same records,",
                 "detection latency in live mode, heap and RSS. Run it with the heap you mean to give the",
                 "pipeline, e.g. JAVA_OPTS=-Xmx512m bin/correlator bench --days 30."})
 public final class BenchCommand implements Callable<Integer> {

@@ -30,6 +30,7 @@ import java.util.concurrent.Callable;
 @Command(name = "backups",
         mixinStandardHelpOptions = true,
         description = {
+                "Which backup jobs overlap, which incidents that exposed, and start times that keep them apart.",
                 "Reports, per backup job, how long it really runs, which contending jobs overlapped each night",
                 "(same target host, same source host, or hosts holding one cluster's control plane), which incidents",
                 "named each job, and start times inside --window that keep contending jobs apart at their p95",
@@ -107,7 +108,14 @@ final class AdviseBackupsCommand implements Callable<Integer> {
             history = BackupHistoryTopics.read(kafka.bootstrapServers(), kafka.registry(), kafka.clientOverrides(),
                     correlator.topics());
         }
-        final BackupAdvice advice = new BackupAdvisor(settings).advise(history);
+        final BackupAdvice advice;
+        try {
+            advice = new BackupAdvisor(settings).advise(history);
+        } catch (IllegalArgumentException e) {
+            err.println("advise backups: " + e.getMessage());
+            err.flush();
+            return CorrelatorCli.EXIT_USAGE;
+        }
         final PrintWriter out = spec.commandLine().getOut();
         out.print(json ? AdviceJson.toJson(advice).toPrettyString() + "\n" : AdviceText.render(advice));
         out.flush();

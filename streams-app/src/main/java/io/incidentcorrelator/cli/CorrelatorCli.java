@@ -43,7 +43,33 @@ public final class CorrelatorCli {
             return e instanceof io.incidentcorrelator.config.ConfigLoader.ConfigException ? EXIT_USAGE : EXIT_FAILURE;
         });
         CollectorDefaults.install(cli, System.getenv());
+        reflow(cli);
         return cli;
+    }
+
+    /**
+     * Joins description lines into the paragraphs they belong to, so that picocli wraps them to its
+     * 80 columns instead of breaking each line written at about 100 a second time (a ragged
+     * "...a Kafka broker / (--broker-listen) and a / schema registry..."). A line ending a sentence,
+     * an empty line and the first line (the command's summary in its parent's list) stay as they are.
+     */
+    static void reflow(CommandLine command) {
+        final CommandLine.Model.UsageMessageSpec usage = command.getCommandSpec().usageMessage();
+        usage.description(paragraphs(usage.description()));
+        command.getSubcommands().values().forEach(CorrelatorCli::reflow);
+    }
+
+    static String[] paragraphs(String[] lines) {
+        final java.util.List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < lines.length; i++) {
+            final String previous = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (i > 1 && !lines[i].isBlank() && !previous.isBlank() && !previous.stripTrailing().endsWith(".")) {
+                out.set(out.size() - 1, previous.stripTrailing() + " " + lines[i].strip());
+            } else {
+                out.add(lines[i]);
+            }
+        }
+        return out.toArray(String[]::new);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

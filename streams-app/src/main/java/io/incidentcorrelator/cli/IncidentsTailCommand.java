@@ -29,6 +29,7 @@ import java.util.stream.Collectors;
 @Command(name = "tail",
         mixinStandardHelpOptions = true,
         description = {
+                "Prints incident revisions from the incidents topic.",
                 "Prints revisions from the incidents topic (read_committed, Avro through the schema registry):",
                 "the last --lines of them, or all with --from-beginning; with --follow it then waits for new ones",
                 "until stopped. A tombstone (an incident retracted after late evidence re-classified its restarts)",

@@ -22,6 +22,7 @@ import java.util.concurrent.Callable;
 @Command(name = "alertmanager",
         mixinStandardHelpOptions = true,
         description = {
+                "Silences the crash-loop alerts of transient incidents in Alertmanager and alerts on the others.",
                 "Creates an Alertmanager silence (API v2) for each transient incident, matching its pods'",
                 "crash-loop alert until the incident's last restart plus --margin, with the incident id and",
                 "summary in the comment; updates it as revisions change the pods or the end, and expires it when",

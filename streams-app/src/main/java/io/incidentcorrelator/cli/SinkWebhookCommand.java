@@ -24,6 +24,7 @@ import java.util.concurrent.Callable;
 @Command(name = "webhook",
         mixinStandardHelpOptions = true,
         description = {
+                "POSTs every incident revision to a URL, signed.",
                 "POSTs every incident revision as contract JSON (replay's output format) to a URL, retrying",
                 "with backoff; a retraction as {\"id\": ..., \"deleted\": true}. Headers X-Incident-Correlator-Event",
                 "(revision | retraction), -Id and -Delivery (unique per record: delivery is at least once) and",

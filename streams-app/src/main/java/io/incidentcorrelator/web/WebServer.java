@@ -308,6 +308,8 @@ public final class WebServer implements AutoCloseable {
         }
         try {
             json(exchange, 200, AdviceJson.toJson(new BackupAdvisor(settings).advise(history.get())));
+        } catch (IllegalArgumentException e) {
+            error(exchange, 400, e.getMessage().replaceFirst("^--", ""));
         } catch (RuntimeException e) {
             LOG.warn("backup advice failed", e);
             exchange.getResponseHeaders().set("Retry-After", "5");

@@ -70,6 +70,13 @@ class ScheduleSearchTest {
         final IllegalArgumentException since = assertThrows(IllegalArgumentException.class, () -> SincePeriod.parse("garbage"));
         assertEquals("--since: cannot read 'garbage'; expected " + SincePeriod.FORMAT, since.getMessage());
         assertEquals(java.time.Duration.ofDays(30), SincePeriod.parse("30d").back());
+        // A start after the newest data would give a period that ends before it begins.
+        final java.time.Instant newest = java.time.Instant.parse("2026-02-26T03:05:00Z");
+        final IllegalArgumentException after = assertThrows(IllegalArgumentException.class,
+                () -> SincePeriod.parse("2027-01-01").startBefore(newest));
+        assertEquals("--since: 2027-01-01T00:00:00Z is after the newest backup phase or incident in the data "
+                + "(2026-02-26T03:05:00Z); expected an earlier time or a span like 30d", after.getMessage());
+        assertEquals(java.time.Instant.parse("2026-02-01T00:00:00Z"), SincePeriod.parse("2026-02-01").startBefore(newest));
     }
 
     @Test

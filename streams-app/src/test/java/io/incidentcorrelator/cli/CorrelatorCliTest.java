@@ -50,6 +50,27 @@ class CorrelatorCliTest {
         }
     }
 
+    /** No description line is broken short in mid-sentence: picocli wraps whole paragraphs at 80 columns. */
+    @Test
+    void descriptionsWrapAsParagraphs() {
+        final java.util.List<CommandLine> commands = new java.util.ArrayList<>(java.util.List.of(CorrelatorCli.commandLine()));
+        for (int i = 0; i < commands.size(); i++) {
+            commands.addAll(commands.get(i).getSubcommands().values());
+        }
+        for (CommandLine command : commands) {
+            final java.util.List<String> lines = command.getHelp().description().lines().toList();
+            for (int i = 0; i + 1 < lines.size(); i++) {
+                final String line = lines.get(i).stripTrailing();
+                assertTrue(line.isEmpty() || lines.get(i + 1).isBlank() || line.endsWith(".") || line.endsWith(":")
+                        || line.length() >= 50, command.getCommandSpec().qualifiedName() + " breaks short after '"
+                        + line + "':\n" + command.getHelp().description());
+            }
+        }
+        assertArrayEquals(new String[]{"Summary.", "One sentence written over two lines.", "Another.", "",
+                "A paragraph."}, CorrelatorCli.paragraphs(new String[]{"Summary.", "One sentence written", "over two lines.",
+                "Another.", "", "A paragraph."}));
+    }
+
     @Test
     void sinkAlertmanagerWithoutAlertOptionsAlertsAsTheHomelabFileDoes() {
         final CommandLine cli = CorrelatorCli.commandLine();
