@@ -157,7 +157,8 @@ function chart(incident, t) {
                el('svg:text', {x: x(h), y: height - 16, 'text-anchor': 'middle', 'data-kind': 'axis-label',
                                'data-time': h}, fmt(h).slice(11)));
   }
-  svg.append(el('svg:text', {x: LEFT - 8, y: height - 16, 'text-anchor': 'end'}, 'UTC'));
+  // In the label column, not beside the axis: the first time label may sit right at the left edge.
+  svg.append(el('svg:text', {x: 4, y: height - 16}, 'time (UTC)'));
 
   svg.append(el('svg:text', {x: 4, y: backupTop - 8, 'font-weight': 'bold'}, 'backups'));
   hosts.forEach((h, r) => svg.append(el('svg:text', {x: 4, y: backupTop + r * ROW + 13}, h)));

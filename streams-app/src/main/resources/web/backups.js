@@ -22,6 +22,12 @@ function axis(svg, x, from, to, top, bottom) {
   }
 }
 
+/** An SVG {@code w} × {@code h} at most, shrinking with its flex row while keeping its proportions. */
+function scalable(attrs, w, h) {
+  return {...attrs, viewBox: `0 0 ${w} ${h}`, width: w, height: h,
+    style: `flex: 0 1 ${w}px; min-width: 0; width: 100%; height: auto`};
+}
+
 function draw(a) {
   const jobs = a.jobs;
   const colour = {};
@@ -40,7 +46,9 @@ function draw(a) {
   const height = top + nights.length * rowH + 10;
 
   // Today: one row per night, one lane per job.
-  const today = el('svg:svg', {id: 'backups-today', width: left + width + 10, height, 'data-nights': nights.length});
+  // Room on the right for half the last time label; sized by its viewBox, so that beside the proposal
+  // in a narrower window both scale down instead of the right-hand hours being cut off.
+  const today = el('svg:svg', scalable({id: 'backups-today', 'data-nights': nights.length}, left + width + 24, height));
   today.append(el('svg:text', {x: 4, y: 12, 'font-weight': 'bold'}, 'Today'));
   axis(today, x, from, to, top, height - 10);
   const rowOf = {};
@@ -82,8 +90,8 @@ function draw(a) {
   // The proposal: each job's start, its p95 run and its cool-down, on the same time axis.
   const propH = top + jobs.length * 22 + 10;
   // Room on the right for the schedule written after the last bar.
-  const proposed = el('svg:svg', {id: 'backups-proposal', width: left + width + 130, height: propH,
-    'data-feasible': a.proposal.feasible});
+  const proposed = el('svg:svg', scalable({id: 'backups-proposal', 'data-feasible': a.proposal.feasible},
+    left + width + 130, propH));
   proposed.append(el('svg:text', {x: 4, y: 12, 'font-weight': 'bold'}, 'Proposal (p95 + cool-down)'));
   axis(proposed, x, from, to, top, propH - 10);
   jobs.forEach((j, i) => {
