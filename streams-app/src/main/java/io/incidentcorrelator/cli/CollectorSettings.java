@@ -93,6 +93,16 @@ final class CollectorSettings {
         return fromFile == null || fromFile.isBlank() ? null : fromFile.trim();
     }
 
+    /** Where the environment or the file sets {@code option}, for a warning; null when neither does. */
+    String origin(String option) {
+        final String fromEnv = env.get(envName(option));
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return envName(option);
+        }
+        final String fromFile = file.get(option);
+        return fromFile == null || fromFile.isBlank() ? null : ConfigLoader.COLLECT_PREFIX + option + " in the --config file";
+    }
+
     String required(String fromCli, String option) {
         final String value = get(fromCli, option);
         if (value == null) {

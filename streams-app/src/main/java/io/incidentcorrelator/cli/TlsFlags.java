@@ -29,8 +29,9 @@ final class TlsFlags {
         if (ca != null && off) {
             throw new ConfigException("--ca-file and --insecure exclude each other: verify with the CA, or not at all");
         }
-        return resolve(ca, off, insecure ? "--insecure" : CollectorSettings.envName("insecure")
-                + " or the config file's insecure");
+        // picocli gives the field the environment's or the file's value too, so ask where it came from.
+        final String origin = settings.origin("insecure");
+        return resolve(ca, off, origin != null && settings.flag(false, "insecure") ? origin : "--insecure");
     }
 
     /** Verified with {@code ca} or the system's trust; {@code off} (said where by {@code how}) is warned about. */

@@ -85,6 +85,17 @@ class CollectorDefaultsTest {
     }
 
     @Test
+    void aWarningNamesWhereTheEnvironmentOrTheFileSetIt() throws Exception {
+        final Map<String, String> env = Map.of("INCIDENT_CORRELATOR_COLLECT_INSECURE", "true");
+        final io.incidentcorrelator.config.ConfigLoader none = io.incidentcorrelator.config.ConfigLoader.load(null, Map.of());
+        assertEquals("INCIDENT_CORRELATOR_COLLECT_INSECURE", new CollectorSettings(none, env).origin("insecure"));
+        final Path file = Files.writeString(dir.resolve("c.properties"), "incident-correlator.collect.insecure=true\n");
+        assertEquals("incident-correlator.collect.insecure in the --config file", new CollectorSettings(
+                io.incidentcorrelator.config.ConfigLoader.load(file, Map.of()), Map.of()).origin("insecure"));
+        assertNull(new CollectorSettings(none, Map.of()).origin("insecure"), "the command line's --insecure");
+    }
+
+    @Test
     void aValuePicocliCannotTakeIsLeftToTheSettingsOneLineMessage() {
         final Map<String, String> env = Map.of("INCIDENT_CORRELATOR_COLLECT_HEALTH_PORT", "eighty");
         final CommandLine cli = cli(env);
