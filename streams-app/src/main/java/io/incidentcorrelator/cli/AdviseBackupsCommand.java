@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
 @Command(name = "backups",
         mixinStandardHelpOptions = true,
         description = {
-                "Which backup jobs overlap, which incidents that exposed, and start times that keep them apart.",
+                "How long each backup job runs, which ones overlap, and start times that keep them apart.",
                 "Reports, per backup job, how long it really runs, which contending jobs overlapped each night",
                 "(same target host, same source host, or hosts holding one cluster's control plane), which incidents",
                 "named each job, and start times inside --window that keep contending jobs apart at their p95",

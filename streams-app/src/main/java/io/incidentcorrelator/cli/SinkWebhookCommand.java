@@ -59,7 +59,8 @@ final class SinkWebhookCommand implements Callable<Integer> {
     boolean unsigned;
 
     @Option(names = "--signature-secret-env", paramLabel = "VAR",
-            description = "Environment variable holding the HMAC secret that signs each body.")
+            description = "Environment variable holding the HMAC secret that signs each delivery (its time, "
+                    + "delivery id and body).")
     String secretEnv;
 
     @Option(names = "--signature-secret-file", paramLabel = "FILE", description = "File holding the HMAC secret.")
