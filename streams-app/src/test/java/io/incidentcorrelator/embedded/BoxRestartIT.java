@@ -95,9 +95,15 @@ class BoxRestartIT {
         assertEquals(firstHalfInputs, rig.inputRecords(), "the events on the box's topics survived the kill");
         assertTrue(rig.consumedInputRecords(APP) >= consumedAtKill, "the committed offsets survived the kill");
 
+        System.out.println("after the restart" + rig.openTransactions());
         final Instant last = rig.produce(events.subList(half, events.size()));
         assertEquals(rig.countByTopic(events), rig.eventTopicRecords(), "every event on its topic exactly once");
-        rig.awaitCaughtUp(APP, Duration.ofMinutes(3), second::isAlive);
+        try {
+            rig.awaitCaughtUp(APP, Duration.ofMinutes(3), second::isAlive);
+        } catch (AssertionError stalled) {
+            throw new AssertionError(stalled.getMessage() + "\nthe restarted box's log ends:\n" + second.logTail(25),
+                    stalled);
+        }
         rig.produceTick(last);
         rig.awaitCaughtUp(APP, Duration.ofMinutes(1), second::isAlive);
         assertSameIds(schemas, registeredSchemas(registryUrl));
@@ -164,7 +170,11 @@ class BoxRestartIT {
         if (config != null) {
             args.addAll(List.of("--config", config.toString()));
         }
-        return CorrelatorProcess.startPackaged(name, logs, args.toArray(String[]::new));
+        // The brokers' coordinators at INFO: if a restarted box cannot read its committed offsets, the
+        // log says which transaction or coordinator load it waits for.
+        return CorrelatorProcess.startPackaged(name, logs, Map.of("JAVA_OPTS", "-Xmx384m"
+                + " -Dorg.slf4j.simpleLogger.log.kafka.coordinator.transaction=info"
+                + " -Dorg.slf4j.simpleLogger.log.org.apache.kafka.coordinator=info"), args.toArray(String[]::new));
     }
 
     /**
