@@ -69,7 +69,7 @@ class BoxRestartIT {
         final String bootstrap = first.awaitLogValue("run: broker listening on", Duration.ofMinutes(2));
         final String registryUrl = first.awaitLogValue("run: schema registry listening on", Duration.ofMinutes(1));
         assertTrue(first.awaitLog(RUNNING, Duration.ofMinutes(2)), first.logTail(40));
-        final PipelineRig rig = new PipelineRig(bootstrap, registryUrl, "box-", 1);
+        final PipelineRig rig = new PipelineRig(bootstrap, registryUrl, "box-", 3);
         keepEverything(rig);
 
         // The reference: the same events through an undisturbed pipeline on topics of its own, in the same box.
@@ -163,10 +163,7 @@ class BoxRestartIT {
         // The addresses are read from the log: it must be this run's only.
         Files.deleteIfExists(logs.resolve(name + ".log"));
         final List<String> args = new ArrayList<>(List.of("run", "--embedded", "--data-dir", dataDir.toString(),
-                "--broker-listen", broker, "--registry-listen", registry, "--application-id", APP,
-                // One partition, as the reference run: records then reach the topology in one order, whatever
-                // the timing, and a run's incidents depend on its input alone.
-                "--partitions", "1"));
+                "--broker-listen", broker, "--registry-listen", registry, "--application-id", APP));
         if (config != null) {
             args.addAll(List.of("--config", config.toString()));
         }
