@@ -299,6 +299,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("num.replica.fetchers", "1");
         // Unfencing waits for a broker heartbeat; the 2 s default would dominate the start-up time.
         p.put("broker.heartbeat.interval.ms", "200");
+        // After a crash (SIGKILL, power loss) the restarted controller gives the dead incarnation of this
+        // same node a fresh session, and refuses the new one's registration until that session expires
+        // (KAFKA-19130): 9 s of every restart by default. One process holds both, so nothing but a stall
+        // of the whole JVM can miss 15 heartbeats in a row.
+        p.put("broker.session.timeout.ms", "3000");
 
         p.putAll(options.brokerProperties);
         return p;

@@ -69,7 +69,7 @@ class BoxRestartIT {
         final String bootstrap = first.awaitLogValue("run: broker listening on", Duration.ofMinutes(2));
         final String registryUrl = first.awaitLogValue("run: schema registry listening on", Duration.ofMinutes(1));
         assertTrue(first.awaitLog(RUNNING, Duration.ofMinutes(2)), first.logTail(40));
-        final PipelineRig rig = new PipelineRig(bootstrap, registryUrl, "box-", 1);
+        final PipelineRig rig = new PipelineRig(bootstrap, registryUrl, "box-", 3);
         keepEverything(rig);
 
         // The reference: the same events through an undisturbed pipeline on topics of its own, in the same box.
@@ -95,9 +95,15 @@ class BoxRestartIT {
         assertEquals(firstHalfInputs, rig.inputRecords(), "the events on the box's topics survived the kill");
         assertTrue(rig.consumedInputRecords(APP) >= consumedAtKill, "the committed offsets survived the kill");
 
+        System.out.println("after the restart" + rig.openTransactions());
         final Instant last = rig.produce(events.subList(half, events.size()));
         assertEquals(rig.countByTopic(events), rig.eventTopicRecords(), "every event on its topic exactly once");
-        rig.awaitCaughtUp(APP, Duration.ofMinutes(3), second::isAlive);
+        try {
+            rig.awaitCaughtUp(APP, Duration.ofMinutes(3), second::isAlive);
+        } catch (AssertionError stalled) {
+            throw new AssertionError(stalled.getMessage() + "\nthe restarted box's log ends:\n" + second.logTail(25),
+                    stalled);
+        }
         rig.produceTick(last);
         rig.awaitCaughtUp(APP, Duration.ofMinutes(1), second::isAlive);
         assertSameIds(schemas, registeredSchemas(registryUrl));
@@ -157,14 +163,15 @@ class BoxRestartIT {
         // The addresses are read from the log: it must be this run's only.
         Files.deleteIfExists(logs.resolve(name + ".log"));
         final List<String> args = new ArrayList<>(List.of("run", "--embedded", "--data-dir", dataDir.toString(),
-                "--broker-listen", broker, "--registry-listen", registry, "--application-id", APP,
-                // One partition, as the reference run: records then reach the topology in one order, whatever
-                // the timing, and a run's incidents depend on its input alone.
-                "--partitions", "1"));
+                "--broker-listen", broker, "--registry-listen", registry, "--application-id", APP));
         if (config != null) {
             args.addAll(List.of("--config", config.toString()));
         }
-        return CorrelatorProcess.startPackaged(name, logs, args.toArray(String[]::new));
+        // The brokers' coordinators at INFO: if a restarted box cannot read its committed offsets, the
+        // log says which transaction or coordinator load it waits for.
+        return CorrelatorProcess.startPackaged(name, logs, Map.of("JAVA_OPTS", "-Xmx384m"
+                + " -Dorg.slf4j.simpleLogger.log.kafka.coordinator.transaction=info"
+                + " -Dorg.slf4j.simpleLogger.log.org.apache.kafka.coordinator=info"), args.toArray(String[]::new));
     }
 
     /**

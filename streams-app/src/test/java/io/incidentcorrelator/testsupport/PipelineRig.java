@@ -17,6 +17,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -319,8 +322,43 @@ public final class PipelineRig {
                     .until(() -> caughtUp(applicationId));
         } catch (ConditionTimeoutException e) {
             throw new AssertionError(e.getMessage() + " (" + consumedInputRecords(applicationId) + " of "
-                    + inputRecords() + " input records)", e);
+                    + inputRecords() + " input records)" + openTransactions(), e);
         }
+    }
+
+    /**
+     * The transactions the broker still holds open, with their partitions, and the producers with an
+     * open transaction on those partitions: a pipeline that stops consuming after a crash is often
+     * waiting for one (its committed offsets stay unstable until the transaction ends).
+     */
+    public String openTransactions() {
+        final StringBuilder out = new StringBuilder("; open transactions:");
+        try (Admin admin = admin()) {
+            final List<String> open = admin.listTransactions().all().get(10, TimeUnit.SECONDS).stream()
+                    .filter(t -> !Set.of(TransactionState.EMPTY, TransactionState.COMPLETE_COMMIT,
+                            TransactionState.COMPLETE_ABORT).contains(t.state()))
+                    .map(TransactionListing::transactionalId).toList();
+            if (open.isEmpty()) {
+                out.append(" none at the coordinator");
+            }
+            final Set<TopicPartition> partitions = new java.util.TreeSet<>(
+                    java.util.Comparator.comparing(TopicPartition::toString));
+            for (TransactionDescription d : admin.describeTransactions(open).all().get(10, TimeUnit.SECONDS).values()) {
+                out.append(" [").append(d.state()).append(" producer ").append(d.producerId()).append('/')
+                        .append(d.producerEpoch()).append(" since ").append(d.transactionStartTimeMs().orElse(-1))
+                        .append(" on ").append(d.topicPartitions()).append(']');
+                partitions.addAll(d.topicPartitions());
+            }
+            partitions.add(new TopicPartition("__consumer_offsets", 0));
+            admin.describeProducers(partitions).all().get(10, TimeUnit.SECONDS).forEach((tp, producers) ->
+                    producers.activeProducers().stream().filter(pr -> pr.currentTransactionStartOffset().isPresent())
+                            .forEach(pr -> out.append(" {").append(tp).append(": producer ").append(pr.producerId())
+                                    .append('/').append(pr.producerEpoch()).append(" open since offset ")
+                                    .append(pr.currentTransactionStartOffset().getAsLong()).append('}')));
+        } catch (Exception e) {
+            out.append(" (could not be read: ").append(e).append(')');
+        }
+        return out.toString();
     }
 
     public static String repartitionTopic(String applicationId) {
