@@ -70,12 +70,13 @@ public final class Pipeline {
     }
 
     /**
-     * Commit interval of replays (and of the bench's replay phase), unless configured: each commit
-     * flushes the producer and waits for the transaction, and a replay's output is read only at
-     * its end, when the closing clock tick asks for a commit at once. Live, {@code run} commits
-     * every 100 ms, which bounds detection latency.
+     * Commit interval, live and in replays (and the bench's replay phase), unless configured: with
+     * exactly-once each commit is a transaction, which flushes the producer and waits for the
+     * broker. What someone waits for asks for a commit at once instead: live, a restart on its way
+     * and an incident revision ({@code CommitWhenLive}); in a replay, whose output is read only at
+     * its end, the closing clock tick.
      */
-    public static final long REPLAY_COMMIT_INTERVAL_MS = 1000;
+    public static final long COMMIT_INTERVAL_MS = 1000;
 
     /**
      * The settings of a replay (and of the bench's replay phase) under what the user configured:
@@ -86,7 +87,7 @@ public final class Pipeline {
      */
     public static Map<String, String> withReplayDefaults(Map<String, String> overrides) {
         final Map<String, String> merged = new LinkedHashMap<>();
-        merged.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(REPLAY_COMMIT_INTERVAL_MS));
+        merged.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(COMMIT_INTERVAL_MS));
         merged.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "500");
         merged.put(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG,
                 Long.toString(Duration.ofDays(36_500).toMillis()));
@@ -123,7 +124,9 @@ public final class Pipeline {
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetter());
         // The classic protocol starts a one-instance app in about a second, the new one in ~7 s.
         p.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, "classic");
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        // A second: under a homelab's trickle the samples between two restarts share a transaction
+        // instead of one each; a live restart and a revision ask for a commit at once.
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         // Start-up: Kafka Streams checks that the internal topics it created exist every
         // retry.backoff.ms (100 ms by default, a few rounds each start); the clients back off

@@ -24,11 +24,11 @@ class PipelineTest {
     }
 
     @Test
-    void liveCommitsEvery100msAndReplaysEverySecondWaitingForEveryPartition() {
-        assertEquals(100, longOf(streams(Map.of()), StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
+    void liveAndReplaysCommitEverySecondAndReplaysWaitForEveryPartition() {
+        assertEquals(Pipeline.COMMIT_INTERVAL_MS, longOf(streams(Map.of()), StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
 
         final Properties replay = streams(Pipeline.withReplayDefaults(Map.of()));
-        assertEquals(Pipeline.REPLAY_COMMIT_INTERVAL_MS, longOf(replay, StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
+        assertEquals(Pipeline.COMMIT_INTERVAL_MS, longOf(replay, StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
         assertEquals(500, longOf(replay, StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
         // History from years ago must not be deleted from the windowed changelogs as it is written.
         assertEquals(36_500L * 24 * 3600 * 1000,

@@ -94,6 +94,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
 
     private final Serde<CorrelationEvent> events;
     private final Duration holdHorizon;
+    private CommitWhenLive commitWhenLive;
     private final int holdCapacity;
     private InventoryHold hold;
     private long nextExpiryCheck;
@@ -116,6 +117,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
     @Override
     public void init(ProcessorContext<String, CorrelationEvent> context) {
         this.context = context;
+        this.commitWhenLive = new CommitWhenLive(context, holdHorizon);
         this.inventory = context.getStateStore(StoreNames.INVENTORY);
         this.storageLocations = context.getStateStore(StoreNames.STORAGE_LOCATIONS);
         this.metrics = CorrelatorMetrics.from(context.appConfigs());
@@ -419,6 +421,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         heard |= EventAligner.kindBit(payload);
         if (payload instanceof PodRestart r) {
             context.forward(record.withKey(r.getCluster()));
+            commitWhenLive.after(record.timestamp());
         } else if (payload instanceof EtcdLatencySample s) {
             context.forward(record.withKey(s.getCluster()));
         } else if (payload instanceof MemorySample m) {

@@ -54,6 +54,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     private static final Duration HOUSEKEEPING_EVERY = Duration.ofMinutes(1);
 
     private final CorrelatorConfig config;
+    private CommitWhenLive commitWhenLive;
     private final EvidenceBucketSerde<MemorySample> sampleBuckets;
     private final EvidenceBucketSerde<EtcdLatencySample> etcdBuckets;
     private final Classifier classifier;
@@ -89,6 +90,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
     @Override
     public void init(ProcessorContext<String, Incident> context) {
         this.context = context;
+        this.commitWhenLive = new CommitWhenLive(context, config.grace());
         this.metrics = CorrelatorMetrics.from(context.appConfigs());
         this.evidence = new EvidenceLookup(context, config.classifier(), sampleBuckets, etcdBuckets);
         this.restarts = context.getStateStore(StoreNames.RESTARTS);
@@ -349,6 +351,7 @@ public final class IncidentProcessor implements Processor<String, CorrelationEve
         context.forward(new Record<>(revision.getId(), revision,
                 outputTime(Math.max(eventTime, revision.getWindowEnd().toEpochMilli()))));
         metrics.incidentEmitted(revision.getCategory(), revision.getStatus());
+        commitWhenLive.after(revision.getWindowEnd().toEpochMilli());
     }
 
     /**
