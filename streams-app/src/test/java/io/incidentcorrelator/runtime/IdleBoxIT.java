@@ -26,11 +26,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class IdleBoxIT {
 
+    private static final Duration IDLE_AFTER = Duration.ofSeconds(2);
+
     @Test
     void anIdleBoxCommitsNoTransactions(@TempDir Path work) throws Exception {
         final int healthPort = RestartableBroker.freePort();
         final Path config = Files.writeString(work.resolve("correlator.properties"),
-                "incident-correlator.idle-after=2s\n");
+                "incident-correlator.idle-after=" + IDLE_AFTER.toSeconds() + "s\n");
         try {
             assertNoCommitsWhileIdle(work, healthPort, config);
         } finally {
@@ -48,8 +50,10 @@ class IdleBoxIT {
         assertTrue(box.awaitLog("REBALANCING → RUNNING", Duration.ofMinutes(2)), box.logTail(40));
         final String metrics = "http://127.0.0.1:" + healthPort + "/metrics";
 
-        // Past idle-after, with a margin for a commit already due.
-        Thread.sleep(4_000);
+        // Past the last steps to idle: the routing task's partitions turn idle (idle-after), its progress
+        // reaches the correlating task at its next commit, whose partitions turn idle idle-after later,
+        // and that is committed once more; then nothing.
+        Thread.sleep(2 * IDLE_AFTER.toMillis() + 2 * Pipeline.COMMIT_INTERVAL_MS + 1_000);
         final double before = commits(metrics);
         Thread.sleep(6_000);
         assertTrue(box.isAlive(), box.logTail(40));
