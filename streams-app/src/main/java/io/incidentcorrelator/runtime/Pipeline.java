@@ -92,7 +92,7 @@ public final class Pipeline {
         merged.put(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG,
                 Long.toString(Duration.ofDays(36_500).toMillis()));
         merged.put(StreamsConfig.topicPrefix(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG),
-                Long.toString(Long.MAX_VALUE));
+                TopicProvisioner.KEEP_FOREVER.get(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG));
         merged.putAll(overrides);
         return merged;
     }

@@ -12,8 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -116,9 +114,7 @@ class ReplayCommandIT {
         final AcceptanceScenarios.Scenario scenario = AcceptanceScenarios.all().stream()
                 .filter(s -> s.name().equals("kube-state-metrics-stagger")).findFirst().orElseThrow();
         final String then = Files.readString(scenario.events());
-        final Path lastNight = Files.writeString(dir.resolve("last-night.jsonl"), ScenarioCorpus.shifted(then,
-                Duration.between(ScenarioCorpus.newest(then), Instant.now().minus(Duration.ofMinutes(30)))
-                        .truncatedTo(ChronoUnit.MINUTES)));
+        final Path lastNight = Files.writeString(dir.resolve("last-night.jsonl"), ScenarioCorpus.endingAgo(then, Duration.ofMinutes(30)));
         final Result old = correlator(dir, "replay", "--quiet", scenario.events().toString());
         final Result recent = correlator(dir, "replay", "--quiet", lastNight.toString());
         assertEquals(0, old.exitCode(), old.stderr());

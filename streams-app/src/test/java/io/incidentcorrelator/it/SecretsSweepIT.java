@@ -46,8 +46,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -201,8 +199,7 @@ class SecretsSweepIT {
         final String night = Files.readString(ROOT.resolve(
                 "streams-app/src/main/resources/scenarios/backup-window-scheduler.jsonl"));
         final Path scenario = Files.writeString(out.resolve("backup-window-scheduler-last-night.jsonl"),
-                ScenarioCorpus.shifted(night, Duration.between(ScenarioCorpus.newest(night),
-                        Instant.now().minus(Duration.ofHours(3))).truncatedTo(ChronoUnit.MINUTES)));
+                ScenarioCorpus.endingAgo(night, Duration.ofHours(3)));
         assertEquals(0, command("replay onto the cluster", "OK", cluster, "replay", "--quiet", "--topic-prefix",
                 "sweep.", "--out", out.resolve("replayed.jsonl").toString(), scenario.toString()),
                 "the replay put incidents on the cluster: " + LOGS.resolve("replay-onto-the-cluster-OK.log"));

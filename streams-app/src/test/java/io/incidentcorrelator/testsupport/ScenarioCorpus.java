@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -77,6 +78,11 @@ public final class ScenarioCorpus {
     }
 
     /** The newest timestamp in scenario text. */
+    /** The scenario moved so that its newest event is {@code ago} before now (to the minute): last night, as a backfill gives it. */
+    public static String endingAgo(String text, Duration ago) {
+        return shifted(text, Duration.between(newest(text), Instant.now().minus(ago)).truncatedTo(ChronoUnit.MINUTES));
+    }
+
     public static Instant newest(String text) {
         return TIMESTAMP.matcher(text).results().map(r -> Instant.parse(r.group(1))).max(Instant::compareTo)
                 .orElseThrow(() -> new IllegalArgumentException("no timestamp in the scenario"));
