@@ -168,10 +168,16 @@ class BoxRestartIT {
             args.addAll(List.of("--config", config.toString()));
         }
         // The brokers' coordinators at INFO: if a restarted box cannot read its committed offsets, the
-        // log says which transaction or coordinator load it waits for.
+        // log says which transaction or coordinator load it waits for. The controller's fencing of its
+        // own broker (a starved JVM misses its heartbeats; every leader and coordinator moves) and the
+        // broker's side of it, and Kafka Streams' tasks: which one never finished restoring or starting.
         return CorrelatorProcess.startPackaged(name, logs, Map.of("JAVA_OPTS", "-Xmx384m"
                 + " -Dorg.slf4j.simpleLogger.log.kafka.coordinator.transaction=info"
-                + " -Dorg.slf4j.simpleLogger.log.org.apache.kafka.coordinator=info"), args.toArray(String[]::new));
+                + " -Dorg.slf4j.simpleLogger.log.org.apache.kafka.coordinator=info"
+                + " -Dorg.slf4j.simpleLogger.log.org.apache.kafka.controller.ReplicationControlManager=info"
+                + " -Dorg.slf4j.simpleLogger.log.org.apache.kafka.server.BrokerLifecycleManager=info"
+                + " -Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams.processor.internals=info"),
+                args.toArray(String[]::new));
     }
 
     /**

@@ -15,6 +15,7 @@ import io.incidentcorrelator.topics.Topics;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TransactionDescription;
@@ -328,8 +329,11 @@ public final class PipelineRig {
 
     /**
      * The transactions the broker still holds open, with their partitions, and the producers with an
-     * open transaction on those partitions: a pipeline that stops consuming after a crash is often
-     * waiting for one (its committed offsets stay unstable until the transaction ends).
+     * open transaction on any partition of the broker: a pipeline that stops consuming after a crash is
+     * often waiting for one (its committed offsets stay unstable until the transaction ends, and a
+     * read_committed restore of a changelog never reaches the log end). A partition's open transaction
+     * that the coordinator does not list (a hanging transaction) shows only here, so every partition is
+     * asked, not only those of the listed transactions.
      */
     public String openTransactions() {
         final StringBuilder out = new StringBuilder("; open transactions:");
@@ -349,7 +353,10 @@ public final class PipelineRig {
                         .append(" on ").append(d.topicPartitions()).append(']');
                 partitions.addAll(d.topicPartitions());
             }
-            partitions.add(new TopicPartition("__consumer_offsets", 0));
+            final Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
+                    .get(10, TimeUnit.SECONDS);
+            admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values().forEach(t ->
+                    t.partitions().forEach(p -> partitions.add(new TopicPartition(t.name(), p.partition()))));
             admin.describeProducers(partitions).all().get(10, TimeUnit.SECONDS).forEach((tp, producers) ->
                     producers.activeProducers().stream().filter(pr -> pr.currentTransactionStartOffset().isPresent())
                             .forEach(pr -> out.append(" {").append(tp).append(": producer ").append(pr.producerId())
