@@ -345,14 +345,13 @@ public final class PipelineRig {
             if (open.isEmpty()) {
                 out.append(" none at the coordinator");
             }
-            final Set<TopicPartition> partitions = new java.util.TreeSet<>(
-                    java.util.Comparator.comparing(TopicPartition::toString));
             for (TransactionDescription d : admin.describeTransactions(open).all().get(10, TimeUnit.SECONDS).values()) {
                 out.append(" [").append(d.state()).append(" producer ").append(d.producerId()).append('/')
                         .append(d.producerEpoch()).append(" since ").append(d.transactionStartTimeMs().orElse(-1))
                         .append(" on ").append(d.topicPartitions()).append(']');
-                partitions.addAll(d.topicPartitions());
             }
+            final Set<TopicPartition> partitions = new java.util.TreeSet<>(
+                    java.util.Comparator.comparing(TopicPartition::toString));
             final Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
                     .get(10, TimeUnit.SECONDS);
             admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values().forEach(t ->

@@ -77,12 +77,12 @@ public final class ScenarioCorpus {
         return shifted.toString();
     }
 
-    /** The newest timestamp in scenario text. */
     /** The scenario moved so that its newest event is {@code ago} before now (to the minute): last night, as a backfill gives it. */
     public static String endingAgo(String text, Duration ago) {
         return shifted(text, Duration.between(newest(text), Instant.now().minus(ago)).truncatedTo(ChronoUnit.MINUTES));
     }
 
+    /** The newest timestamp in scenario text. */
     public static Instant newest(String text) {
         return TIMESTAMP.matcher(text).results().map(r -> Instant.parse(r.group(1))).max(Instant::compareTo)
                 .orElseThrow(() -> new IllegalArgumentException("no timestamp in the scenario"));
