@@ -18,6 +18,8 @@ import java.util.Objects;
  *                          event time back (docs/architecture.md, "Time")
  * @param holdCapacity      how many events a routing task holds at most until an inventory record
  *                          places them
+ * @param catchUpMaxDrift   how far in event time a routing task may read ahead of the slowest while
+ *                          history is read ({@code CatchUpAlignment}); zero: no limit
  */
 public record CorrelatorConfig(
         TopicNames topics,
@@ -28,7 +30,8 @@ public record CorrelatorConfig(
         Duration pendingFlushAfter,
         Duration timelineRetention,
         Duration idleAfter,
-        int holdCapacity) {
+        int holdCapacity,
+        Duration catchUpMaxDrift) {
 
     public CorrelatorConfig {
         Objects.requireNonNull(topics, "topics");
@@ -39,6 +42,7 @@ public record CorrelatorConfig(
         Objects.requireNonNull(pendingFlushAfter, "pendingFlushAfter");
         Objects.requireNonNull(timelineRetention, "timelineRetention");
         Objects.requireNonNull(idleAfter, "idleAfter");
+        Objects.requireNonNull(catchUpMaxDrift, "catchUpMaxDrift");
         if (groupingGap.isNegative() || groupingGap.isZero()) {
             throw new IllegalArgumentException("grouping gap must be positive, was " + groupingGap);
         }
@@ -57,37 +61,42 @@ public record CorrelatorConfig(
 
     public CorrelatorConfig withTopics(TopicNames topics) {
         return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter,
-                timelineRetention, idleAfter, holdCapacity);
+                timelineRetention, idleAfter, holdCapacity, catchUpMaxDrift);
     }
 
     public CorrelatorConfig withPendingFlushAfter(Duration d) {
         return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, d, timelineRetention, idleAfter,
-                holdCapacity);
+                holdCapacity, catchUpMaxDrift);
     }
 
     public CorrelatorConfig withStoreType(StoreType type) {
         return new CorrelatorConfig(topics, classifier, groupingGap, grace, type, pendingFlushAfter, timelineRetention,
-                idleAfter, holdCapacity);
+                idleAfter, holdCapacity, catchUpMaxDrift);
     }
 
     public CorrelatorConfig withGrace(Duration d) {
         return new CorrelatorConfig(topics, classifier, groupingGap, d, storeType, pendingFlushAfter, timelineRetention,
-                idleAfter, holdCapacity);
+                idleAfter, holdCapacity, catchUpMaxDrift);
     }
 
     public CorrelatorConfig withTimelineRetention(Duration d) {
         return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter, d, idleAfter,
-                holdCapacity);
+                holdCapacity, catchUpMaxDrift);
     }
 
     public CorrelatorConfig withHoldCapacity(int events) {
         return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter,
-                timelineRetention, idleAfter, events);
+                timelineRetention, idleAfter, events, catchUpMaxDrift);
+    }
+
+    public CorrelatorConfig withCatchUpMaxDrift(Duration d) {
+        return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter,
+                timelineRetention, idleAfter, holdCapacity, d);
     }
 
     public CorrelatorConfig withIdleAfter(Duration d) {
         return new CorrelatorConfig(topics, classifier, groupingGap, grace, storeType, pendingFlushAfter,
-                timelineRetention, d, holdCapacity);
+                timelineRetention, d, holdCapacity, catchUpMaxDrift);
     }
 
     /**

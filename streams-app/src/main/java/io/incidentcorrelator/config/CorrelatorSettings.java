@@ -47,6 +47,12 @@ public final class CorrelatorSettings {
     public static final Setting<Duration> IDLE_AFTER = new Setting<>("idle-after", Type.duration(), "30s",
             "How long an input partition may deliver nothing before it stops holding the correlation's event time "
                     + "back (docs/architecture.md, \"Time\"). `0s`: inputs count as idle at once.");
+    public static final Setting<Duration> CATCH_UP_MAX_DRIFT = new Setting<>("catch-up.max-drift", Type.duration(),
+            "10m", "While history is read (a backlog after downtime, an upgrade or a reset), how far in event time "
+                    + "the routing task of one input partition may read ahead of the slowest before its partitions "
+                    + "are paused until the slowest is within half of it: what the correlation holds for the "
+                    + "slowest is at most this much event time (docs/architecture.md, \"Catching up\"). `0s`: no "
+                    + "limit. Changes when records are read, never the incidents.");
     public static final Setting<Integer> INVENTORY_HOLD_CAPACITY = new Setting<>("inventory.hold-capacity",
             Type.integerAtLeast(1), "50000", "How many events each routing task holds at most until an inventory "
                     + "record places their host or node (about 300 bytes each); beyond it the oldest is given up: "
@@ -88,8 +94,8 @@ public final class CorrelatorSettings {
 
     /** In the reference's order. */
     public static final List<Setting<?>> ALL = all(List.of(GROUPING_GAP, GRACE, STORE_TYPE, PENDING_FLUSH_AFTER,
-            TIMELINE_RETENTION, IDLE_AFTER, INVENTORY_HOLD_CAPACITY, BROKER_UNREACHABLE_AFTER, BACKUP_COOL_DOWN,
-            BACKUP_MAX_DURATION, EVIDENCE_LOOKBACK,
+            TIMELINE_RETENTION, IDLE_AFTER, CATCH_UP_MAX_DRIFT, INVENTORY_HOLD_CAPACITY, BROKER_UNREACHABLE_AFTER,
+            BACKUP_COOL_DOWN, BACKUP_MAX_DURATION, EVIDENCE_LOOKBACK,
             ETCD_WAL_FSYNC_P99_MS, ETCD_SLOW_APPLIES, ETCD_FRAGMENTED_IN_USE_RATIO, HOST_MEMORY_USED_RATIO,
             HOST_BALLOON_RATIO, HOST_MEMORY_PSI_SOME_AVG10, HOST_CPU_USAGE, HOST_IO_WAIT, HOST_SUSTAINED_FOR,
             TOPIC_PREFIX), TOPIC_NAMES.values());
@@ -131,6 +137,6 @@ public final class CorrelatorSettings {
         final TopicNames topics = TopicNames.of(t -> v.get(TOPIC_NAMES.get(t))).withPrefix(v.get(TOPIC_PREFIX));
         return new CorrelatorConfig(topics, classifierConfig(v), v.get(GROUPING_GAP), v.get(GRACE), v.get(STORE_TYPE),
                 v.get(PENDING_FLUSH_AFTER), v.get(TIMELINE_RETENTION), v.get(IDLE_AFTER),
-                v.get(INVENTORY_HOLD_CAPACITY));
+                v.get(INVENTORY_HOLD_CAPACITY), v.get(CATCH_UP_MAX_DRIFT));
     }
 }

@@ -16,11 +16,16 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.TopologyDescription;
+import io.incidentcorrelator.topology.CatchUpAlignment;
 
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.Set;
 import java.util.Map;
 import java.util.Properties;
 
@@ -139,11 +144,38 @@ public final class Pipeline {
         // Main, restore and global consumers alike.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), FETCH_MAX_BYTES);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), MAX_PARTITION_FETCH_BYTES);
+        // One per Kafka Streams instance: its routing and correlation tasks tell it, its consumers ask it.
+        p.put(CatchUpAlignment.CONFIG_KEY, new CatchUpAlignment(config.catchUpMaxDrift()));
         p.putAll(overrides);
         return p;
     }
 
+    /** With the main consumers holding back the routing tasks that ran ahead, if the properties ask for it. */
     public static KafkaStreams streams(Topology topology, Properties properties) {
-        return new KafkaStreams(topology, properties);
+        final CatchUpAlignment alignment = CatchUpAlignment.from(toMap(properties));
+        if (alignment == null) {
+            return new KafkaStreams(topology, properties);
+        }
+        return new KafkaStreams(topology, properties, new AligningClientSupplier(alignment, routingTopics(topology)));
+    }
+
+    /** The topics of the routing tasks' source ({@link TopologyFactory#EVENTS_SOURCE}). */
+    static Set<String> routingTopics(Topology topology) {
+        final Set<String> topics = new HashSet<>();
+        for (TopologyDescription.Subtopology sub : topology.describe().subtopologies()) {
+            for (TopologyDescription.Node node : sub.nodes()) {
+                if (node instanceof TopologyDescription.Source source
+                        && TopologyFactory.EVENTS_SOURCE.equals(source.name()) && source.topicSet() != null) {
+                    topics.addAll(source.topicSet());
+                }
+            }
+        }
+        return topics;
+    }
+
+    private static Map<String, Object> toMap(Properties properties) {
+        final Map<String, Object> map = new HashMap<>();
+        properties.forEach((k, v) -> map.put(k.toString(), v));
+        return map;
     }
 }

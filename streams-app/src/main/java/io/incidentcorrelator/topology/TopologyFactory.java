@@ -98,6 +98,9 @@ public final class TopologyFactory {
         AvroClassTrust.trustGeneratedClasses();
     }
 
+    /** Name of the source of the routing tasks: the event topics and the clock. */
+    public static final String EVENTS_SOURCE = "events-source";
+
     /** Name of the repartition step; its topic is {@code <application.id>-events-by-cluster-repartition}. */
     public static final String EVENTS_BY_CLUSTER = "events-by-cluster";
 
@@ -164,7 +167,7 @@ public final class TopologyFactory {
         }
         final KStream<String, CorrelationEvent> events = builder.stream(List.copyOf(readers.keySet()),
                 Consumed.with(keys, EventDeserializer.serde(readers)).withTimestampExtractor(eventTime)
-                        .withName("events-source"));
+                        .withName(EVENTS_SOURCE));
 
         final Serde<CorrelationEvent> eventSerde = internal.forValue(CorrelationEvent.class);
         events.split(Named.as("validate-"))
@@ -211,7 +214,7 @@ public final class TopologyFactory {
             @Override
             public Processor<String, CorrelationEvent, String, CorrelationEvent> get() {
                 return new EventRouter(inventoryVersion, progress.idleAfter(), events, config.grace(),
-                        config.holdCapacity());
+                        config.holdCapacity(), progress.routingTasks());
             }
 
             @Override

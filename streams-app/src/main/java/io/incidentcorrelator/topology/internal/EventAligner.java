@@ -6,6 +6,7 @@ import io.incidentcorrelator.avro.MemorySample;
 import io.incidentcorrelator.avro.PodRestart;
 import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.avro.internal.CorrelationEvent;
+import io.incidentcorrelator.topology.CatchUpAlignment;
 import io.incidentcorrelator.topology.StoreNames;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.utils.Bytes;
@@ -87,6 +88,8 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private final Map<Integer, Integer> kindsBy = new HashMap<>();
     /** Per kind, the wall clock it started here; MIN_VALUE: long ago (before this task started). */
     private final long[] startedAt = new long[4];
+    /** Per kind, the event time it started at (not stored: a restored task waits for no kind). */
+    private final long[] startedTime = new long[4];
     private PunctuationWhileWaiting allowance;
     /**
      * Buffered restarts not yet passed on provisionally → wall clock they arrived (live mode only):
@@ -99,6 +102,8 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private PunctuationWhileWaiting flush;
     private AlignBuffer buffer;
     private KeyValueStore<Integer, Long> progress;
+    /** Told what each routing task reported; null where nothing holds tasks back (the topology test driver). */
+    private CatchUpAlignment alignment;
     private long frontier = InputWatermark.NONE;
     private long started;
     private long ticked = InputWatermark.NONE;
@@ -129,6 +134,7 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         this.context = context;
         final KeyValueStore<Bytes, byte[]> store = context.getStateStore(StoreNames.ALIGN_BUFFER);
         this.progress = context.getStateStore(StoreNames.ROUTING_PROGRESS);
+        this.alignment = CatchUpAlignment.from(context.appConfigs());
         frontier = stored(FRONTIER, InputWatermark.NONE);
         told = stored(TOLD, InputWatermark.NONE);
         started = stored(STARTED, 0);
@@ -243,8 +249,21 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     public void process(Record<String, CorrelationEvent> record) {
         final int from = EventRouter.progressFrom(record);
         if (from >= 0) {
-            progress.put(from, ((ClockTick) record.value().getPayload()).getTime().toEpochMilli());
-            kindsBy.put(from, EventRouter.progressKinds(record));
+            final long reported = ((ClockTick) record.value().getPayload()).getTime().toEpochMilli();
+            progress.put(from, reported);
+            if (alignment != null) {
+                alignment.relayed(from, routingTasks, reported);
+            }
+            final int kinds = EventRouter.progressKinds(record);
+            kindsBy.put(from, kinds);
+            // A kind a routing task reads has started, whether or not any of it came to this task's
+            // clusters yet: a cluster with no restart in the first days of a month's backlog held
+            // every event of its own until its first restart, 55,000 in the first minute.
+            for (int kind = 0; kind < startedAt.length; kind++) {
+                if ((kinds & (1 << kind)) != 0) {
+                    noteStarted(kind, reported);
+                }
+            }
             releaseAndTell();
             flushWhileRestartsWait();
             return;
@@ -303,11 +322,20 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             return;
         }
         received = Math.max(received, ts);
-        final int bit = kindBit(payload);
-        if ((started & bit) == 0) {
+        noteStarted(kind(payload), ts);
+    }
+
+    /**
+     * The kind ({@link #kind}) has reached this task, or a routing task says it reads it, at event time
+     * {@code time} or later.
+     */
+    private void noteStarted(int kind, long time) {
+        final int bit = 1 << kind;
+        if (kind < startedAt.length && (started & bit) == 0) {
             started |= bit;
             progress.put(STARTED, started);
-            startedAt[kind(payload)] = context.currentSystemTimeMs();
+            startedAt[kind] = context.currentSystemTimeMs();
+            startedTime[kind] = time;
             punctuateWhileKindsStart();
         }
     }
@@ -339,11 +367,18 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
             return ticked == InputWatermark.NONE ? InputWatermark.NONE : Math.min(min, ticked);
         }
         // A kind that has just started: each routing task reports reading it, or has had idle-after
-        // to (its partition of that kind is empty), before the watermark may pass its events.
+        // to (its partition of that kind is empty), before the watermark may pass its events. Reading
+        // history, also a routing task whose watermark is idle-after of event time past the kind's
+        // start: it has not delivered any of it up to there, as Kafka Streams hands a task its records
+        // in timestamp order (the history rule of InputWatermark). By wall clock alone, a month's
+        // catch-up buffered 30 s of its records here for each kind's start.
+        final boolean history = received != InputWatermark.NONE && received < now - horizonMs;
         for (int kind = 0; kind < startedAt.length; kind++) {
             if (startedAt[kind] != Long.MIN_VALUE && now - startedAt[kind] < idleAfterMs) {
                 for (int task = 0; task < routingTasks; task++) {
-                    if ((kindsBy.getOrDefault(task, 0) & (1 << kind)) == 0) {
+                    final long at = progress.get(task);
+                    if ((kindsBy.getOrDefault(task, 0) & (1 << kind)) == 0 && !(history && at != InputWatermark.IDLE
+                            && at - idleAfterMs >= startedTime[kind])) {
                         return ticked == InputWatermark.NONE ? InputWatermark.NONE : Math.min(min, ticked);
                     }
                 }
