@@ -92,6 +92,30 @@ public final class CorrelatorProcess {
         return spawn(name, logDir, launcher(args), withJvm, true);
     }
 
+    /**
+     * {@code java JVM_OPTIONS -cp target/incident-correlator.jar MAIN_CLASS args...}: a tool of the packaged jar that
+     * the launcher has no command for (the bench's {@code BoxFeed}), run as {@code bin/measure-box} runs it. Its
+     * output REPLACES {@code logDir/name.log}.
+     */
+    public static CorrelatorProcess startPackagedMain(String name, Path logDir, List<String> jvmOptions,
+                                                      String mainClass, String... args) {
+        final Path jar = Path.of("target", "incident-correlator.jar").toAbsolutePath();
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run after `package`");
+        }
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", jar.toString(), mainClass));
+        command.addAll(List.of(args));
+        try {
+            Files.deleteIfExists(logDir.resolve(name + ".log"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return spawn(name, logDir, command, Map.of(), false);
+    }
+
     private static List<String> launcher(String... args) {
         final List<String> command = new ArrayList<>();
         command.add(LAUNCHER.toString());
