@@ -214,7 +214,7 @@ public final class TopologyFactory {
             @Override
             public Processor<String, CorrelationEvent, String, CorrelationEvent> get() {
                 return new EventRouter(inventoryVersion, progress.idleAfter(), events, config.grace(),
-                        config.holdCapacity(), progress.routingTasks());
+                        config.holdCapacity());
             }
 
             @Override

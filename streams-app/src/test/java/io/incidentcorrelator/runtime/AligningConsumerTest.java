@@ -59,8 +59,8 @@ class AligningConsumerTest {
     void pausesTheRoutingPartitionsOfATaskAheadAndHidesItFromStreams() {
         consumer.poll(Duration.ZERO);
         assertEquals(Set.of(), kafka.paused(), "nothing reported yet: nothing held");
-        alignment.routed(0, 2, T0);
-        alignment.routed(1, 2, T0 + 60 * MIN);
+        alignment.routed(0, T0);
+        alignment.routed(1, T0 + 60 * MIN);
         consumer.poll(Duration.ZERO);
         assertEquals(Set.of(RESTARTS_1, MEMORY_1), kafka.paused(), "the repartition topic is the correlation's");
         assertEquals(Set.of(), consumer.paused());
@@ -74,7 +74,7 @@ class AligningConsumerTest {
 
         // Caught up: what only the alignment held is fetched again; what Streams paused stays paused.
         consumer.pause(List.of(RESTARTS_1));
-        alignment.routed(0, 2, T0 + 58 * MIN);
+        alignment.routed(0, T0 + 58 * MIN);
         consumer.poll(Duration.ZERO);
         assertEquals(Set.of(RESTARTS_1, MEMORY_0), kafka.paused());
         assertEquals(Set.of(RESTARTS_1, MEMORY_0), consumer.paused());
@@ -82,8 +82,8 @@ class AligningConsumerTest {
 
     @Test
     void aPartitionAssignedAgainIsHeldAgainAndTheListenerStillHears() {
-        alignment.routed(0, 2, T0);
-        alignment.routed(1, 2, T0 + 60 * MIN);
+        alignment.routed(0, T0);
+        alignment.routed(1, T0 + 60 * MIN);
         consumer.poll(Duration.ZERO);
         kafka.rebalance(List.of(RESTARTS_0, MEMORY_0));
         kafka.rebalance(ALL);

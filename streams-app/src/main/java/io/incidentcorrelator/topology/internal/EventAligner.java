@@ -6,7 +6,6 @@ import io.incidentcorrelator.avro.MemorySample;
 import io.incidentcorrelator.avro.PodRestart;
 import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.avro.internal.CorrelationEvent;
-import io.incidentcorrelator.topology.CatchUpAlignment;
 import io.incidentcorrelator.topology.StoreNames;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.utils.Bytes;
@@ -102,8 +101,6 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
     private PunctuationWhileWaiting flush;
     private AlignBuffer buffer;
     private KeyValueStore<Integer, Long> progress;
-    /** Told what each routing task reported; null where nothing holds tasks back (the topology test driver). */
-    private CatchUpAlignment alignment;
     private long frontier = InputWatermark.NONE;
     private long started;
     private long ticked = InputWatermark.NONE;
@@ -134,7 +131,6 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         this.context = context;
         final KeyValueStore<Bytes, byte[]> store = context.getStateStore(StoreNames.ALIGN_BUFFER);
         this.progress = context.getStateStore(StoreNames.ROUTING_PROGRESS);
-        this.alignment = CatchUpAlignment.from(context.appConfigs());
         frontier = stored(FRONTIER, InputWatermark.NONE);
         told = stored(TOLD, InputWatermark.NONE);
         started = stored(STARTED, 0);
@@ -251,9 +247,6 @@ public final class EventAligner implements Processor<String, CorrelationEvent, S
         if (from >= 0) {
             final long reported = ((ClockTick) record.value().getPayload()).getTime().toEpochMilli();
             progress.put(from, reported);
-            if (alignment != null) {
-                alignment.relayed(from, routingTasks, reported);
-            }
             final int kinds = EventRouter.progressKinds(record);
             kindsBy.put(from, kinds);
             // A kind a routing task reads has started, whether or not any of it came to this task's

@@ -94,9 +94,9 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
     private int heardSent = -1;
 
     private final Serde<CorrelationEvent> events;
-    private final int routingTasks;
-    /** Told each watermark sent; null where nothing holds tasks back (the topology test driver). */
+    /** Told where the input stands; null where nothing holds tasks back (the topology test driver). */
     private CatchUpAlignment alignment;
+    private long inputTold = InputWatermark.NONE;
     private final Duration holdHorizon;
     private CommitWhenLive commitWhenLive;
     private final int holdCapacity;
@@ -111,13 +111,6 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
      */
     public EventRouter(AtomicLong inventoryVersion, Duration idleAfter, Serde<CorrelationEvent> events,
                        Duration holdHorizon, int holdCapacity) {
-        this(inventoryVersion, idleAfter, events, holdHorizon, holdCapacity, 1);
-    }
-
-    /** @param routingTasks how many routing tasks there are ({@link CatchUpAlignment}) */
-    public EventRouter(AtomicLong inventoryVersion, Duration idleAfter, Serde<CorrelationEvent> events,
-                       Duration holdHorizon, int holdCapacity, int routingTasks) {
-        this.routingTasks = routingTasks;
         this.inventoryVersion = inventoryVersion;
         this.idleAfter = idleAfter;
         this.events = events;
@@ -195,6 +188,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
                 || now == InputWatermark.IDLE || now >= progressSent + PROGRESS_STEP_MS || heard != heardSent)) {
             sendProgress(now, record.timestamp());
         }
+        tellAlignment(wallClock);
         punctuateWhileWaiting(wallClock);
     }
 
@@ -214,6 +208,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         if (progressDue(now)) {
             sendProgress(now, Math.max(0, context.currentStreamTimeMs()));
         }
+        tellAlignment(wallClock);
         punctuateWhileWaiting(wallClock);
     }
 
@@ -222,14 +217,40 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
      * placed, it reaches the correlation in its event-time place, as if the inventory had come first.
      */
     private long progressAt(long wallClock) {
+        final long input = inputAt(wallClock);
+        return input == InputWatermark.NONE ? input : Math.min(input, hold.oldestRestart());
+    }
+
+    /** The task's input watermark, not held back by what waits for the inventory. */
+    private long inputAt(long wallClock) {
         // Before the first inventory record, while events wait for it, idleness by wall clock only:
         // TopicByTopicIT (inventory last) lost 50 samples as late when the event-time rule moved a
         // watermark past a hold. Once the inventory is there, what waits is mostly a host it will never
         // place (a Proxmox host with no Kubernetes node, given up after the horizon of wall clock):
         // without the rule, a sparse partition pinned the watermark for idle-after of wall clock at a
         // time while the task read hours ahead, and a month's catch-up filled a 256 MiB heap.
-        final long input = watermark.at(wallClock, hold.size() == 0 || !clusters.isEmpty());
-        return input == InputWatermark.NONE ? input : Math.min(input, hold.oldestRestart());
+        return watermark.at(wallClock, hold.size() == 0 || !clusters.isEmpty());
+    }
+
+    /**
+     * Tells the {@link CatchUpAlignment} where the task's input stands: every minute of event time it
+     * moves, and at once when it goes back or turns idle. The input watermark, not the progress: a
+     * restart waiting for the inventory holds the progress back until the inventory or the horizon of
+     * wall clock comes, and a task held behind it would have read neither its records nor the tick
+     * that ends the wait.
+     */
+    private void tellAlignment(long wallClock) {
+        if (alignment == null) {
+            return;
+        }
+        final long input = inputAt(wallClock);
+        if (input == InputWatermark.NONE || input == inputTold || input > inputTold && input != InputWatermark.IDLE
+                && inputTold != InputWatermark.NONE && inputTold != InputWatermark.IDLE
+                && input < inputTold + PROGRESS_STEP_MS) {
+            return;
+        }
+        alignment.routed(context.taskId().partition(), input);
+        inputTold = input;
     }
 
     /** To every partition of events-by-cluster (the partitioner broadcasts clock ticks). */
@@ -240,9 +261,6 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
                 ByteBuffer.allocate(4).putInt(context.taskId().partition()).array());
         progress.headers().add(HEADER_PROGRESS_KINDS, new byte[] {(byte) heard});
         context.forward(progress);
-        if (alignment != null) {
-            alignment.routed(context.taskId().partition(), routingTasks, watermarkTime);
-        }
         progressSent = watermarkTime;
         heardSent = heard;
     }
