@@ -2,10 +2,12 @@ package io.incidentcorrelator.runtime;
 
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.metrics.CorrelatorMetrics;
+import io.incidentcorrelator.topology.CatchUpAlignment;
 import io.incidentcorrelator.metrics.KafkaStreamsMeters;
 import io.incidentcorrelator.serde.SchemaRegistryClient;
 import io.incidentcorrelator.serde.SchemaRegistryUnavailableException;
 import io.incidentcorrelator.topics.Topics;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -182,6 +184,17 @@ public final class CorrelatorService implements AutoCloseable {
                 .register(prometheus);
         for (String code : List.of(REASON_NOT_RUNNING, REASON_RESTORING, REASON_THREAD_DEAD, REASON_BROKER)) {
             registerReasonGauge(code);
+        }
+        final CatchUpAlignment alignment = (CatchUpAlignment) props.get(CatchUpAlignment.CONFIG_KEY);
+        if (alignment != null) {
+            Gauge.builder("incident.correlator.catch.up.held.tasks", alignment, CatchUpAlignment::heldTasks)
+                    .description("Routing tasks paused now for running more than catch-up.max-drift ahead of the "
+                            + "slowest while history is read")
+                    .strongReference(true)
+                    .register(prometheus);
+            FunctionCounter.builder("incident.correlator.catch.up.holds", alignment, CatchUpAlignment::holds)
+                    .description("Times a routing task was paused for running ahead while history is read")
+                    .register(prometheus);
         }
         brokerWatch = new BrokerWatch(settings.bootstrapServers(), settings.overrides(),
                 settings.brokerUnreachableAfter());

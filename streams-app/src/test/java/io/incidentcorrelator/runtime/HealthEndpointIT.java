@@ -1,5 +1,7 @@
 package io.incidentcorrelator.runtime;
 
+import io.incidentcorrelator.testsupport.HttpAwait;
+
 import io.incidentcorrelator.config.CorrelatorConfig;
 import io.incidentcorrelator.serde.SchemaRegistries;
 import io.incidentcorrelator.serde.SchemaRegistryClient;
@@ -86,18 +88,18 @@ class HealthEndpointIT {
                 final Matcher open = incidentsOpen.matcher(text);
                 assertTrue(open.find(), text);
                 assertTrue(Double.parseDouble(open.group(1)) >= 1, open.group());
-                assertEquals(1.0, value(text, "incident_correlator_dead_letter_records_total{reason=\"deserialization\",topic=\"pod-restarts\"}"));
-                assertEquals(1.0, value(text, "incident_correlator_dead_letter_records_total{reason=\"deserialization\",topic=\"proxmox-memory\"}"));
+                assertEquals(1.0, HttpAwait.metricValue(text, "incident_correlator_dead_letter_records_total{reason=\"deserialization\",topic=\"pod-restarts\"}"));
+                assertEquals(1.0, HttpAwait.metricValue(text, "incident_correlator_dead_letter_records_total{reason=\"deserialization\",topic=\"proxmox-memory\"}"));
                 // Every event record once (the inventory's go to the global thread, which is not counted).
                 final long streamed = events.stream().filter(e -> !List.of("inventory", "storage-locations")
                         .contains(e.topic().id())).count();
-                assertTrue(value(text, "kafka_streams_process_records_total") >= streamed,
-                        "process-total summed over threads: " + value(text, "kafka_streams_process_records_total")
+                assertTrue(HttpAwait.metricValue(text, "kafka_streams_process_records_total") >= streamed,
+                        "process-total summed over threads: " + HttpAwait.metricValue(text, "kafka_streams_process_records_total")
                                 + ", " + streamed + " event records");
                 assertTrue(text.contains("kafka_streams_records_lag_max{consumer=\"main\"}"), "consumer lag is exported");
-                assertEquals(0.0, value(text, "kafka_streams_records_lag"), "everything consumed");
-                assertEquals(1.0, value(text, "kafka_streams_alive_stream_threads"));
-                assertEquals(1.0, value(text, "incident_correlator_ready"));
+                assertEquals(0.0, HttpAwait.metricValue(text, "kafka_streams_records_lag"), "everything consumed");
+                assertEquals(1.0, HttpAwait.metricValue(text, "kafka_streams_alive_stream_threads"));
+                assertEquals(1.0, HttpAwait.metricValue(text, "incident_correlator_ready"));
                 assertTrue(text.contains("jvm_memory_used_bytes"), "JVM metrics too");
 
                 assertEquals(404, get(base + "/health/nothing").statusCode());
@@ -114,15 +116,5 @@ class HealthEndpointIT {
     private HttpResponse<String> get(String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** The value of the sample with exactly this name and label set. */
-    static double value(String exposition, String series) {
-        for (String line : exposition.split("\n")) {
-            if (line.startsWith(series + " ")) {
-                return Double.parseDouble(line.substring(series.length() + 1).trim());
-            }
-        }
-        throw new AssertionError("no sample " + series + " in:\n" + exposition);
     }
 }

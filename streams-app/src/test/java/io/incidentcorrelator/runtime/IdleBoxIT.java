@@ -1,5 +1,7 @@
 package io.incidentcorrelator.runtime;
 
+import io.incidentcorrelator.testsupport.HttpAwait;
+
 import io.incidentcorrelator.testsupport.CorrelatorProcess;
 import io.incidentcorrelator.testsupport.RestartableBroker;
 import org.junit.jupiter.api.Test;
@@ -64,6 +66,6 @@ class IdleBoxIT {
         final HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metrics)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
-        return HealthEndpointIT.value(r.body(), "kafka_streams_commits_total");
+        return HttpAwait.metricValue(r.body(), "kafka_streams_commits_total");
     }
 }

@@ -122,7 +122,7 @@ class ReadinessIT {
     }
 
     private double metric(String base, String series) throws Exception {
-        return HealthEndpointIT.value(get(base + "/metrics").body(), series);
+        return HttpAwait.metricValue(get(base + "/metrics").body(), series);
     }
 
     private static boolean connects(InetAddress address, int port) {

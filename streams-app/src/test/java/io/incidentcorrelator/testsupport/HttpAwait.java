@@ -55,4 +55,14 @@ public final class HttpAwait {
                     + "\n" + log.get(), e);
         }
     }
+
+    /** The value of the sample with exactly this name and label set in a Prometheus exposition. */
+    public static double metricValue(String exposition, String series) {
+        for (String line : exposition.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("no sample " + series + " in:\n" + exposition);
+    }
 }
