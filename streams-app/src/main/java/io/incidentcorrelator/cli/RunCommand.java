@@ -179,7 +179,8 @@ final class RunCommand implements Callable<Integer> {
             adminProps.putAll(overrides);
             adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             try (Admin admin = Admin.create(adminProps)) {
-                TopicProvisioner.ensureTopics(admin, correlator.topics(), partitions, bootstrap, Map.of());
+                TopicProvisioner.ensureTopics(admin, correlator.topics(), partitions, bootstrap, Map.of(),
+                        TopicProvisioner.STAMPED_ON_ARRIVAL);
             }
         }
         final InetSocketAddress health = healthPort == null ? null : new InetSocketAddress(healthBind, healthPort);

@@ -46,21 +46,44 @@ public final class TopicProvisioner {
             TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, Long.toString(Long.MAX_VALUE));
 
     /**
+     * Settings {@code run} adds to the topics the pipeline takes events from (the event topics and the
+     * clock): the broker stamps each record with its arrival, so that their time retention counts from
+     * when a record arrived. With the producer's timestamp, which is the event time, the broker's next
+     * retention check (five minutes at most, 30 s after a broker start) deletes a history older than the
+     * retention, read or not: a month's backfill on a cluster that keeps a week, anything older than a
+     * month on the box. The pipeline takes event time from the payload ({@code EventTimeExtractor}),
+     * never from the record timestamp.
+     */
+    public static final Map<String, String> STAMPED_ON_ARRIVAL = Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG,
+            "LogAppendTime");
+
+    /**
      * @param where        how to name the cluster in an error ("the embedded broker", the bootstrap list)
      * @param eventConfigs settings for the event, dead-letter and clock topics, and but for the
      *                     retention for the compacted ones; a replay passes {@link #KEEP_FOREVER}
      */
     public static void ensureTopics(Admin admin, TopicNames names, int partitions, String where,
                                     Map<String, String> eventConfigs) {
+        ensureTopics(admin, names, partitions, where, eventConfigs, Map.of());
+    }
+
+    /**
+     * As above, with {@code sourceConfigs} added for the event topics and the clock ({@link Topic#EVENT_SOURCES});
+     * {@code run} passes {@link #STAMPED_ON_ARRIVAL}.
+     */
+    public static void ensureTopics(Admin admin, TopicNames names, int partitions, String where,
+                                    Map<String, String> eventConfigs, Map<String, String> sourceConfigs) {
         final Map<String, String> compacted = new HashMap<>(eventConfigs);
         compacted.remove(TopicConfig.RETENTION_MS_CONFIG);
         compacted.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        final Map<String, String> sources = new HashMap<>(eventConfigs);
+        sources.putAll(sourceConfigs);
         final List<NewTopic> wanted = new ArrayList<>();
         for (Topic<?> topic : Topic.ALL) {
             // The clock has as many partitions as the event topics: a replay's closing tick goes to every routing task.
             final int count = topic.role() == Topic.Role.DEAD_LETTER ? 1 : partitions;
             wanted.add(new NewTopic(names.name(topic), Optional.of(count), Optional.empty())
-                    .configs(topic.compacted() ? compacted : eventConfigs));
+                    .configs(topic.compacted() ? compacted : Topic.EVENT_SOURCES.contains(topic) ? sources : eventConfigs));
         }
         final Set<String> existing;
         try {
