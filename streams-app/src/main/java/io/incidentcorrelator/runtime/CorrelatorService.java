@@ -185,7 +185,7 @@ public final class CorrelatorService implements AutoCloseable {
         for (String code : List.of(REASON_NOT_RUNNING, REASON_RESTORING, REASON_THREAD_DEAD, REASON_BROKER)) {
             registerReasonGauge(code);
         }
-        final CatchUpAlignment alignment = (CatchUpAlignment) props.get(CatchUpAlignment.CONFIG_KEY);
+        final CatchUpAlignment alignment = CatchUpAlignment.from(props);
         if (alignment != null) {
             Gauge.builder("incident.correlator.catch.up.held.tasks", alignment, CatchUpAlignment::heldTasks)
                     .description("Routing tasks paused now for running more than catch-up.max-drift ahead of the "

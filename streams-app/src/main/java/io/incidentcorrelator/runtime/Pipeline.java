@@ -22,7 +22,6 @@ import io.incidentcorrelator.topology.CatchUpAlignment;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Set;
@@ -152,7 +151,7 @@ public final class Pipeline {
 
     /** With the main consumers holding back the routing tasks that ran ahead, if the properties ask for it. */
     public static KafkaStreams streams(Topology topology, Properties properties) {
-        final CatchUpAlignment alignment = CatchUpAlignment.from(toMap(properties));
+        final CatchUpAlignment alignment = CatchUpAlignment.from(properties);
         if (alignment == null) {
             return new KafkaStreams(topology, properties);
         }
@@ -173,9 +172,4 @@ public final class Pipeline {
         return topics;
     }
 
-    private static Map<String, Object> toMap(Properties properties) {
-        final Map<String, Object> map = new HashMap<>();
-        properties.forEach((k, v) -> map.put(k.toString(), v));
-        return map;
-    }
 }

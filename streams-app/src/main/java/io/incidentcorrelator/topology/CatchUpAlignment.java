@@ -60,7 +60,7 @@ public final class CatchUpAlignment {
     }
 
     /** The instance under {@link #CONFIG_KEY}, or null (the topology test driver, a unit test). */
-    public static CatchUpAlignment from(Map<String, ?> configs) {
+    public static CatchUpAlignment from(Map<?, ?> configs) {
         final Object value = configs == null ? null : configs.get(CONFIG_KEY);
         return value instanceof CatchUpAlignment a ? a : null;
     }

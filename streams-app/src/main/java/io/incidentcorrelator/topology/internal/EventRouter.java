@@ -183,12 +183,13 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
             }
             route(record, source.orElse(null), wallClock);
         }
-        final long now = progressAt(wallClock);
+        final long input = inputAt(wallClock);
+        final long now = progressOf(input);
         if (now != InputWatermark.NONE && (progressSent == InputWatermark.NONE || progressSent == InputWatermark.IDLE
                 || now == InputWatermark.IDLE || now >= progressSent + PROGRESS_STEP_MS || heard != heardSent)) {
             sendProgress(now, record.timestamp());
         }
-        tellAlignment(wallClock);
+        tellAlignment(input);
         punctuateWhileWaiting(wallClock);
     }
 
@@ -204,11 +205,12 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
             giveUpExpired(wallClock);
             nextExpiryCheck = wallClock + Math.max(1000, holdHorizon.toMillis() / 120);
         }
-        final long now = progressAt(wallClock);
+        final long input = inputAt(wallClock);
+        final long now = progressOf(input);
         if (progressDue(now)) {
             sendProgress(now, Math.max(0, context.currentStreamTimeMs()));
         }
-        tellAlignment(wallClock);
+        tellAlignment(input);
         punctuateWhileWaiting(wallClock);
     }
 
@@ -217,7 +219,10 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
      * placed, it reaches the correlation in its event-time place, as if the inventory had come first.
      */
     private long progressAt(long wallClock) {
-        final long input = inputAt(wallClock);
+        return progressOf(inputAt(wallClock));
+    }
+
+    private long progressOf(long input) {
         return input == InputWatermark.NONE ? input : Math.min(input, hold.oldestRestart());
     }
 
@@ -239,11 +244,10 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
      * wall clock comes, and a task held behind it would have read neither its records nor the tick
      * that ends the wait.
      */
-    private void tellAlignment(long wallClock) {
+    private void tellAlignment(long input) {
         if (alignment == null) {
             return;
         }
-        final long input = inputAt(wallClock);
         if (input == InputWatermark.NONE || input == inputTold || input > inputTold && input != InputWatermark.IDLE
                 && inputTold != InputWatermark.NONE && inputTold != InputWatermark.IDLE
                 && input < inputTold + PROGRESS_STEP_MS) {
@@ -558,7 +562,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
 
     @Override
     public void close() {
-        // The task moves elsewhere or the app stops: its word comes through the correlation from now on.
+        // The task moves elsewhere or the app stops: it no longer counts among this instance's tasks.
         if (alignment != null) {
             alignment.routerClosed(context.taskId().partition());
         }
