@@ -155,10 +155,11 @@ public final class TopologyFactory {
         final EventValidation validation = new EventValidation(clock);
         final EventTimeExtractor eventTime = new EventTimeExtractor(validation);
 
-        // Bumped on every inventory change: the router rebuilds its host index only then.
+        // Moved on by every change of either table: the router rebuilds its host index only then, and
+        // routes what it holds once both have been still a moment.
         final AtomicLong inventoryVersion = new AtomicLong();
         globalTable(builder, topics, Topic.INVENTORY, StoreNames.INVENTORY, inventoryVersion);
-        globalTable(builder, topics, Topic.STORAGE_LOCATIONS, StoreNames.STORAGE_LOCATIONS, null);
+        globalTable(builder, topics, Topic.STORAGE_LOCATIONS, StoreNames.STORAGE_LOCATIONS, inventoryVersion);
 
         // One source for the event streams and the clock, each read with its own deserializer (EventDeserializer).
         final Map<String, Deserializer<?>> readers = new LinkedHashMap<>();

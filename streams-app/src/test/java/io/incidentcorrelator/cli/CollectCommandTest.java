@@ -76,9 +76,9 @@ class CollectCommandTest {
 
         assertEquals(0, r.exitCode(), r.stderr());
         assertEquals("""
+                {"topic":"storage-locations","key":"pbs-main","value":{"storage":"pbs-main","host":"pihanga"}}
                 {"topic":"inventory","key":"prod/talos-cp-01","value":{"cluster":"prod","node":"talos-cp-01","host":"ruapehu","vmid":201,"role":"control-plane"}}
                 {"topic":"inventory","key":"prod/talos-worker-01","value":{"cluster":"prod","node":"talos-worker-01","host":"ruapehu"}}
-                {"topic":"storage-locations","key":"pbs-main","value":{"storage":"pbs-main","host":"pihanga"}}
                 """, r.stdout());
         assertEquals(3, replayable(r.stdout()).size());
     }

@@ -228,6 +228,10 @@ class DeadLetterTopologyTest {
             assertTrue(driver.createOutputTopic(names.incidents(), new StringDeserializer(),
                     topics.valueSerde(Topic.INCIDENTS).deserializer()).isEmpty(), "nothing correlated before the inventory");
             pipeInventory();
+            driver.advanceWallClockTime(Duration.ofSeconds(1));
+            assertEquals(0, metrics.count(CorrelatorMetrics.INVENTORY_HOLD, "outcome", "released"),
+                    "held until the inventory has been still for 2 s (its storage locations may follow)");
+            driver.advanceWallClockTime(Duration.ofSeconds(1));
         });
         assertEquals(inventoryFirst.toString(), inventoryLast.toString());
         assertEquals(4, metrics.count(CorrelatorMetrics.INVENTORY_HOLD, "outcome", "released"));
@@ -329,6 +333,7 @@ class DeadLetterTopologyTest {
         // The other gap's event is still held: placed once the inventory knows its host.
         pipe(names.inventory(), "prod/talos-w-09", NodePlacement.newBuilder().setCluster("prod")
                 .setNode("talos-w-09").setHost("elsewhere").setVmid(209).setRole("worker").build());
+        driver.advanceWallClockTime(Duration.ofSeconds(3)); // the inventory has been still for 2 s
         pipe(names.proxmoxMemory(), "nowhere", Events.host("nowhere", "03:06", 0.7, 0.3, 0.02));
         assertEquals(1, metrics.count(CorrelatorMetrics.INVENTORY_HOLD, "outcome", "released"));
         assertEquals(1, metrics.count(CorrelatorMetrics.INVENTORY_HOLD, "outcome", "not-held"),

@@ -9,6 +9,7 @@ import io.incidentcorrelator.avro.IncidentStatus;
 import io.incidentcorrelator.avro.MemorySample;
 import io.incidentcorrelator.avro.NodePlacement;
 import io.incidentcorrelator.avro.PodRestart;
+import io.incidentcorrelator.avro.StorageLocation;
 import io.incidentcorrelator.avro.internal.ClockTick;
 import io.incidentcorrelator.classify.Events;
 import io.incidentcorrelator.config.CorrelatorConfig;
@@ -384,6 +385,30 @@ class TopologyFactoryTest {
         assertTrue(all.values().stream().allMatch(i -> i.getCategory() == IncidentCategory.BACKUP_IO_CONTENTION),
                 "monit's node is on pihanga, which receives ruapehu's backup: " + all.keySet());
         assertEquals(List.of("monit", "prod"), all.values().stream().map(Incident::getCluster).sorted().toList());
+    }
+
+    /**
+     * The inventory arrives after the events, placements a second before the storage locations (two
+     * topics the global thread reads in no set order): the backup held for its host still reaches the
+     * cluster on the host that receives it.
+     */
+    @Test
+    void aBackupHeldForTheInventoryWaitsForItsStoragesLocationTooAndReachesTheTargetHost() {
+        final TestInputTopic<String, StorageLocation> storage = driver.createInputTopic(names.storageLocations(),
+                new StringSerializer(), topics.valueSerde(Topic.STORAGE_LOCATIONS).serializer());
+        backups.pipeInput("taranaki/backup-nightly", Events.backup("taranaki", BackupPhase.JOB_START, "02:00", null, null));
+        sample("02:10");
+        restart("monit", "kube-scheduler-talos-monitor", "talos-monitor", "02:12", 5, Events.LEADER_LOST_LOCAL);
+        inventory.pipeInput("lab/talos-lab-01", NodePlacement.newBuilder().setCluster("lab").setNode("talos-lab-01")
+                .setHost("taranaki").setVmid(202).setRole("worker").build());
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
+        storage.pipeInput("pbs-main", new StorageLocation("pbs-main", "pihanga"));
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        tick(at("04:00"));
+        final Map<String, Incident> all = newest(incidents.readKeyValuesToList());
+        assertEquals(Map.of("monit", IncidentCategory.BACKUP_IO_CONTENTION), all.values().stream()
+                        .collect(Collectors.toMap(Incident::getCluster, Incident::getCategory)),
+                "monit's node is on pihanga, which receives taranaki's backup: " + all);
     }
 
     @Test

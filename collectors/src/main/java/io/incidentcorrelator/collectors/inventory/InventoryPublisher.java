@@ -25,12 +25,14 @@ public final class InventoryPublisher {
     /** @return the number of records sent */
     public int publish(EventWriter sink) {
         int sent = 0;
-        for (NodePlacement p : inventory.placements()) {
-            sink.send(topics.inventory(), Inventory.key(p), p);
-            sent++;
-        }
+        // Storage locations first: the pipeline routes a backup once a placement knows its host, and
+        // resolves its target host from the storage's location only if that has been read by then.
         for (StorageLocation s : inventory.storageLocations()) {
             sink.send(topics.storageLocations(), s.getStorage(), s);
+            sent++;
+        }
+        for (NodePlacement p : inventory.placements()) {
+            sink.send(topics.inventory(), Inventory.key(p), p);
             sent++;
         }
         return sent;

@@ -17,20 +17,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * bytes: a poison pill on the inventory topic would land in the store and fail every processor
  * that reads it.
  *
- * <p>An optional {@code version} is bumped on every change, so that a reader can keep an index of
- * the table and rebuild it only when the table changed (the router's host → clusters index).
+ * <p>An optional {@code version} moves on every change, so that a reader can keep an index of the
+ * table and rebuild it only when the table changed (the router's host → clusters index). It is the
+ * wall-clock time of the last change (moved on by at least one on each), so the reader also knows
+ * how long the table has been still.
  */
 public final class GlobalTableUpdater<V> implements Processor<String, V, Void, Void> {
 
     private final String storeName;
     private final AtomicLong version;
+    private ProcessorContext<Void, Void> context;
     private TimestampedKeyValueStore<String, V> store;
 
     public GlobalTableUpdater(String storeName) {
         this(storeName, null);
     }
 
-    /** @param version bumped on every change, or null */
+    /** @param version moved on to the wall clock on every change, or null */
     public GlobalTableUpdater(String storeName, AtomicLong version) {
         this.storeName = storeName;
         this.version = version;
@@ -38,6 +41,7 @@ public final class GlobalTableUpdater<V> implements Processor<String, V, Void, V
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
+        this.context = context;
         store = context.getStateStore(storeName);
     }
 
@@ -52,7 +56,7 @@ public final class GlobalTableUpdater<V> implements Processor<String, V, Void, V
             store.put(record.key(), ValueAndTimestamp.make(record.value(), record.timestamp()));
         }
         if (version != null) {
-            version.incrementAndGet();
+            version.accumulateAndGet(context.currentSystemTimeMs(), (last, now) -> Math.max(last + 1, now));
         }
     }
 }
