@@ -48,8 +48,8 @@ class InventoryFileTest {
 
         final RecordingWriter sink = new RecordingWriter();
         assertEquals(5, new InventoryPublisher(inv, TopicNames.defaults()).publish(sink));
-        assertEquals(List.of("inventory monit/talos-monitor", "inventory prod/talos-cp-01",
-                "inventory prod/talos-worker-01", "storage-locations local", "storage-locations pbs-main"),
+        assertEquals(List.of("storage-locations local", "storage-locations pbs-main", "inventory monit/talos-monitor",
+                "inventory prod/talos-cp-01", "inventory prod/talos-worker-01"),
                 sink.sent().stream().map(s -> s.topic() + " " + s.key()).toList());
     }
 
