@@ -157,9 +157,9 @@ public final class TopologyFactory {
 
         // Moved on by every change of either table: the router rebuilds its host index only then, and
         // routes what it holds once both have been still a moment.
-        final AtomicLong inventoryVersion = new AtomicLong();
-        globalTable(builder, topics, Topic.INVENTORY, StoreNames.INVENTORY, inventoryVersion);
-        globalTable(builder, topics, Topic.STORAGE_LOCATIONS, StoreNames.STORAGE_LOCATIONS, inventoryVersion);
+        final AtomicLong inventoryChangedAt = new AtomicLong();
+        globalTable(builder, topics, Topic.INVENTORY, StoreNames.INVENTORY, inventoryChangedAt);
+        globalTable(builder, topics, Topic.STORAGE_LOCATIONS, StoreNames.STORAGE_LOCATIONS, inventoryChangedAt);
 
         // One source for the event streams and the clock, each read with its own deserializer (EventDeserializer).
         final Map<String, Deserializer<?>> readers = new LinkedHashMap<>();
@@ -175,7 +175,7 @@ public final class TopologyFactory {
                 .branch((key, event) -> validation.problem(event.getPayload()) == null,
                         Branched.withConsumer(valid -> {
                             final KStream<String, CorrelationEvent> routed = placedOrDeadLetter(valid
-                                    .process(router(config, inventoryVersion, progress, eventSerde),
+                                    .process(router(config, inventoryChangedAt, progress, eventSerde),
                                             Named.as("route-by-cluster")), topics);
                             final KStream<String, CorrelationEvent> byCluster = shape == Shape.SINGLE_PARTITION
                                     ? routed
@@ -205,7 +205,7 @@ public final class TopologyFactory {
      * those that no inventory record places yet (docs/architecture.md, "Events before their inventory").
      */
     private static ProcessorSupplier<String, CorrelationEvent, String, CorrelationEvent> router(
-            CorrelatorConfig config, AtomicLong inventoryVersion, Progress progress, Serde<CorrelationEvent> events) {
+            CorrelatorConfig config, AtomicLong inventoryChangedAt, Progress progress, Serde<CorrelationEvent> events) {
         final StoreBuilder<KeyValueStore<Bytes, byte[]>> held = Stores.keyValueStoreBuilder(
                 config.storeType() == StoreType.IN_MEMORY
                         ? Stores.inMemoryKeyValueStore(StoreNames.EVENTS_AWAITING_INVENTORY)
@@ -214,7 +214,7 @@ public final class TopologyFactory {
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, CorrelationEvent, String, CorrelationEvent> get() {
-                return new EventRouter(inventoryVersion, progress.idleAfter(), events, config.grace(),
+                return new EventRouter(inventoryChangedAt, progress.idleAfter(), events, config.grace(),
                         config.holdCapacity());
             }
 
@@ -364,7 +364,7 @@ public final class TopologyFactory {
      * deserialization handler, so a bad record is skipped instead of being copied into the store.
      */
     private static <V> void globalTable(StreamsBuilder builder, Topics topics, Topic<V> topic, String store,
-                                        AtomicLong version) {
+                                        AtomicLong changedAt) {
         final Serde<String> keys = topics.keySerde();
         final Serde<V> values = topics.valueSerde(topic);
         builder.addGlobalStore(
@@ -372,7 +372,7 @@ public final class TopologyFactory {
                         .withLoggingDisabled(),
                 topics.names().name(topic),
                 Consumed.with(keys, values).withName(topic.id() + "-source"),
-                () -> new GlobalTableUpdater<>(store, version));
+                () -> new GlobalTableUpdater<>(store, changedAt));
     }
 
     private static ProcessorSupplier<String, CorrelationEvent, String, Incident> incidentProcessor(

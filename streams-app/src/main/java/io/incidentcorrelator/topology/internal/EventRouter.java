@@ -87,8 +87,8 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
      * Wall clock of the last change of the inventory or the storage locations ({@link GlobalTableUpdater});
      * the index is rebuilt when it moves, and held events wait {@link #INVENTORY_SETTLE_MS} after it.
      */
-    private final AtomicLong inventoryVersion;
-    private long indexedVersion = -1;
+    private final AtomicLong inventoryChangedAt;
+    private long indexedChangeAt = -1;
     /** The index was rebuilt since held events were last looked at: some may be placed now. */
     private boolean releaseDue;
     private Map<String, Set<String>> clustersByHost = Map.of();
@@ -120,9 +120,9 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
      * @param holdHorizon  how long an event waits for the inventory record that places it (the catch-up horizon)
      * @param holdCapacity how many events a routing task holds at most; the oldest goes first
      */
-    public EventRouter(AtomicLong inventoryVersion, Duration idleAfter, Serde<CorrelationEvent> events,
+    public EventRouter(AtomicLong inventoryChangedAt, Duration idleAfter, Serde<CorrelationEvent> events,
                        Duration holdHorizon, int holdCapacity) {
-        this.inventoryVersion = inventoryVersion;
+        this.inventoryChangedAt = inventoryChangedAt;
         this.idleAfter = idleAfter;
         this.events = events;
         this.holdHorizon = holdHorizon;
@@ -345,7 +345,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
      */
     private void releasePlaced() {
         refreshIndex();
-        if (!releaseDue || context.currentSystemTimeMs() - indexedVersion < INVENTORY_SETTLE_MS) {
+        if (!releaseDue || context.currentSystemTimeMs() - indexedChangeAt < INVENTORY_SETTLE_MS) {
             return;
         }
         releaseDue = false;
@@ -536,8 +536,8 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
 
     /** Rebuilds the indexes from the inventory store if it changed since the last build. */
     private void refreshIndex() {
-        final long version = inventoryVersion.get();
-        if (version == indexedVersion) {
+        final long changedAt = inventoryChangedAt.get();
+        if (changedAt == indexedChangeAt) {
             return;
         }
         final Map<String, Set<String>> byHost = new HashMap<>();
@@ -563,7 +563,7 @@ public final class EventRouter implements Processor<String, CorrelationEvent, St
         clusters = knownClusters;
         nodes = knownNodes;
         clusterByGuest = byGuest;
-        indexedVersion = version;
+        indexedChangeAt = changedAt;
         releaseDue = true;
     }
 

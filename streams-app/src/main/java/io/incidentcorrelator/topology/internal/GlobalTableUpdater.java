@@ -17,15 +17,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * bytes: a poison pill on the inventory topic would land in the store and fail every processor
  * that reads it.
  *
- * <p>An optional {@code version} moves on every change, so that a reader can keep an index of the
- * table and rebuild it only when the table changed (the router's host → clusters index). It is the
- * wall-clock time of the last change (moved on by at least one on each), so the reader also knows
- * how long the table has been still.
+ * <p>An optional {@code changedAt} is set to the wall-clock time of every change (moved on by at least
+ * one each time), so that a reader can keep an index of the table and rebuild it only when the table
+ * changed (the router's host → clusters index), and knows how long the table has been still.
  */
 public final class GlobalTableUpdater<V> implements Processor<String, V, Void, Void> {
 
     private final String storeName;
-    private final AtomicLong version;
+    private final AtomicLong changedAt;
     private ProcessorContext<Void, Void> context;
     private TimestampedKeyValueStore<String, V> store;
 
@@ -33,10 +32,10 @@ public final class GlobalTableUpdater<V> implements Processor<String, V, Void, V
         this(storeName, null);
     }
 
-    /** @param version moved on to the wall clock on every change, or null */
-    public GlobalTableUpdater(String storeName, AtomicLong version) {
+    /** @param changedAt set to the wall clock on every change, or null */
+    public GlobalTableUpdater(String storeName, AtomicLong changedAt) {
         this.storeName = storeName;
-        this.version = version;
+        this.changedAt = changedAt;
     }
 
     @Override
@@ -55,8 +54,8 @@ public final class GlobalTableUpdater<V> implements Processor<String, V, Void, V
         } else {
             store.put(record.key(), ValueAndTimestamp.make(record.value(), record.timestamp()));
         }
-        if (version != null) {
-            version.accumulateAndGet(context.currentSystemTimeMs(), (last, now) -> Math.max(last + 1, now));
+        if (changedAt != null) {
+            changedAt.accumulateAndGet(context.currentSystemTimeMs(), (last, now) -> Math.max(last + 1, now));
         }
     }
 }
